@@ -1,0 +1,1 @@
+"""Transport adapters: gRPC (grpclib) and REST (Starlette) around armada_core."""

@@ -1,0 +1,121 @@
+"""Job events and the ids of Armada's event stream.
+
+An append to a job set's log is one *entry* (like one Redis stream entry); an
+entry holds one or more events. A message id is `<ms>:<seq>:<index>:<last>`:
+`ms-seq` orders entries within a job set, `index` is the event's position in its
+entry and `last` is 1 for the entry's final event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from armada_core.errors import InvalidArgument
+from armada_core.jobs import Job
+
+
+class EventKind(StrEnum):
+    """Event kinds, named as the cases of Armada's `EventMessage` oneof."""
+
+    SUBMITTED = "submitted"
+    QUEUED = "queued"
+    LEASED = "leased"
+    LEASE_RETURNED = "lease_returned"
+    LEASE_EXPIRED = "lease_expired"
+    PENDING = "pending"
+    RUNNING = "running"
+    FAILED = "failed"
+    SUCCEEDED = "succeeded"
+    REPRIORITIZED = "reprioritized"
+    CANCELLING = "cancelling"
+    CANCELLED = "cancelled"
+    UTILISATION = "utilisation"
+    INGRESS_INFO = "ingress_info"
+    REPRIORITIZING = "reprioritizing"
+    PREEMPTED = "preempted"
+    PREEMPTING = "preempting"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One job event.
+
+    `fields` holds the kind's own fields by their proto names (for example
+    `requestor`, `reason`, `new_priority`, `cluster_id`); `job` is set only on
+    `submitted` events.
+    """
+
+    kind: EventKind
+    job_id: str
+    created_ns: int
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    job: Job | None = None
+
+
+_TRUE = {"1", "t", "T", "true", "TRUE", "True"}
+_FALSE = {"0", "f", "F", "false", "FALSE", "False"}
+_AFTER_ENTRY = 1 << 62  # an index beyond any entry's last event
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class EventId:
+    """The position of one event in its job set's log."""
+
+    ms: int
+    seq: int
+    index: int
+    last: bool
+
+    def __str__(self) -> str:
+        return f"{self.ms}:{self.seq}:{self.index}:{int(self.last)}"
+
+    @property
+    def resume_key(self) -> tuple[int, int, int]:
+        """Events strictly after this key follow this id (reads are exclusive)."""
+        return (self.ms, self.seq, _AFTER_ENTRY if self.last else self.index)
+
+    @classmethod
+    def parse(cls, text: str) -> EventId | None:
+        """Parse a client's `from_message_id`; `""` means from the start (None).
+
+        Accepts the 4-part form (last part a Go bool) and the legacy Redis id
+        `ms-seq`, which stands for the whole entry.
+        """
+        if text == "":
+            return None
+        try:
+            return _parse(text)
+        except (ValueError, KeyError):
+            raise InvalidArgument(f"invalid message id {text!r}") from None
+
+
+def _parse(text: str) -> EventId:
+    parts = text.split(":")
+    if len(parts) == 1:
+        ms, seq = text.split("-")
+        return EventId(_uint(ms), _uint(seq), 0, True)
+    if len(parts) != 4:
+        raise ValueError(text)
+    ms, seq, index, last = parts
+    if last not in _TRUE and last not in _FALSE:
+        raise ValueError(text)
+    return EventId(_uint(ms), _uint(seq), _uint(index), last in _TRUE)
+
+
+def _uint(text: str) -> int:
+    if not text.isdigit() or not text.isascii():
+        raise ValueError(text)
+    return int(text)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event as read back from the log, with its id and job set."""
+
+    id: EventId
+    queue: str
+    job_set_id: str
+    event: Event

@@ -1,0 +1,122 @@
+"""Jobs: the immutable submitted job, its changing state, and the query views."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+# A Kubernetes object in its JSON shape (camelCase keys, quantities as strings).
+KubeObject = dict[str, Any]
+
+
+class JobState(IntEnum):
+    """Job states with the numbers of Armada's `JobState` enum."""
+
+    QUEUED = 0
+    PENDING = 1
+    RUNNING = 2
+    SUCCEEDED = 3
+    FAILED = 4
+    UNKNOWN = 5
+    SUBMITTED = 6
+    LEASED = 7
+    PREEMPTED = 8
+    CANCELLED = 9
+    REJECTED = 10
+
+
+TERMINAL_STATES: frozenset[JobState] = frozenset(
+    {
+        JobState.SUCCEEDED,
+        JobState.FAILED,
+        JobState.CANCELLED,
+        JobState.PREEMPTED,
+        JobState.REJECTED,
+    }
+)
+ACTIVE_STATES: frozenset[JobState] = frozenset(
+    {JobState.QUEUED, JobState.LEASED, JobState.PENDING, JobState.RUNNING}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRequirements:
+    """Summed requests and limits, canonical quantity strings by resource name."""
+
+    requests: Mapping[str, str] = field(default_factory=dict)
+    limits: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job as accepted at submit time; never changes afterwards.
+
+    `pod_spec` is the defaulted main pod spec. `services` and `ingresses` are the
+    Kubernetes objects generated for the job (possibly empty).
+    """
+
+    id: str
+    queue: str
+    job_set_id: str
+    namespace: str
+    owner: str
+    groups: tuple[str, ...]
+    priority: int
+    created_ns: int
+    pod_spec: KubeObject
+    client_id: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    scheduling_resource_requirements: ResourceRequirements = field(
+        default_factory=ResourceRequirements
+    )
+    external_job_uri: str = ""
+    services: tuple[KubeObject, ...] = ()
+    ingresses: tuple[KubeObject, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A job together with what has happened to it since."""
+
+    job: Job
+    state: JobState
+    last_transition_ns: int
+    priority: int
+    cancel_ns: int = 0
+    cancel_reason: str = ""
+    cancel_user: str = ""
+    error: str = ""
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether no further transition is possible."""
+        return self.state in TERMINAL_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class JobChange:
+    """A state change to apply atomically, only if the job is still in `expected`.
+
+    Fields left as None keep their stored value.
+    """
+
+    job_id: str
+    expected: JobState
+    state: JobState
+    at_ns: int
+    priority: int | None = None
+    cancel_reason: str | None = None
+    cancel_user: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobSetActivity:
+    """Counts for the legacy GetQueueInfo: QUEUED vs LEASED+PENDING+RUNNING."""
+
+    job_set_id: str
+    queued: int
+    leased: int

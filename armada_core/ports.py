@@ -1,0 +1,136 @@
+"""Ports: what the core needs from the outside world, as Protocols.
+
+Storage backends (`armada_storage`) implement `Storage`; the composition root
+hands one to the service. Everything here is async except the clock and ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from armada_core.events import Event, EventId, StoredEvent
+from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
+from armada_core.queues import Queue
+
+
+class Clock(Protocol):
+    """Wall-clock time in nanoseconds since the epoch."""
+
+    def now_ns(self) -> int: ...
+
+
+class IdFactory(Protocol):
+    """Makes job ids (lower-case ULIDs, monotonic within the process)."""
+
+    def new_id(self) -> str: ...
+
+
+class Waiter(Protocol):
+    """Wakes a follower when its job set's log has grown."""
+
+    async def wait(self) -> None:
+        """Return once an append committed since the waiter was made or last woke."""
+
+
+class ChangeFeed(Protocol):
+    """Tells followers that a job set's log has grown.
+
+    A follower enters `follow()` *before* reading, so an append that commits
+    between its read and its wait still wakes it: nothing is missed.
+    """
+
+    def follow(self, queue: str, job_set_id: str) -> AbstractAsyncContextManager[Waiter]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Append:
+    """Events to append to one job set's log as one entry."""
+
+    queue: str
+    job_set_id: str
+    events: tuple[Event, ...]
+
+
+class DeleteOutcome(Enum):
+    """What `Storage.delete_queue` did."""
+
+    DELETED = "deleted"
+    MISSING = "missing"
+    HAS_ACTIVE_JOBS = "has_active_jobs"
+
+
+class Storage(Protocol):
+    """Queues, jobs and the event log, behind one transactional write."""
+
+    changes: ChangeFeed
+
+    async def get_queue(self, name: str) -> Queue | None: ...
+
+    async def list_queues(self, limit: int = 0) -> list[Queue]:
+        """Queues sorted by name; `limit` 0 means all."""
+
+    async def upsert_queue(self, queue: Queue) -> None: ...
+
+    async def update_queue(self, queue: Queue) -> bool:
+        """Replace an existing queue; False (and nothing written) if it is missing."""
+
+    async def delete_queue(self, name: str) -> DeleteOutcome:
+        """Delete a queue unless it has active (non-terminal) jobs, atomically."""
+
+    async def find_client_ids(self, queue: str, client_ids: Collection[str]) -> dict[str, str]:
+        """Job ids already submitted to `queue` under these client ids."""
+
+    async def write(
+        self,
+        *,
+        at_ms: int,
+        jobs: Sequence[Job] = (),
+        changes: Sequence[JobChange] = (),
+        appends: Sequence[Append] = (),
+        require_queue: str | None = None,
+    ) -> list[EventId]:
+        """Apply one unit of work atomically and durably, then wake followers.
+
+        - `jobs` are inserted as QUEUED; each non-empty client id is recorded as
+          `(queue, client_id) → job id` unless a mapping exists already.
+        - every change applies only if its job is still in `change.expected`;
+          otherwise nothing is written and `Conflict` is raised.
+        - each append becomes one log entry whose id `(ms, seq)` is greater than
+          every earlier entry of that job set, with `ms >= at_ms`.
+        - with `require_queue`, `NotFound` is raised (nothing written) if that
+          queue does not exist.
+        Returns, per append, the id of its last event.
+        """
+
+    async def get_jobs(self, job_ids: Collection[str]) -> dict[str, JobRecord]:
+        """Known jobs by id; unknown ids are absent."""
+
+    async def jobs_in_job_set(
+        self, queue: str, job_set_id: str, states: Collection[JobState]
+    ) -> list[JobRecord]:
+        """Jobs of a job set in one of `states`, in submission order."""
+
+    async def jobs_in_queue(self, queue: str, states: Collection[JobState]) -> list[JobRecord]:
+        """Jobs of a queue in one of `states`, in submission order."""
+
+    async def jobs_by_external_uri(
+        self, queue: str, job_set_id: str, uri: str
+    ) -> list[JobRecord]: ...
+
+    async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
+        """Per job set with queued or leased jobs: the counts, sorted by job set id."""
+
+    async def read_events(
+        self, queue: str, job_set_id: str, after: EventId | None, limit: int
+    ) -> list[StoredEvent]:
+        """Up to `limit` events strictly after `after` (None: from the start), in order."""
+
+    async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
+        """Whether the job set's log has at least one entry."""
+
+    async def aclose(self) -> None:
+        """Release connections and threads; later calls fail."""
