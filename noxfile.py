@@ -20,3 +20,34 @@ def protos(session: nox.Session) -> None:
 
 
 # --- end protos ---------------------------------------------------------------------------
+
+
+@nox.session(python=False)
+def tests(session: nox.Session) -> None:
+    """The whole test suite (what CI runs)."""
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=False)
+def core(session: nox.Session) -> None:
+    """Only the core's tests: they need no adapter, storage or auth extra."""
+    session.run("python", "-m", "pytest", "tests/core", "tests/test_architecture.py")
+
+
+@nox.session(python=False)
+def lint(session: nox.Session) -> None:
+    """Ruff over our code (generated code excluded in pyproject.toml)."""
+    session.run("python", "-m", "ruff", "check", ".")
+
+
+@nox.session(python=False)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over our packages."""
+    session.run("python", "-m", "mypy")
+
+
+@nox.session(python=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: each prints its figures next to a baseline measured in the same run."""
+    for script in ("bench/bench_core.py", "bench/bench_grpc.py", "bench/bench_rest.py"):
+        session.run("python", script, *session.posargs)
