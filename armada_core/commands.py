@@ -20,7 +20,7 @@ class IngressConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class ServiceConfig:
+class KubeServiceConfig:
     """Ports of a job to expose through a Service (`type`: 0 NodePort, 1 Headless)."""
 
     type: int = 0
@@ -40,7 +40,7 @@ class JobSubmitItem:
     pod_spec: KubeObject | None = None
     pod_specs: tuple[KubeObject, ...] = ()
     ingress: tuple[IngressConfig, ...] = ()
-    services: tuple[ServiceConfig, ...] = ()
+    services: tuple[KubeServiceConfig, ...] = ()
     scheduler: str = ""
     external_job_uri: str = ""
     # Protobuf size of the main pod spec when the transport knows it (gRPC);

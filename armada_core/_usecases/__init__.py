@@ -1,0 +1,1 @@
+"""The use cases behind `ArmadaService`, one module per area (private: call the service)."""

@@ -1,0 +1,191 @@
+"""Cancel, reprioritize and preempt jobs (spec §6, decisions 1, 7, 8).
+
+Until executors exist this service is also the scheduler: a QUEUED job that is
+cancelled is CANCELLED at once (`cancelling` then `cancelled`). A job that is
+already leased only gets `cancelling` and its cancel request recorded; its executor
+will report `cancelled`. Preemption applies only to jobs with a run, so for now it
+only records the request (`preempting`); no state changes.
+Reasons are recorded on the job but never put into events (spec §7.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from armada_core._usecases.checks import (
+    active_filter,
+    cancellable_states,
+    check_job_set,
+    check_reason,
+    in_job_set,
+    unique,
+)
+from armada_core._usecases.context import Context
+from armada_core._usecases.steps import Emit, Step, step, write_steps
+from armada_core.commands import (
+    CancelJobs,
+    CancelJobSet,
+    CancelOnQueue,
+    PreemptJobs,
+    PreemptOnQueue,
+    ReprioritizeJobs,
+)
+from armada_core.errors import InvalidArgument
+from armada_core.events import EventKind
+from armada_core.jobs import ACTIVE_STATES, JobRecord, JobState
+from armada_core.permissions import Permission, QueueVerb
+from armada_core.principal import Principal
+from armada_core.submission import priority_as_uint32
+
+
+async def _active_by_id(
+    ctx: Context, queue: str, job_set_id: str, job_ids: Sequence[str]
+) -> list[JobRecord]:
+    """The named jobs that exist in this job set and are active, in request order."""
+    records = await ctx.storage.get_jobs(job_ids)
+    found = (records.get(job_id) for job_id in job_ids)
+    return [r for r in found if r is not None and in_job_set(r, queue, job_set_id)]
+
+
+# --- cancel ---------------------------------------------------------------------------
+
+
+def _cancel_step(record: JobRecord, principal: Principal, reason: str, at_ns: int) -> Step:
+    requested: Emit = (EventKind.CANCELLING, {"requestor": principal.name})
+    emits = [requested]
+    if record.state is JobState.QUEUED:
+        emits.append((EventKind.CANCELLED, {"requestor": principal.name}))
+    return step(record, emits, at_ns, cancel_reason=reason, cancel_user=principal.name)
+
+
+async def _cancel(
+    ctx: Context, principal: Principal, records: Iterable[JobRecord], reason: str
+) -> None:
+    at_ns = ctx.clock.now_ns()
+    await write_steps(ctx, [_cancel_step(r, principal, reason, at_ns) for r in records], at_ns)
+
+
+async def cancel_jobs(ctx: Context, principal: Principal, command: CancelJobs) -> list[str]:
+    """Cancel the named jobs; the answer echoes the requested ids (`[""]` without ids)."""
+    check_reason(command.reason)
+    job_ids = unique(command.job_ids)
+    if not job_ids:
+        whole = CancelJobSet(command.queue, command.job_set_id, reason=command.reason)
+        await cancel_job_set(ctx, principal, whole)
+        return [""]
+    check_job_set(command.queue, command.job_set_id)
+    await ctx.authorized_queue(principal, command.queue, QueueVerb.CANCEL)
+
+    async def attempt() -> None:
+        records = await _active_by_id(ctx, command.queue, command.job_set_id, job_ids)
+        await _cancel(ctx, principal, records, command.reason)
+
+    await ctx.retrying(attempt)
+    return job_ids
+
+
+async def cancel_job_set(ctx: Context, principal: Principal, command: CancelJobSet) -> None:
+    """Cancel the job set's jobs in exactly the given states (all active ones if none)."""
+    check_reason(command.reason)
+    check_job_set(command.queue, command.job_set_id)
+    states = cancellable_states(command.states)
+    await ctx.authorized_queue(principal, command.queue, QueueVerb.CANCEL)
+
+    async def attempt() -> None:
+        records = await ctx.storage.jobs_in_job_set(command.queue, command.job_set_id, states)
+        await _cancel(ctx, principal, records, command.reason)
+
+    await ctx.retrying(attempt)
+
+
+def _priority_class(record: JobRecord) -> str:
+    return str(record.job.pod_spec.get("priorityClassName", ""))
+
+
+async def cancel_on_queue(ctx: Context, principal: Principal, command: CancelOnQueue) -> None:
+    """Cancel a whole queue's matching jobs. Pools are ignored until jobs have runs."""
+    ctx.config.permissions.require(principal, Permission.CANCEL_ANY_JOBS)
+    if not command.name:
+        raise InvalidArgument("queue name cannot be empty")
+    states = active_filter(command.job_states)
+    await ctx.queue(command.name)
+    classes = frozenset(command.priority_classes)
+
+    async def attempt() -> None:
+        records = await ctx.storage.jobs_in_queue(command.name, states)
+        chosen = [r for r in records if not classes or _priority_class(r) in classes]
+        await _cancel(ctx, principal, chosen, "")
+
+    await ctx.retrying(attempt)
+
+
+# --- reprioritize ---------------------------------------------------------------------
+
+
+def _reprioritize_emits(principal: Principal, priority: int, by_id: bool) -> list[Emit]:
+    fields = {"new_priority": float(priority), "requestor": principal.name}
+    # Armada announces a reprioritisation by id at once (`reprioritizing`); a
+    # job-set-wide one only shows when the scheduler applies it (`reprioritized`).
+    if by_id:
+        return [(EventKind.REPRIORITIZING, fields), (EventKind.REPRIORITIZED, fields)]
+    return [(EventKind.REPRIORITIZED, fields)]
+
+
+async def _active_jobs(
+    ctx: Context, queue: str, job_set_id: str, job_ids: Sequence[str]
+) -> list[JobRecord]:
+    """The named active jobs, or with no names every active job of the set."""
+    if job_ids:
+        return await _active_by_id(ctx, queue, job_set_id, job_ids)
+    return await ctx.storage.jobs_in_job_set(queue, job_set_id, ACTIVE_STATES)
+
+
+async def reprioritize_jobs(
+    ctx: Context, principal: Principal, command: ReprioritizeJobs
+) -> dict[str, str]:
+    """New priority for the named jobs, or for every active job of the set."""
+    check_job_set(command.queue, command.job_set_id)
+    await ctx.authorized_queue(principal, command.queue, QueueVerb.REPRIORITIZE)
+    priority = priority_as_uint32(command.new_priority)
+    job_ids = unique(command.job_ids)
+    emits = _reprioritize_emits(principal, priority, bool(job_ids))
+
+    async def attempt() -> None:
+        records = await _active_jobs(ctx, command.queue, command.job_set_id, job_ids)
+        at_ns = ctx.clock.now_ns()
+        await write_steps(ctx, [step(r, emits, at_ns, priority=priority) for r in records], at_ns)
+
+    await ctx.retrying(attempt)
+    if not job_ids:
+        return {f"all jobs in job set {command.job_set_id}": ""}
+    return dict.fromkeys(job_ids, "")
+
+
+# --- preempt --------------------------------------------------------------------------
+
+
+async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs) -> dict[str, str]:
+    """Record a preemption request (`preempting`) for each named active job."""
+    check_reason(command.reason)
+    check_job_set(command.queue, command.job_set_id)
+    await ctx.authorized_queue(principal, command.queue, QueueVerb.PREEMPT)
+    job_ids = unique(command.job_ids)
+    emits: list[Emit] = [
+        (EventKind.PREEMPTING, {"requestor": principal.name, "reason": command.reason})
+    ]
+
+    async def attempt() -> None:
+        records = await _active_by_id(ctx, command.queue, command.job_set_id, job_ids)
+        at_ns = ctx.clock.now_ns()
+        await write_steps(ctx, [step(r, emits, at_ns) for r in records], at_ns)
+
+    await ctx.retrying(attempt)
+    return dict.fromkeys(job_ids, "")
+
+
+async def preempt_on_queue(ctx: Context, principal: Principal, command: PreemptOnQueue) -> None:
+    """Validate a queue-wide preemption. No job has a run yet, so nothing is preempted."""
+    ctx.config.permissions.require(principal, Permission.PREEMPT_ANY_JOBS)
+    if not command.name:
+        raise InvalidArgument("queue name cannot be empty")
+    await ctx.queue(command.name)

@@ -1,0 +1,88 @@
+"""The api.Jobs queries and GetQueueInfo (spec §8, §4.6, decision 9).
+
+They read the job records the write path keeps up to date, so unlike Armada's
+Lookout database they never lag behind a submission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from armada_core._usecases.context import Context
+from armada_core.errors import InvalidArgument, NotFound
+from armada_core.jobs import JobState
+from armada_core.permissions import QueueVerb
+from armada_core.principal import Principal
+from armada_core.queues import authorize_queue_action
+from armada_core.results import JobDetails, QueueInfo
+
+# States in which a job holds a run on some executor (GetActiveQueues).
+_RUN_STATES = (JobState.LEASED, JobState.PENDING, JobState.RUNNING)
+
+
+def _check_count(ctx: Context, ids: Sequence[str]) -> None:
+    limit = ctx.config.max_query_items
+    if len(ids) > limit:
+        raise InvalidArgument(f"request contains {len(ids)} ids; at most {limit} are allowed")
+
+
+async def job_status(ctx: Context, job_ids: Sequence[str]) -> dict[str, JobState]:
+    """Every requested id answered; unknown ids are UNKNOWN."""
+    _check_count(ctx, job_ids)
+    records = await ctx.storage.get_jobs(job_ids)
+    return {j: records[j].state if j in records else JobState.UNKNOWN for j in job_ids}
+
+
+async def job_status_by_external_uri(
+    ctx: Context, queue: str, job_set_id: str, uri: str
+) -> dict[str, JobState]:
+    """The jobs of a job set carrying this external URI (possibly none)."""
+    if not uri:
+        raise InvalidArgument("external job uri cannot be empty")
+    records = await ctx.storage.jobs_by_external_uri(queue, job_set_id, uri)
+    return {r.job.id: r.state for r in records}
+
+
+async def job_details(
+    ctx: Context, job_ids: Sequence[str], *, expand_job_spec: bool, expand_job_run: bool
+) -> dict[str, JobDetails]:
+    """Known jobs' records; unknown ids are left out."""
+    _check_count(ctx, job_ids)
+    records = await ctx.storage.get_jobs(job_ids)
+    return {
+        j: JobDetails(records[j], expand_job_spec, expand_job_run) for j in job_ids if j in records
+    }
+
+
+async def job_errors(ctx: Context, job_ids: Sequence[str]) -> dict[str, str]:
+    """Known jobs' error text ("" when they have none)."""
+    _check_count(ctx, job_ids)
+    records = await ctx.storage.get_jobs(job_ids)
+    return {j: records[j].error for j in job_ids if j in records}
+
+
+async def job_run_details(ctx: Context, run_ids: Sequence[str]) -> Mapping[str, object]:
+    """No job has a run until executors lease jobs: always empty for now."""
+    _check_count(ctx, run_ids)
+    return {}
+
+
+async def active_queues(ctx: Context) -> dict[str, list[str]]:
+    """Pool → queues with leased, pending or running jobs.
+
+    Runs do not record a pool yet, so every such job counts in the default pool.
+    """
+    names = []
+    for queue in await ctx.storage.list_queues():
+        if await ctx.storage.jobs_in_queue(queue.name, _RUN_STATES):
+            names.append(queue.name)
+    return {ctx.config.default_pool: names} if names else {}
+
+
+async def queue_info(ctx: Context, principal: Principal, name: str) -> QueueInfo:
+    """Job sets with queued or leased jobs, sorted by name (LEGACY order of checks)."""
+    queue = await ctx.storage.get_queue(name)
+    if queue is None:
+        raise NotFound(f"Queue {name} does not exist")
+    authorize_queue_action(ctx.config.permissions, principal, queue, QueueVerb.WATCH)
+    return QueueInfo(name, tuple(await ctx.storage.job_set_activity(name)))

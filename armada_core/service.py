@@ -1,0 +1,201 @@
+"""The application service: the one entry into the core for every adapter.
+
+Each method takes the authenticated principal and a command (or plain values),
+checks permissions, applies the domain rules and talks to storage. Errors are
+`armada_core.errors` classes only. The use cases themselves live in
+`armada_core._usecases`, one module per area; this class wires them to the ports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping
+
+from armada_core._usecases import actions, queries, queues, submit
+from armada_core._usecases.context import Context
+from armada_core.clock import SystemClock
+from armada_core.commands import (
+    CancelJobs,
+    CancelJobSet,
+    CancelOnQueue,
+    PreemptJobs,
+    PreemptOnQueue,
+    ReprioritizeJobs,
+    SubmitJobs,
+    WatchJobSet,
+)
+from armada_core.config import ServiceConfig
+from armada_core.event_stream import open_job_set_events
+from armada_core.events import StoredEvent
+from armada_core.ids import UlidFactory
+from armada_core.jobs import JobState
+from armada_core.ports import Clock, IdFactory, Storage
+from armada_core.principal import Principal
+from armada_core.queues import Queue, QueueSpec
+from armada_core.results import JobDetails, QueueFailure, QueueInfo
+
+
+class ArmadaService:
+    """Use cases of Armada's public API.
+
+    `clock` defaults to the system clock and `ids` to ULIDs from that clock; tests
+    pass fixed ones.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        config: ServiceConfig | None = None,
+        clock: Clock | None = None,
+        ids: IdFactory | None = None,
+    ) -> None:
+        clock = clock if clock is not None else SystemClock()
+        self._ctx = Context(
+            storage=storage,
+            config=config if config is not None else ServiceConfig(),
+            clock=clock,
+            ids=ids if ids is not None else UlidFactory(clock),
+        )
+
+    @property
+    def config(self) -> ServiceConfig:
+        """The configuration the service runs with."""
+        return self._ctx.config
+
+    # --- queues ----------------------------------------------------------------------
+
+    async def create_queue(self, principal: Principal, spec: QueueSpec) -> None:
+        """Create or update (upsert). Empty user owners become [caller]."""
+        await queues.create_queue(self._ctx, principal, spec)
+
+    async def update_queue(self, principal: Principal, spec: QueueSpec) -> None:
+        """Replace an existing queue; NotFound if missing."""
+        await queues.update_queue(self._ctx, principal, spec)
+
+    async def create_queues(
+        self, principal: Principal, specs: list[QueueSpec]
+    ) -> list[QueueFailure]:
+        """create_queue for each; failures are returned, not raised."""
+        return await queues.create_queues(self._ctx, principal, specs)
+
+    async def update_queues(
+        self, principal: Principal, specs: list[QueueSpec]
+    ) -> list[QueueFailure]:
+        """update_queue for each; failures are returned, not raised."""
+        return await queues.update_queues(self._ctx, principal, specs)
+
+    async def delete_queue(self, principal: Principal, name: str) -> None:
+        """Delete; missing is OK; FailedPrecondition while it has active jobs."""
+        await queues.delete_queue(self._ctx, principal, name)
+
+    async def get_queue(self, principal: Principal, name: str) -> Queue:
+        """NotFound if missing."""
+        return await queues.get_queue(self._ctx, principal, name)
+
+    async def get_queues(self, principal: Principal, limit: int = 0) -> list[Queue]:
+        """Sorted by name; limit 0 = all."""
+        return await queues.get_queues(self._ctx, principal, limit)
+
+    async def cordon_queue(self, principal: Principal, name: str) -> None:
+        """Mark a queue cordoned (needs `cordon_queue`); NotFound if missing."""
+        await queues.set_cordoned(self._ctx, principal, name, True)
+
+    async def uncordon_queue(self, principal: Principal, name: str) -> None:
+        """Clear a queue's cordon (needs `cordon_queue`); NotFound if missing."""
+        await queues.set_cordoned(self._ctx, principal, name, False)
+
+    async def cancel_on_queue(self, principal: Principal, command: CancelOnQueue) -> None:
+        """Cancel a queue's active jobs matching the states and priority classes."""
+        await actions.cancel_on_queue(self._ctx, principal, command)
+
+    async def preempt_on_queue(self, principal: Principal, command: PreemptOnQueue) -> None:
+        """Validate only: no job has a run to preempt until executors exist."""
+        await actions.preempt_on_queue(self._ctx, principal, command)
+
+    async def queue_info(self, principal: Principal, name: str) -> QueueInfo:
+        """The legacy GetQueueInfo: job sets with queued or leased jobs."""
+        return await queries.queue_info(self._ctx, principal, name)
+
+    # --- jobs ------------------------------------------------------------------------
+
+    async def submit_jobs(self, principal: Principal, command: SubmitJobs) -> list[str]:
+        """Job ids, one per item in order; duplicates carry the original id."""
+        return await submit.submit_jobs(self._ctx, principal, command)
+
+    async def cancel_jobs(self, principal: Principal, command: CancelJobs) -> list[str]:
+        """Cancelled ids as Armada echoes them; `[""]` for a whole job set."""
+        return await actions.cancel_jobs(self._ctx, principal, command)
+
+    async def cancel_job_set(self, principal: Principal, command: CancelJobSet) -> None:
+        """Cancel a job set's jobs in exactly the given states (empty: all active)."""
+        await actions.cancel_job_set(self._ctx, principal, command)
+
+    async def reprioritize_jobs(
+        self, principal: Principal, command: ReprioritizeJobs
+    ) -> dict[str, str]:
+        """id → error text ("" = ok); `all jobs in job set <id>` key without ids."""
+        return await actions.reprioritize_jobs(self._ctx, principal, command)
+
+    async def preempt_jobs(self, principal: Principal, command: PreemptJobs) -> dict[str, str]:
+        """id → error text ("" = ok) for every requested id."""
+        return await actions.preempt_jobs(self._ctx, principal, command)
+
+    # --- events ----------------------------------------------------------------------
+
+    async def job_set_events(
+        self, principal: Principal, command: WatchJobSet
+    ) -> AsyncGenerator[StoredEvent, None]:
+        """Check eagerly (NotFound, PermissionDenied, bad id), then return the stream.
+
+        The caller should `aclose()` the stream when it stops early.
+        """
+        return await open_job_set_events(
+            self._ctx.storage,
+            self._ctx.config.permissions,
+            principal,
+            command,
+            batch_size=self._ctx.config.event_batch_size,
+        )
+
+    # --- queries (authentication only) -------------------------------------------------
+
+    async def job_status(self, principal: Principal, job_ids: list[str]) -> dict[str, JobState]:
+        """Every requested id answered; unknown → UNKNOWN."""
+        return await queries.job_status(self._ctx, job_ids)
+
+    async def job_status_by_external_uri(
+        self, principal: Principal, queue: str, job_set_id: str, uri: str
+    ) -> dict[str, JobState]:
+        """Jobs of the job set with this external URI; an empty URI is refused."""
+        return await queries.job_status_by_external_uri(self._ctx, queue, job_set_id, uri)
+
+    async def job_details(
+        self,
+        principal: Principal,
+        job_ids: list[str],
+        *,
+        expand_job_spec: bool,
+        expand_job_run: bool,
+    ) -> dict[str, JobDetails]:
+        """Known jobs' details; unknown ids are left out."""
+        return await queries.job_details(
+            self._ctx, job_ids, expand_job_spec=expand_job_spec, expand_job_run=expand_job_run
+        )
+
+    async def job_errors(self, principal: Principal, job_ids: list[str]) -> dict[str, str]:
+        """Known jobs' error text ("" if none)."""
+        return await queries.job_errors(self._ctx, job_ids)
+
+    async def job_run_details(
+        self, principal: Principal, run_ids: list[str]
+    ) -> Mapping[str, object]:
+        """No runs exist until executors lease jobs: always empty for now."""
+        return await queries.job_run_details(self._ctx, run_ids)
+
+    async def active_queues(self, principal: Principal) -> dict[str, list[str]]:
+        """Pool → queues with leased, pending or running jobs."""
+        return await queries.active_queues(self._ctx)
+
+    async def health(self) -> bool:
+        """The service itself is always serving (Armada's Health checks nothing)."""
+        return True

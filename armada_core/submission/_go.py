@@ -1,0 +1,82 @@
+"""Small ports of Go standard-library behaviour that Armada's messages and config rely on:
+`strconv.Quote` (the `%q` verb), `strconv.Atoi` and `time.ParseDuration`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+_INT = re.compile(r"[+-]?[0-9]+")
+_DURATION = re.compile(r"[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+")
+_DURATION_PART = re.compile(r"([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_NS = {
+    "ns": 1,
+    "us": 10**3,
+    "µs": 10**3,
+    "μs": 10**3,
+    "ms": 10**6,
+    "s": 10**9,
+    "m": 60 * 10**9,
+    "h": 3600 * 10**9,
+}
+_ESCAPES = {
+    "\a": r"\a",
+    "\b": r"\b",
+    "\f": r"\f",
+    "\n": r"\n",
+    "\r": r"\r",
+    "\t": r"\t",
+    "\v": r"\v",
+    "\\": r"\\",
+    '"': r"\"",
+}
+
+
+def go_quote(text: str) -> str:
+    """`text` as Go's `%q` prints it."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return '"' + "".join(_quote_char(ch) for ch in text) + '"'
+
+
+def _quote_char(ch: str) -> str:
+    escaped = _ESCAPES.get(ch)
+    if escaped is not None:
+        return escaped
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    if code < 0x20 or code == 0x7F:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def go_atoi(text: str) -> int:
+    """Go's `strconv.Atoi` on a 64-bit platform; ValueError with Go's message."""
+    if not _INT.fullmatch(text):
+        raise ValueError(f"strconv.Atoi: parsing {go_quote(text)}: invalid syntax")
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(f"strconv.Atoi: parsing {go_quote(text)}: value out of range")
+    return value
+
+
+def parse_go_duration(text: str) -> timedelta:
+    """Go's `time.ParseDuration` (`72h`, `1h30m`, `1.5s`, `300ms`, `0`)."""
+    if text in ("0", "+0", "-0"):
+        return timedelta(0)
+    if not _DURATION.fullmatch(text):
+        raise ValueError(f"time: invalid duration {go_quote(text)}")
+    total = sum(
+        (Decimal(number) * _UNIT_NS[unit] for number, unit in _DURATION_PART.findall(text)),
+        Decimal(0),
+    )
+    nanos = int(total)  # Go drops fractions of a nanosecond
+    return timedelta(microseconds=-nanos / 1000 if text[0] == "-" else nanos / 1000)
+
+
+def duration_nanos(value: timedelta) -> int:
+    """A timedelta as Go's integer nanoseconds (what `%d` prints for a Duration)."""
+    return (value // timedelta(microseconds=1)) * 1000

@@ -1,0 +1,44 @@
+"""The core's dependency rule, checked on the source: stdlib, anyio and itself only.
+
+import-linter says the same in pyproject.toml where it is installed; this test
+needs nothing but `ast`.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parent.parent / "armada_core"
+ALLOWED = frozenset(sys.stdlib_module_names) | {"anyio", "typing_extensions", "armada_core"}
+
+
+def _imported_roots(tree: ast.AST) -> list[tuple[int, str]]:
+    roots = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.append((node.lineno, node.module.split(".")[0]))
+    return roots
+
+
+def test_core_sources_exist() -> None:
+    assert len(list(CORE.rglob("*.py"))) > 10
+
+
+def test_core_imports_only_stdlib_anyio_and_itself() -> None:
+    offenders = []
+    for path in sorted(CORE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for line, root in _imported_roots(tree):
+            if root not in ALLOWED:
+                offenders.append(f"{path.relative_to(CORE.parent)}:{line} imports {root}")
+    assert offenders == []
+
+
+def test_the_check_catches_a_forbidden_import() -> None:
+    tree = ast.parse("import os\nfrom starlette.requests import Request\nfrom . import x\n")
+    roots = [root for _, root in _imported_roots(tree)]
+    assert [r for r in roots if r not in ALLOWED] == ["starlette"]
