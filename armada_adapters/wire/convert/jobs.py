@@ -1,0 +1,140 @@
+"""Jobs: `api.Job` and the `api.Jobs` query service ⇄ core values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from armada_adapters.wire.convert.common import JsonDict, compact, flag, strings, text, timestamp
+from armada_core.jobs import Job, JobState, ResourceRequirements
+from armada_core.results import JobDetails
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalUriQuery:
+    """`api.JobStatusUsingExternalJobUriRequest`."""
+
+    queue: str
+    job_set_id: str
+    uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class JobDetailsQuery:
+    """`api.JobDetailsRequest`."""
+
+    job_ids: list[str]
+    expand_job_spec: bool
+    expand_job_run: bool
+
+
+# ---- requests -----------------------------------------------------------------------
+
+
+def job_ids(data: Mapping[str, Any]) -> list[str]:
+    """`jobIds` of JobStatusRequest / JobErrorsRequest."""
+    return list(strings(data, "jobIds"))
+
+
+def run_ids(data: Mapping[str, Any]) -> list[str]:
+    """`runIds` of JobRunDetailsRequest."""
+    return list(strings(data, "runIds"))
+
+
+def external_uri_query(data: Mapping[str, Any]) -> ExternalUriQuery:
+    """`api.JobStatusUsingExternalJobUriRequest`."""
+    return ExternalUriQuery(
+        queue=text(data, "queue"),
+        job_set_id=text(data, "jobset"),
+        uri=text(data, "externalJobUri"),
+    )
+
+
+def job_details_query(data: Mapping[str, Any]) -> JobDetailsQuery:
+    """`api.JobDetailsRequest`."""
+    return JobDetailsQuery(
+        job_ids=job_ids(data),
+        expand_job_spec=flag(data, "expandJobSpec"),
+        expand_job_run=flag(data, "expandJobRun"),
+    )
+
+
+# ---- responses ----------------------------------------------------------------------
+
+
+def job_json(job: Job) -> JsonDict:
+    """`api.Job` as the `submitted` event carries it (armada-api.md §7.4)."""
+    out = compact(
+        id=job.id,
+        clientId=job.client_id,
+        jobSetId=job.job_set_id,
+        queue=job.queue,
+        namespace=job.namespace,
+        labels=dict(sorted(job.labels.items())),
+        annotations=dict(sorted(job.annotations.items())),
+        owner=job.owner,
+        queueOwnershipUserGroups=sorted(job.groups),
+        priority=float(job.priority),
+    )
+    out["podSpec"] = job.pod_spec
+    out["schedulingResourceRequirements"] = resources_json(job.scheduling_resource_requirements)
+    out["created"] = timestamp(job.created_ns)
+    out.update(compact(k8sIngress=list(job.ingresses), k8sService=list(job.services)))
+    return out
+
+
+def resources_json(resources: ResourceRequirements) -> JsonDict:
+    """A Kubernetes `ResourceRequirements` (quantity strings by resource)."""
+    return compact(
+        limits=dict(sorted(resources.limits.items())),
+        requests=dict(sorted(resources.requests.items())),
+    )
+
+
+def job_status_response(states: Mapping[str, JobState]) -> JsonDict:
+    """`api.JobStatusResponse`: every id with its state number (0 too: map entries stay)."""
+    return compact(jobStates={k: int(v) for k, v in sorted(states.items())})
+
+
+def job_errors_response(errors: Mapping[str, str]) -> JsonDict:
+    """`api.JobErrorsResponse`: id → error text ("" kept)."""
+    return compact(jobErrors=dict(sorted(errors.items())))
+
+
+def job_details_response(details: Mapping[str, JobDetails]) -> JsonDict:
+    """`api.JobDetailsResponse`."""
+    return compact(jobDetails={k: job_details_json(v) for k, v in sorted(details.items())})
+
+
+def job_details_json(details: JobDetails) -> JsonDict:
+    """`api.JobDetails` from a job record; the job spec only when asked for."""
+    record, job = details.record, details.record.job
+    out = compact(
+        jobId=job.id,
+        queue=job.queue,
+        jobset=job.job_set_id,
+        namespace=job.namespace,
+        state=int(record.state),
+    )
+    out["submittedTs"] = timestamp(job.created_ns)
+    if record.cancel_ns:
+        out["cancelTs"] = timestamp(record.cancel_ns)
+    out.update(compact(cancelReason=record.cancel_reason))
+    out["lastTransitionTs"] = timestamp(record.last_transition_ns)
+    if details.expand_job_spec:
+        out["jobSpec"] = job_json(job)
+    # No runs exist until executors lease jobs, so `jobRuns` and `latestRunId` stay empty.
+    out.update(compact(cancelUser=record.cancel_user))
+    return out
+
+
+def job_run_details_response(runs: Mapping[str, object]) -> JsonDict:
+    """`api.JobRunDetailsResponse`; values are `api.JobRunDetails` Go-JSON dicts."""
+    return compact(jobRunDetails=dict(sorted(runs.items())))
+
+
+def active_queues_response(by_pool: Mapping[str, list[str]]) -> JsonDict:
+    """`api.GetActiveQueuesResponse`: pool → queues with leased/pending/running jobs."""
+    pools = {pool: compact(queues=list(queues)) for pool, queues in sorted(by_pool.items())}
+    return compact(activeQueuesByPool=pools)

@@ -1,0 +1,321 @@
+"""The per-RPC glue both adapters share: method path → `Operation`.
+
+An operation names its request and response messages and knows how to serve one
+call: Go-JSON request dict → core command (`convert`) → `ArmadaService` use case →
+Go-JSON response dict. The gRPC adapter decodes protobuf into that dict and the REST
+adapter parses JSON into it, so no rule or mapping is written twice.
+
+Unary calls return the response dict. Server streams (GetQueues, GetJobSetEvents,
+Watch) return an async iterator of response dicts; every check runs before the
+iterator is returned, so a transport can still answer a refusal with a plain status.
+Close the iterator (`aclose()`) when the client leaves early.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import cast
+
+from armada_adapters.wire.convert import events, jobs, queues, submit
+from armada_adapters.wire.convert.common import JsonDict, empty, health_response
+from armada_core.commands import SubmitJobs, WatchJobSet
+from armada_core.principal import Principal
+from armada_core.service import ArmadaService
+
+SERVICES = ("api.Submit", "api.QueueService", "api.Event", "api.Jobs")
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """Transport facts the core may use.
+
+    `pod_spec_sizes`: per submitted item, the protobuf size of its main pod spec
+    (gRPC knows it; REST leaves it None and the core estimates it).
+    """
+
+    pod_spec_sizes: tuple[int | None, ...] | None = None
+
+
+UnaryCall = Callable[[ArmadaService, Principal, JsonDict, Hints], Awaitable[JsonDict]]
+StreamCall = Callable[
+    [ArmadaService, Principal, JsonDict, Hints], Awaitable[AsyncIterator[JsonDict]]
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One RPC: its message types (full names), whether it streams, and its call."""
+
+    request_type_name: str
+    response_type_name: str
+    streaming: bool
+    call: UnaryCall | StreamCall
+
+    async def call_unary(
+        self, service: ArmadaService, principal: Principal, request: JsonDict, hints: Hints
+    ) -> JsonDict:
+        """Serve a unary RPC: the response dict."""
+        if self.streaming:
+            raise TypeError(f"{self.response_type_name} is streamed; use open_stream")
+        return await cast(UnaryCall, self.call)(service, principal, request, hints)
+
+    async def open_stream(
+        self, service: ArmadaService, principal: Principal, request: JsonDict, hints: Hints
+    ) -> AsyncIterator[JsonDict]:
+        """Check and open a server stream: an async iterator of response dicts."""
+        if not self.streaming:
+            raise TypeError(f"{self.response_type_name} is unary; use call_unary")
+        return await cast(StreamCall, self.call)(service, principal, request, hints)
+
+
+# ---- api.Submit: jobs ------------------------------------------------------------------
+
+
+async def _submit_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return submit.submit_response(await s.submit_jobs(p, _with_sizes(submit.submit_jobs(r), h)))
+
+
+def _with_sizes(command: SubmitJobs, hints: Hints) -> SubmitJobs:
+    sizes = hints.pod_spec_sizes
+    if sizes is None or len(sizes) != len(command.items):
+        return command
+    items = tuple(
+        dataclasses.replace(item, pod_spec_size=size)
+        for item, size in zip(command.items, sizes, strict=True)
+    )
+    return dataclasses.replace(command, items=items)
+
+
+async def _cancel_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return submit.cancellation_result(await s.cancel_jobs(p, submit.cancel_jobs(r)))
+
+
+async def _cancel_job_set(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.cancel_job_set(p, submit.cancel_job_set(r))
+    return empty()
+
+
+async def _reprioritize(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return submit.reprioritize_response(await s.reprioritize_jobs(p, submit.reprioritize_jobs(r)))
+
+
+async def _preempt_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return submit.preemption_result(await s.preempt_jobs(p, submit.preempt_jobs(r)))
+
+
+async def _health(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return health_response(await s.health())
+
+
+# ---- queues (api.Submit and api.QueueService) ------------------------------------------
+
+
+async def _create_queue(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.create_queue(p, queues.queue_spec(r))
+    return empty()
+
+
+async def _update_queue(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.update_queue(p, queues.queue_spec(r))
+    return empty()
+
+
+async def _create_queues(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return queues.batch_queue_response(await s.create_queues(p, queues.queue_specs(r)))
+
+
+async def _update_queues(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return queues.batch_queue_response(await s.update_queues(p, queues.queue_specs(r)))
+
+
+async def _delete_queue(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.delete_queue(p, queues.queue_name(r))
+    return empty()
+
+
+async def _get_queue(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return queues.queue_json(await s.get_queue(p, queues.queue_name(r)))
+
+
+async def _get_queues(
+    s: ArmadaService, p: Principal, r: JsonDict, h: Hints
+) -> AsyncIterator[JsonDict]:
+    found = await s.get_queues(p, queues.queue_limit(r))
+
+    async def stream() -> AsyncIterator[JsonDict]:
+        for queue in found:
+            yield queues.streaming_queue(queue)
+        yield queues.streaming_end()  # always: armadactl fails a stream without it
+
+    return stream()
+
+
+async def _queue_info(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return queues.queue_info_json(await s.queue_info(p, queues.queue_name(r)))
+
+
+async def _cordon(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.cordon_queue(p, queues.queue_name(r))
+    return empty()
+
+
+async def _uncordon(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.uncordon_queue(p, queues.queue_name(r))
+    return empty()
+
+
+async def _preempt_on_queue(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.preempt_on_queue(p, queues.preempt_on_queue(r))
+    return empty()
+
+
+async def _cancel_on_queue(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.cancel_on_queue(p, queues.cancel_on_queue(r))
+    return empty()
+
+
+# ---- api.Event ---------------------------------------------------------------------------
+
+
+async def _job_set_events(
+    s: ArmadaService, p: Principal, r: JsonDict, h: Hints
+) -> AsyncIterator[JsonDict]:
+    return await _event_stream(s, p, events.watch_job_set(r))
+
+
+async def _watch(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> AsyncIterator[JsonDict]:
+    return await _event_stream(s, p, events.watch_request(r))
+
+
+async def _event_stream(
+    s: ArmadaService, p: Principal, command: WatchJobSet
+) -> AsyncIterator[JsonDict]:
+    stored = await s.job_set_events(p, command)
+
+    async def stream() -> AsyncIterator[JsonDict]:
+        try:
+            async for event in stored:
+                yield events.event_stream_message(event)
+        finally:
+            await stored.aclose()  # the core's reader lets go of its change-feed waiter
+
+    return stream()
+
+
+# ---- api.Jobs ------------------------------------------------------------------------------
+
+
+async def _job_status(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return jobs.job_status_response(await s.job_status(p, jobs.job_ids(r)))
+
+
+async def _status_by_uri(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    q = jobs.external_uri_query(r)
+    states = await s.job_status_by_external_uri(p, q.queue, q.job_set_id, q.uri)
+    return jobs.job_status_response(states)
+
+
+async def _job_details(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    q = jobs.job_details_query(r)
+    details = await s.job_details(
+        p, q.job_ids, expand_job_spec=q.expand_job_spec, expand_job_run=q.expand_job_run
+    )
+    return jobs.job_details_response(details)
+
+
+async def _job_errors(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return jobs.job_errors_response(await s.job_errors(p, jobs.job_ids(r)))
+
+
+async def _run_details(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return jobs.job_run_details_response(await s.job_run_details(p, jobs.run_ids(r)))
+
+
+async def _active_queues(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return jobs.active_queues_response(await s.active_queues(p))
+
+
+# ---- the table ------------------------------------------------------------------------------
+
+_EMPTY = "google.protobuf.Empty"
+_HEALTH = Operation(_EMPTY, "api.HealthCheckResponse", False, _health)
+_QUEUE_OPS: Mapping[str, Operation] = {
+    "CreateQueue": Operation("api.Queue", _EMPTY, False, _create_queue),
+    "CreateQueues": Operation(
+        "api.QueueList", "api.BatchQueueCreateResponse", False, _create_queues
+    ),
+    "UpdateQueue": Operation("api.Queue", _EMPTY, False, _update_queue),
+    "UpdateQueues": Operation(
+        "api.QueueList", "api.BatchQueueUpdateResponse", False, _update_queues
+    ),
+    "DeleteQueue": Operation("api.QueueDeleteRequest", _EMPTY, False, _delete_queue),
+    "GetQueue": Operation("api.QueueGetRequest", "api.Queue", False, _get_queue),
+    "GetQueues": Operation(
+        "api.StreamingQueueGetRequest", "api.StreamingQueueMessage", True, _get_queues
+    ),
+}
+_SUBMIT_OPS: Mapping[str, Operation] = {
+    "SubmitJobs": Operation("api.JobSubmitRequest", "api.JobSubmitResponse", False, _submit_jobs),
+    "CancelJobs": Operation("api.JobCancelRequest", "api.CancellationResult", False, _cancel_jobs),
+    "CancelJobSet": Operation("api.JobSetCancelRequest", _EMPTY, False, _cancel_job_set),
+    "ReprioritizeJobs": Operation(
+        "api.JobReprioritizeRequest", "api.JobReprioritizeResponse", False, _reprioritize
+    ),
+    "PreemptJobs": Operation("api.JobPreemptRequest", "api.PreemptionResult", False, _preempt_jobs),
+    **_QUEUE_OPS,
+    "Health": _HEALTH,
+    "GetQueueInfo": Operation("api.QueueInfoRequest", "api.QueueInfo", False, _queue_info),
+}
+_QUEUE_SERVICE_OPS: Mapping[str, Operation] = {
+    **_QUEUE_OPS,
+    "CordonQueue": Operation("api.QueueCordonRequest", _EMPTY, False, _cordon),
+    "UncordonQueue": Operation("api.QueueUncordonRequest", _EMPTY, False, _uncordon),
+    "PreemptOnQueue": Operation("api.QueuePreemptRequest", _EMPTY, False, _preempt_on_queue),
+    "CancelOnQueue": Operation("api.QueueCancelRequest", _EMPTY, False, _cancel_on_queue),
+}
+_EVENT_OPS: Mapping[str, Operation] = {
+    "GetJobSetEvents": Operation(
+        "api.JobSetRequest", "api.EventStreamMessage", True, _job_set_events
+    ),
+    "Watch": Operation("api.WatchRequest", "api.EventStreamMessage", True, _watch),
+    "Health": _HEALTH,
+}
+_JOBS_OPS: Mapping[str, Operation] = {
+    "GetJobStatus": Operation("api.JobStatusRequest", "api.JobStatusResponse", False, _job_status),
+    "GetJobStatusUsingExternalJobUri": Operation(
+        "api.JobStatusUsingExternalJobUriRequest", "api.JobStatusResponse", False, _status_by_uri
+    ),
+    "GetJobDetails": Operation(
+        "api.JobDetailsRequest", "api.JobDetailsResponse", False, _job_details
+    ),
+    "GetJobErrors": Operation("api.JobErrorsRequest", "api.JobErrorsResponse", False, _job_errors),
+    "GetJobRunDetails": Operation(
+        "api.JobRunDetailsRequest", "api.JobRunDetailsResponse", False, _run_details
+    ),
+    "GetActiveQueues": Operation(
+        "api.GetActiveQueuesRequest", "api.GetActiveQueuesResponse", False, _active_queues
+    ),
+}
+
+
+def _paths(service: str, ops: Mapping[str, Operation]) -> dict[str, Operation]:
+    return {f"/{service}/{method}": op for method, op in ops.items()}
+
+
+OPERATIONS: Mapping[str, Operation] = {
+    **_paths("api.Submit", _SUBMIT_OPS),
+    **_paths("api.QueueService", _QUEUE_SERVICE_OPS),
+    **_paths("api.Event", _EVENT_OPS),
+    **_paths("api.Jobs", _JOBS_OPS),
+}
+"""Every RPC of `SERVICES`, by gRPC method path (`/api.Submit/SubmitJobs`)."""
+
+
+def operation(path: str) -> Operation:
+    """The operation of a method path; KeyError names the path when it is not served."""
+    try:
+        return OPERATIONS[path]
+    except KeyError:
+        raise KeyError(f"no operation for {path}") from None
