@@ -1,0 +1,238 @@
+"""grpclib servables built from the service descriptors and the operation table.
+
+There is one generic unary handler and one generic server-stream handler. Each
+receives a upb message (classes from the private pool; grpclib's `ProtoCodec` calls
+their `FromString`/`SerializeToString`), turns it into Go-style JSON with the wire
+codec, runs the operation of `armada_adapters.wire.operations`, and encodes the
+answer back. No RPC has code of its own here: what a method does lives in the
+operation table, which the REST adapter shares.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping
+from typing import Any
+
+from google.protobuf.message import Message
+from grpclib.const import Cardinality, Status
+from grpclib.const import Handler as GrpcHandler
+from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
+from grpclib.server import Stream
+
+from armada_adapters.grpc.auth import principal
+from armada_adapters.grpc.errors import status_for
+from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
+from armada_adapters.grpc.shutdown import SHUTTING_DOWN, CallTracker
+from armada_adapters.wire.jsoncodec import from_json, to_json
+from armada_adapters.wire.operations import OPERATIONS, SERVICES, Hints, Operation
+from armada_adapters.wire.pool import message_class, service_descriptor
+from armada_core.service import ArmadaService
+
+HandlerFunc = Callable[[Stream[Any, Any]], Coroutine[Any, Any, None]]
+
+
+class Servable:
+    """One gRPC service as grpclib wants it: an object with `__mapping__()`."""
+
+    def __init__(self, name: str, mapping: Mapping[str, GrpcHandler]) -> None:
+        self.name = name
+        self._mapping = dict(mapping)
+
+    def __mapping__(self) -> dict[str, GrpcHandler]:
+        return self._mapping
+
+
+def build_servables(
+    service: ArmadaService,
+    *,
+    tracker: CallTracker | None = None,
+    operations: Mapping[str, Operation] = OPERATIONS,
+    services: Iterable[str] = SERVICES,
+) -> list[Servable]:
+    """A servable per gRPC service, every method of its descriptor wired to `operations`."""
+    calls = tracker or CallTracker()
+    return [_servable(name, service, calls, operations) for name in services]
+
+
+def _servable(
+    name: str, service: ArmadaService, tracker: CallTracker, operations: Mapping[str, Operation]
+) -> Servable:
+    mapping = {}
+    for method in service_descriptor(name).methods:
+        path = f"/{name}/{method.name}"
+        operation = operations[path]
+        _check(
+            path,
+            operation,
+            method.input_type.full_name,
+            method.output_type.full_name,
+            method.server_streaming,
+        )
+        mapping[path] = _grpc_handler(path, operation, service, tracker)
+    return Servable(name, mapping)
+
+
+def _check(path: str, op: Operation, request: str, response: str, streaming: bool) -> None:
+    # The table and the descriptors are written separately; a mismatch is a bug.
+    if (op.request_type_name, op.response_type_name, op.streaming) != (
+        request,
+        response,
+        streaming,
+    ):
+        raise ValueError(f"operation table disagrees with the descriptor of {path}")
+
+
+def _grpc_handler(
+    path: str, operation: Operation, service: ArmadaService, tracker: CallTracker
+) -> GrpcHandler:
+    reply_type = message_class(operation.response_type_name)
+    request_type = message_class(operation.request_type_name)
+    if operation.streaming:
+        func = _stream_handler(path, operation, service, tracker, reply_type)
+        cardinality = Cardinality.UNARY_STREAM
+    else:
+        func = _unary_handler(path, operation, service, tracker, reply_type)
+        cardinality = Cardinality.UNARY_UNARY
+    return GrpcHandler(func, cardinality, request_type, reply_type)
+
+
+def _unary_handler(
+    path: str,
+    operation: Operation,
+    service: ArmadaService,
+    tracker: CallTracker,
+    reply_type: type[Message],
+) -> HandlerFunc:
+    async def handle(stream: Stream[Message, Message]) -> None:
+        with request_scope(stream.metadata), tracker.unary_call():
+            try:
+                tracker.refuse_if_closing()
+                request = await _receive(stream)
+                reply = await operation.call_unary(
+                    service, principal(), _request_json(request), hints_for(request)
+                )
+                message = from_json(reply, reply_type)
+            except StreamTerminatedError:
+                raise
+            except Exception as exc:
+                await _send_error(stream, exc, path)
+                return
+            await stream.send_message(message)
+            await stream.send_trailing_metadata(metadata=trailers())
+
+    return handle
+
+
+def _stream_handler(
+    path: str,
+    operation: Operation,
+    service: ArmadaService,
+    tracker: CallTracker,
+    reply_type: type[Message],
+) -> HandlerFunc:
+    async def handle(stream: Stream[Message, Message]) -> None:
+        with request_scope(stream.metadata):
+            try:
+                tracker.refuse_if_closing()
+                request = await _receive(stream)
+                # Checks (missing job set, permissions, bad ids) run here, before any
+                # header goes out, so they end the call as a trailers-only error.
+                items = await operation.open_stream(
+                    service, principal(), _request_json(request), hints_for(request)
+                )
+            except StreamTerminatedError:
+                raise
+            except Exception as exc:
+                await _send_error(stream, exc, path)
+                return
+            await _relay(stream, items, reply_type, tracker, path)
+
+    return handle
+
+
+async def _relay(
+    stream: Stream[Message, Message],
+    items: AsyncIterator[dict[str, Any]],
+    reply_type: type[Message],
+    tracker: CallTracker,
+    path: str,
+) -> None:
+    """Send every item until the iterator ends, the client leaves or the server drains.
+
+    When the client leaves, grpclib cancels this task; `_closing` then closes the
+    core's iterator at once, so a dead watcher holds nothing.
+    """
+    async with _closing(items):
+        await _send_headers_now(stream)
+        try:
+            with tracker.stream_call() as scope:
+                async for item in items:
+                    await stream.send_message(from_json(item, reply_type))
+        except StreamTerminatedError:
+            raise
+        except Exception as exc:
+            await _send_error(stream, exc, path)
+            return
+    if scope.cancelled_caught:
+        await _send_error(stream, GRPCError(Status.UNAVAILABLE, SHUTTING_DOWN), path)
+        return
+    await stream.send_trailing_metadata(metadata=trailers())
+
+
+async def _send_headers_now(stream: Stream[Message, Message]) -> None:
+    # Decision 11: a watcher sees response headers at once, not at the first event.
+    # ProtocolError: already sent, with the Kerberos mutual-auth token.
+    with contextlib.suppress(ProtocolError):
+        await stream.send_initial_metadata()
+
+
+class _closing:
+    """`contextlib.aclosing` for any async iterator (aclose only if it has one)."""
+
+    def __init__(self, items: AsyncIterator[Any]) -> None:
+        self._items = items
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        aclose = getattr(self._items, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+async def _receive(stream: Stream[Message, Message]) -> Message:
+    request = await stream.recv_message()
+    if request is None:
+        raise GRPCError(Status.INVALID_ARGUMENT, "request message missing")
+    return request
+
+
+async def _send_error(stream: Stream[Message, Message], exc: Exception, path: str) -> None:
+    status, message = status_for(exc, path)
+    await stream.send_trailing_metadata(
+        status=status, status_message=prefixed(message), metadata=trailers()
+    )
+
+
+def _request_json(request: Message) -> dict[str, Any]:
+    # Fields a newer client sends that our schema lacks ride along under the codec's
+    # unknown key and come back byte for byte (in the job's `submitted` event).
+    return to_json(request, keep_unknown=True)
+
+
+def hints_for(request: Message) -> Hints:
+    """Transport facts for the core: the protobuf size of each item's main pod spec."""
+    items = getattr(request, "job_request_items", None)
+    if items is None:
+        return Hints()
+    return Hints(pod_spec_sizes=tuple(_main_pod_spec_size(item) for item in items))
+
+
+def _main_pod_spec_size(item: Any) -> int | None:
+    if item.HasField("pod_spec"):
+        return int(item.pod_spec.ByteSize())
+    if len(item.pod_specs):
+        return int(item.pod_specs[0].ByteSize())
+    return None

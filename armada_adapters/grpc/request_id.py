@@ -1,0 +1,103 @@
+"""Request ids (decision 14): keep the client's `x-request-id` or make one.
+
+The id of the call being handled lives in a context variable, so every log line of
+the call can carry it (`RequestIdFilter`), error messages start with
+`[x-request-id: "<id>"]` as Armada's do, and the id goes back to the client in the
+trailing metadata. Handlers set it themselves (`request_scope`), which works in any
+grpclib server; `attach_request_ids` also sets it before authentication runs, so
+rejected calls are logged and answered with their id too.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from grpclib.events import RecvRequest, SendTrailingMetadata, listen
+from grpclib.server import Server
+
+REQUEST_ID_KEY = "x-request-id"
+MAX_REQUEST_ID_LENGTH = 128
+
+_current: ContextVar[str | None] = ContextVar("armada_request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the call being handled, or None outside a call."""
+    return _current.get()
+
+
+def new_request_id() -> str:
+    """A fresh id (a UUID, as Armada makes them)."""
+    return str(uuid.uuid4())
+
+
+def incoming_request_id(metadata: Mapping[str, Any] | None) -> str:
+    """The client's id if it sent a usable one, else a fresh one."""
+    value = (metadata or {}).get(REQUEST_ID_KEY)
+    if isinstance(value, str) and _usable(value):
+        return value
+    return new_request_id()
+
+
+def _usable(value: str) -> bool:
+    # It is echoed into logs and trailers: printable ASCII of bounded length only.
+    return 0 < len(value) <= MAX_REQUEST_ID_LENGTH and value.isascii() and value.isprintable()
+
+
+@contextmanager
+def request_scope(metadata: Mapping[str, Any] | None) -> Iterator[str]:
+    """Run a call with its request id set (the one set earlier, if any, is kept)."""
+    existing = _current.get()
+    if existing is not None:
+        yield existing
+        return
+    token = _current.set(incoming_request_id(metadata))
+    try:
+        yield _current.get() or ""
+    finally:
+        _current.reset(token)
+
+
+def prefixed(message: str) -> str:
+    """An error message as Armada words it: `[x-request-id: "<id>"] <message>`."""
+    request_id = _current.get()
+    return f'[x-request-id: "{request_id}"] {message}' if request_id else message
+
+
+def trailers() -> tuple[tuple[str, str], ...]:
+    """Trailing metadata carrying the current request id (empty outside a call)."""
+    request_id = _current.get()
+    return ((REQUEST_ID_KEY, request_id),) if request_id else ()
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds `request_id` (or `-`) to every record, for `%(request_id)s` in formats."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _current.get() or "-"
+        return True
+
+
+def attach_request_ids(server: Server) -> None:
+    """Set the id as soon as a request arrives, and return it in every trailer.
+
+    Attach before authentication so auth failures carry the id. The listener runs in
+    the request's own task, so the context variable stays set for the whole call and
+    never leaks into another one.
+    """
+
+    async def on_request(event: RecvRequest) -> None:
+        _current.set(incoming_request_id(event.metadata))
+
+    async def on_trailers(event: SendTrailingMetadata) -> None:
+        request_id = _current.get()
+        if request_id and REQUEST_ID_KEY not in event.metadata:
+            event.metadata[REQUEST_ID_KEY] = request_id
+
+    listen(server, RecvRequest, on_request)
+    listen(server, SendTrailingMetadata, on_trailers)

@@ -1,0 +1,1 @@
+"""The reference server: configuration, composition root and command line."""

@@ -1,0 +1,154 @@
+"""The composition root: the only place that reads config and environment, picks
+plugins, and wires storage, the core service, authentication and both adapters.
+
+`run()` is what `armada-server` calls; `serve()` runs the same server inside an
+existing event loop (tests, embedding) until `stop` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
+from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
+from armada_auth import Authenticator, build_authenticator
+from armada_auth import ConfigError as AuthConfigError
+from armada_core.config import ServiceConfig
+from armada_core.permissions import PermissionConfig
+from armada_core.ports import Storage
+from armada_core.service import ArmadaService
+from armada_core.submission import SubmissionConfig
+from armada_storage.registry import open_storage
+
+logger = logging.getLogger(__name__)
+
+PERMISSION_KEYS = {
+    "groups": "permissionGroupMapping",
+    "scopes": "permissionScopeMapping",
+    "claims": "permissionClaimMapping",
+}
+AUTH_OFF_WARNING = (
+    "authentication is off: no auth section is configured, every caller is 'anonymous' "
+    "and every user-facing permission is granted to everyone"
+)
+
+
+class StartupError(Exception):
+    """The server cannot start; the message is one line for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Assembly:
+    """The wired parts of a running server."""
+
+    service: ArmadaService
+    storage: Storage
+    authenticator: Authenticator
+
+
+def run(cli_config: str | None, environ: Mapping[str, str] = os.environ) -> None:
+    """Load the configuration, serve until SIGINT/SIGTERM, shut down cleanly."""
+    try:
+        config = load_config(config_path(cli_config, environ), environ)
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
+    asyncio.run(serve(config, stop=None))
+
+
+async def serve(
+    config: ServerConfig,
+    *,
+    stop: asyncio.Event | None,
+    on_ready: Callable[[Endpoints], None] | None = None,
+) -> None:
+    """Run the server until `stop` is set (None: until SIGINT or SIGTERM)."""
+    stop = stop if stop is not None else _stop_on_signals()
+    async with AsyncExitStack() as stack:
+        assembly = await assemble(config, stack)
+        listeners = await _start(config, assembly)
+        stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
+        logger.info("armada-server ready: %s", listeners.endpoints.describe())
+        if on_ready is not None:
+            on_ready(listeners.endpoints)
+        await listeners.wait(stop)
+        logger.info("shutting down (grace %.1f s)", config.shutdown_grace_seconds)
+    logger.info("stopped")
+
+
+async def assemble(config: ServerConfig, stack: AsyncExitStack) -> Assembly:
+    """Storage, service and authenticator; each is closed when `stack` unwinds."""
+    service_config = _service_config(config)
+    storage = await _startup_step("storage", open_storage(config.storage))
+    stack.push_async_callback(storage.aclose)
+    authenticator = await _startup_step("auth", build_authenticator(_auth_section(config)))
+    stack.push_async_callback(authenticator.aclose)
+    if not config.authentication_configured:
+        logger.warning(AUTH_OFF_WARNING)
+    return Assembly(ArmadaService(storage, config=service_config), storage, authenticator)
+
+
+def _service_config(config: ServerConfig) -> ServiceConfig:
+    try:
+        return ServiceConfig(
+            permissions=permissions_for(config),
+            submission=SubmissionConfig.from_mapping(config.submission),
+            max_query_items=config.max_query_items,
+        )
+    except ValueError as exc:
+        raise StartupError(f"invalid configuration: {exc}") from None
+
+
+def permissions_for(config: ServerConfig) -> PermissionConfig:
+    """Global permissions: the auth section's mappings, or everything for everyone without one."""
+    if config.auth is None:
+        return PermissionConfig.everyone_may()
+    lowered = {str(key).lower(): value for key, value in config.auth.items()}
+    mappings = {name: lowered.get(key.lower()) for name, key in PERMISSION_KEYS.items()}
+    for name, value in mappings.items():
+        if value is not None and not isinstance(value, Mapping):
+            raise StartupError(f"auth.{PERMISSION_KEYS[name]} must be a mapping")
+    return PermissionConfig.from_mappings(**mappings)
+
+
+def _auth_section(config: ServerConfig) -> Mapping[str, Any]:
+    return config.auth if config.auth is not None else {"anonymousAuth": True}
+
+
+async def _startup_step(what: str, step: Any) -> Any:
+    """Await one start-up step; its configuration errors become a `StartupError`."""
+    try:
+        return await step
+    except (AuthConfigError, ValueError) as exc:
+        raise StartupError(f"{what}: {exc}") from None
+    except OSError as exc:
+        raise StartupError(f"{what}: {exc.strerror or exc}") from None
+
+
+async def _start(config: ServerConfig, assembly: Assembly) -> Listeners:
+    try:
+        return await start_listeners(config, assembly.service, assembly.authenticator)
+    except OSError as exc:
+        raise StartupError(exc.strerror or str(exc)) from None
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _on_signal, stop, sig)
+    return stop
+
+
+def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
+    if stop.is_set():
+        logger.info("%s received again; already shutting down", sig.name)
+        return
+    logger.info("%s received", sig.name)
+    stop.set()

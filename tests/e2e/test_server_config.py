@@ -1,0 +1,119 @@
+"""The reference server's configuration and composition root, in process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from pathlib import Path
+
+import pytest
+from grpclib.client import Channel
+
+from armada_adapters.grpc._betterproto import api
+from armada_adapters.server.bootstrap import StartupError, permissions_for, run, serve
+from armada_adapters.server.config import (
+    DEFAULT_SQLITE_PATH,
+    ConfigError,
+    config_path,
+    load_config,
+    parse_config,
+)
+from armada_adapters.server.listeners import Endpoints
+from armada_core.permissions import Permission, PermissionConfig
+from armada_core.principal import ANONYMOUS, Principal
+
+
+def test_no_config_means_sqlite_in_data_and_authentication_off() -> None:
+    config = load_config(None)
+    assert (config.grpc_port, config.http_port) == (50051, 8080)
+    assert config.storage == {"backend": "sqlite", "sqlite": {"path": DEFAULT_SQLITE_PATH}}
+    assert not config.authentication_configured
+    assert permissions_for(config) == PermissionConfig.everyone_may()
+
+
+def test_keys_match_ignoring_case_as_armada_does() -> None:
+    config = parse_config({"GRPCPORT": 1234, "httpport": 0, "QueryApi": {"MAXQUERYITEMS": 7}})
+    assert (config.grpc_port, config.http_port, config.max_query_items) == (1234, 0, 7)
+
+
+def test_armada_only_keys_are_warned_about_not_refused(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        parse_config({"metricsPort": 9000, "pulsar": {"url": "x"}})
+    assert "metricsPort" in caplog.text and "pulsar" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"grpcPort": 70000}, "port number"),
+        ({"grpcPort": "50051"}, "grpcPort must be an integer"),
+        ({"storagee": {}}, "unknown config key 'storagee'"),
+        ({"corsAllowedOrigins": "http://x"}, "list of strings"),
+        ({"shutdownGracePeriod": "soon"}, "duration"),
+        ({"auth": ["anonymousAuth"]}, "auth must be a mapping"),
+    ],
+)
+def test_bad_values_are_config_errors(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("500ms", 0.5), ("10s", 10.0), ("2m", 120.0), (3, 3.0)]
+)
+def test_grace_period_takes_go_durations(text: object, seconds: float) -> None:
+    assert parse_config({"shutdownGracePeriod": text}).shutdown_grace_seconds == seconds
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("grpcPort: 1\nbindAddress: 10.0.0.1\n", encoding="utf-8")
+    config = load_config(path, {"ARMADA_GRPCPORT": "0", "ARMADA_BINDADDRESS": "127.0.0.1"})
+    assert (config.grpc_port, config.bind_address, config.source) == (0, "127.0.0.1", path)
+
+
+def test_the_command_line_path_wins_over_the_environment() -> None:
+    assert config_path("a.yaml", {"ARMADA_CONFIG": "b.yaml"}) == Path("a.yaml")
+    assert config_path(None, {"ARMADA_CONFIG": "b.yaml"}) == Path("b.yaml")
+    assert config_path(None, {}) is None
+
+
+def test_permission_mappings_come_from_the_auth_section() -> None:
+    auth = {"anonymousAuth": True, "permissionGroupMapping": {"create_queue": ["admins"]}}
+    permissions = permissions_for(parse_config({"auth": auth}))
+    admin = Principal("root", groups=frozenset({"admins"}))
+    assert permissions.holds(admin, Permission.CREATE_QUEUE)
+    assert not permissions.holds(ANONYMOUS, Permission.CREATE_QUEUE)
+
+
+def test_a_bad_config_file_is_a_startup_error(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text("grpcPort: [\n", encoding="utf-8")
+    with pytest.raises(StartupError, match="not valid YAML"):
+        run(str(tmp_path / "c.yaml"), environ={})
+
+
+@pytest.mark.anyio
+async def test_serve_runs_in_an_existing_loop_until_stopped() -> None:
+    config = parse_config(
+        {"grpcPort": 0, "httpPort": 0, "bindAddress": "127.0.0.1", "storage": {"backend": "memory"}}
+    )
+    stop = asyncio.Event()
+    ready: asyncio.Future[Endpoints] = asyncio.get_running_loop().create_future()
+    server = asyncio.create_task(serve(config, stop=stop, on_ready=ready.set_result))
+    endpoints = await asyncio.wait_for(ready, timeout=10)
+    channel = Channel("127.0.0.1", endpoints.grpc_port)
+    try:
+        health = await api.SubmitStub(channel).health()
+    finally:
+        channel.close()
+    stop.set()
+    await asyncio.wait_for(server, timeout=10)
+    assert health.status == api.HealthCheckResponseServingStatus.SERVING
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", endpoints.grpc_port), timeout=5).close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
