@@ -1,0 +1,107 @@
+"""Core submit throughput into SQLite, next to the raw SQLite insert rate of the same rows.
+
+Run: `nox -s bench` or `python bench/bench_core.py [--batches N] [--synchronous FULL|NORMAL]`.
+
+1. Through the core: `ArmadaService.submit_jobs` with 100-job batches of realistic
+   pod specs into a fresh SQLite file (validation, defaults, ids, events, commit).
+2. The ceiling: every row that run wrote (jobs, log entries, job sets) is read back
+   and inserted again into a fresh file with the same schema and pragmas, one
+   transaction per batch, with plain `executemany`: SQLite's own cost for the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from workload import submit_items  # noqa: E402
+
+from armada_adapters.wire.convert.submit import submit_jobs  # noqa: E402
+from armada_core import ArmadaService, PermissionConfig, Principal, ServiceConfig  # noqa: E402
+from armada_core.queues import QueueSpec  # noqa: E402
+from armada_storage.sqlite import SqliteStorage  # noqa: E402
+from armada_storage.sqlite.schema import connect, migrate  # noqa: E402
+
+BATCH = 100
+USER = Principal(name="bench")
+
+
+async def through_core(path: Path, batches: int, synchronous: str, writers: int) -> float:
+    storage = await SqliteStorage.open(path, synchronous=synchronous)
+    config = ServiceConfig(permissions=PermissionConfig.everyone_may())
+    service = ArmadaService(storage, config=config)
+    await service.create_queue(USER, QueueSpec(name="bench", priority_factor=1.0))
+    commands = [
+        submit_jobs({"queue": "bench", "jobSetId": f"set-{k % 10}",
+                        "jobRequestItems": submit_items(BATCH, start=k * BATCH)})
+        for k in range(batches)
+    ]
+    started = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        for w in range(writers):
+            tg.start_soon(_submit_all, service, commands[w::writers])
+    elapsed = time.perf_counter() - started
+    await storage.aclose()
+    return batches * BATCH / elapsed
+
+
+async def _submit_all(service: ArmadaService, commands: list[Any]) -> None:
+    for command in commands:
+        await service.submit_jobs(USER, command)
+
+
+def raw_inserts(source: Path, target: Path, synchronous: str) -> float:
+    """Insert the rows `source` holds into `target`, one transaction per submit batch."""
+    src = sqlite3.connect(source)
+    jobs = src.execute("SELECT * FROM jobs ORDER BY n").fetchall()
+    entries: dict[tuple[int, int, int], list[Any]] = defaultdict(list)
+    for row in src.execute("SELECT * FROM events ORDER BY ms, seq, start"):
+        entries[(row[0], row[1], row[2])].append(row)
+    job_sets = {row[0]: row for row in src.execute("SELECT * FROM job_sets")}
+    queues = src.execute("SELECT * FROM queues").fetchall()
+    src.close()
+    conn = connect(target, synchronous=synchronous)
+    migrate(conn, target)
+    conn.executemany("INSERT INTO queues VALUES (?, ?)", queues)
+    batches = list(entries.values())
+    started = time.perf_counter()
+    for k, rows in enumerate(batches):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(f"INSERT INTO jobs VALUES ({','.join('?' * 14)})",
+                         jobs[k * BATCH:(k + 1) * BATCH])
+        conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.execute("INSERT OR REPLACE INTO job_sets VALUES (?, ?, ?, ?, ?)",
+                     job_sets[rows[0][0]])
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return len(jobs) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=200)
+    parser.add_argument("--synchronous", default="FULL", choices=["FULL", "NORMAL"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for writers in (1, 4):
+            core_db = Path(tmp) / f"core-{writers}.db"
+            core = anyio.run(through_core, core_db, args.batches, args.synchronous, writers)
+            raw = raw_inserts(core_db, Path(tmp) / f"raw-{writers}.db", args.synchronous)
+            print(f"core submit, {BATCH}-job batches, {writers} client(s), "
+                  f"synchronous={args.synchronous}: {core:,.0f} jobs/s | raw SQLite inserts "
+                  f"of the same rows: {raw:,.0f} jobs/s | core = {100 * core / raw:.0f}% of ceiling")
+
+
+if __name__ == "__main__":
+    main()
