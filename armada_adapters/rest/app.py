@@ -1,0 +1,100 @@
+"""`create_app`: the REST API as a Starlette application, built from its parts.
+
+    RequestIdMiddleware                 every request: x-request-id in and out
+    └── CorsMiddleware                  all but /health and the swagger paths
+        └── router
+            ├── /health                 204, as Armada's health endpoint
+            ├── /swagger.json, /api/swagger.json, <gateway>/swagger.json
+            └── <gateway>/v1/...        one route per annotated RPC
+                └── AuthenticationMiddleware → UnaryEndpoint | StreamEndpoint
+
+Authentication wraps each API route, not the whole app: an unknown path is a 404
+and a wrong method a 405 (plain text) without credentials, as in Armada, where
+the gateway's router answers those before any gRPC call. No `Mount`: its
+catch-all pattern does not match a path with a newline, which Go's router routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from armada_adapters.rest.auth import AuthenticationMiddleware
+from armada_adapters.rest.cors import CorsMiddleware
+from armada_adapters.rest.endpoints import StreamEndpoint, UnaryEndpoint
+from armada_adapters.rest.errors import JSON, dumps
+from armada_adapters.rest.request_id import RequestIdMiddleware
+from armada_adapters.rest.routes import RestRoute, rest_routes
+from armada_adapters.rest.settings import RestSettings
+from armada_adapters.rest.swagger import swagger_document
+from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation
+from armada_auth import Authenticator
+from armada_core.service import ArmadaService
+
+SWAGGER_PATHS = ("/swagger.json", "/api/swagger.json")
+
+
+def create_app(
+    service: ArmadaService,
+    authenticator: Authenticator | None,
+    *,
+    settings: RestSettings | None = None,
+    operations: Mapping[str, Operation] = OPERATIONS,
+) -> Starlette:
+    """The REST API for `service`; mount it in any ASGI app or serve it as it is.
+
+    Without an authenticator every caller is `anonymous`.
+    """
+    settings = settings or RestSettings()
+    routes = rest_routes(SERVICES)
+    swagger = _swagger_routes(swagger_document(routes, settings.prefix or "/"), settings)
+    api = [_api_route(r, service, authenticator, operations, settings) for r in routes]
+    app = Starlette(
+        routes=[Route("/health", _health, methods=["GET"]), *swagger, *api],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CorsMiddleware,
+                allowed_origins=settings.cors_allowed_origins,
+                exempt_paths=("/health", *(r.path for r in swagger)),
+            ),
+        ],
+    )
+    app.router.redirect_slashes = False  # Go's mux answers 404, not a redirect
+    return app
+
+
+def _api_route(
+    route: RestRoute,
+    service: ArmadaService,
+    authenticator: Authenticator | None,
+    operations: Mapping[str, Operation],
+    settings: RestSettings,
+) -> Route:
+    endpoint_type = StreamEndpoint if route.server_streaming else UnaryEndpoint
+    app: ASGIApp = endpoint_type(route, operations[route.method_path], service)
+    if authenticator is not None:
+        app = AuthenticationMiddleware(app, authenticator, exempt_paths=())
+    path = settings.prefix + route.starlette_path
+    return Route(path, app, methods=[route.http_method])
+
+
+async def _health(request: Request) -> Response:
+    return Response(status_code=204)
+
+
+def _swagger_routes(document: dict[str, Any], settings: RestSettings) -> list[Route]:
+    body = dumps(document)
+
+    async def swagger(request: Request) -> Response:
+        return Response(body, media_type=JSON)
+
+    paths = dict.fromkeys((*SWAGGER_PATHS, f"{settings.prefix}/swagger.json"))
+    return [Route(path, swagger, methods=["GET"]) for path in paths]

@@ -1,0 +1,101 @@
+"""The two ASGI endpoints every route uses: one for unary RPCs, one for streams.
+
+Each does the same few steps, for any route: decode the request with the wire
+codec (`decoding.py`), hand its normalised JSON to the route's operation from
+`armada_adapters.wire.operations` (the table the gRPC adapter runs too), and write
+the answer. No RPC has code of its own here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.message import Message
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from armada_adapters.rest.decoding import decode_request
+from armada_adapters.rest.errors import (
+    JSON,
+    dumps,
+    failure,
+    stream_error,
+    stream_refusal,
+    unary_error,
+)
+from armada_adapters.rest.request_id import prefixed, request_id_of
+from armada_adapters.rest.routes import RestRoute
+from armada_adapters.rest.streaming import relay
+from armada_adapters.wire.errors import StatusCode
+from armada_adapters.wire.jsoncodec import to_json
+from armada_adapters.wire.operations import Hints, Operation
+from armada_core.principal import ANONYMOUS, Principal
+from armada_core.service import ArmadaService
+
+NO_HINTS = Hints()
+
+
+class _Endpoint:
+    """What both endpoints share: the route, its operation and the service."""
+
+    def __init__(self, route: RestRoute, operation: Operation, service: ArmadaService) -> None:
+        self.route = route
+        self.operation = operation
+        self.service = service
+
+    async def _decode(self, request: Request) -> tuple[dict[str, Any], Hints]:
+        body = await request.body() if self.route.body else b""
+        message: Message = decode_request(
+            self.route, body, request.query_params.multi_items(), request.path_params
+        )
+        # No pod spec sizes: REST leaves them to the core's estimate (see `Hints`).
+        return to_json(message), NO_HINTS
+
+    def _failure(self, exc: Exception, scope: Scope) -> tuple[StatusCode, str]:
+        request_id = request_id_of(scope)
+        code, message = failure(exc, f"{self.route.method_path} [x-request-id: {request_id}]")
+        return code, prefixed(message, request_id)
+
+
+class UnaryEndpoint(_Endpoint):
+    """A unary RPC: one JSON answer, or the gateway's error body."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        request = Request(scope, receive)
+        try:
+            data, hints = await self._decode(request)
+            reply = await self.operation.call_unary(self.service, principal_of(scope), data, hints)
+            response = Response(dumps(reply), media_type=JSON)
+        except Exception as exc:  # the adapter's boundary: every failure gets a body
+            response = unary_error(*self._failure(exc, scope))
+        await response(scope, receive, send)
+
+
+class StreamEndpoint(_Endpoint):
+    """A server-streaming RPC: chunked `{"result": ...}` lines."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        request = Request(scope, receive)
+        try:
+            data, hints = await self._decode(request)
+            # The operation checks eagerly (missing job set, permissions, bad ids):
+            # such failures come before any line, as an HTTP status.
+            items = await self.operation.open_stream(self.service, principal_of(scope), data, hints)
+        except Exception as exc:  # the adapter's boundary: every failure gets a body
+            await stream_refusal(*self._failure(exc, scope))(scope, receive, send)
+            return
+
+        def error_line(exc: Exception) -> dict[str, Any]:
+            return stream_error(*self._failure(exc, scope))
+
+        await relay(items, receive, send, error_line)
+
+
+def principal_of(scope: Scope) -> Principal:
+    """The caller the authentication middleware stored; `anonymous` without one."""
+    state = scope.get("state") or {}
+    principal = state.get("principal")
+    return principal if isinstance(principal, Principal) else ANONYMOUS

@@ -1,0 +1,135 @@
+"""Path and query parameters → JSON values of request fields.
+
+grpc-gateway parses these strings by the field's type before the request reaches
+the service; here they become the JSON values the codec would have read from a
+body, so the codec stays the one place that checks and converts request fields.
+Query names may be a field's proto name or its JSON name; unknown names and
+nested (`a.b`) names are ignored, as the gateway does.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from armada_adapters.wire.errors import WireDecodeError
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
+_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
+_INTEGER_TYPES = frozenset(
+    {
+        FieldDescriptor.CPPTYPE_INT32,
+        FieldDescriptor.CPPTYPE_INT64,
+        FieldDescriptor.CPPTYPE_UINT32,
+        FieldDescriptor.CPPTYPE_UINT64,
+    }
+)
+_FLOAT_TYPES = frozenset({FieldDescriptor.CPPTYPE_FLOAT, FieldDescriptor.CPPTYPE_DOUBLE})
+
+
+def query_fields(
+    message: Descriptor, query: Iterable[tuple[str, str]], skip: Iterable[str] = ()
+) -> dict[str, Any]:
+    """JSON fields from a query string; fields named in `skip` (bound by the path) excluded."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in query:
+        grouped.setdefault(name, []).append(value)
+    skipped = frozenset(skip)
+    fields: dict[str, Any] = {}
+    for name, values in grouped.items():
+        field = _field(message, name)
+        if field is None or field.name in skipped or _is_message(field):
+            continue
+        fields[field.json_name] = _values(field, values)
+    return fields
+
+
+def with_path_fields(
+    message: Descriptor, data: Mapping[str, Any], params: Mapping[str, str]
+) -> dict[str, Any]:
+    """`data` with the path parameters written over their fields.
+
+    JSON keys match case-insensitively (Go's decoder), so every spelling of a
+    bound field is dropped before the path's value goes in: the path always wins.
+    """
+    merged = dict(data)
+    for name, raw in params.items():
+        field = message.fields_by_name[name]
+        key = field.json_name.lower()
+        for existing in [k for k in merged if k.lower() == key]:
+            del merged[existing]
+        merged[field.json_name] = _values(field, [raw])
+    return merged
+
+
+def _field(message: Descriptor, name: str) -> FieldDescriptor | None:
+    field = message.fields_by_name.get(name)
+    if field is not None:
+        return field
+    return next((f for f in message.fields if f.json_name == name), None)
+
+
+def _is_message(field: FieldDescriptor) -> bool:
+    return field.cpp_type == FieldDescriptor.CPPTYPE_MESSAGE
+
+
+def _values(field: FieldDescriptor, raw: list[str]) -> Any:
+    if _is_repeated(field):
+        return [_value(field, item) for item in raw]
+    if len(raw) != 1:
+        raise WireDecodeError(field.json_name, f"too many values: {raw}")
+    return _value(field, raw[0])
+
+
+def _is_repeated(field: FieldDescriptor) -> bool:
+    return bool(field.is_repeated)
+
+
+def _value(field: FieldDescriptor, raw: str) -> Any:
+    kind = field.cpp_type
+    if kind in _INTEGER_TYPES:
+        return _integer(field, raw)
+    if kind in _FLOAT_TYPES:
+        return _float(field, raw)
+    if kind == FieldDescriptor.CPPTYPE_BOOL:
+        return _bool(field, raw)
+    if kind == FieldDescriptor.CPPTYPE_ENUM:
+        return _enum(field, raw)
+    return raw
+
+
+def _integer(field: FieldDescriptor, raw: str) -> int:
+    if not _INTEGER.fullmatch(raw):
+        raise WireDecodeError(field.json_name, f"invalid integer {raw!r}")
+    return int(raw)
+
+
+def _float(field: FieldDescriptor, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise WireDecodeError(field.json_name, f"invalid number {raw!r}")
+    return value
+
+
+def _bool(field: FieldDescriptor, raw: str) -> bool:
+    if raw in _TRUE or raw in _FALSE:
+        return raw in _TRUE
+    raise WireDecodeError(field.json_name, f"invalid boolean {raw!r}")
+
+
+def _enum(field: FieldDescriptor, raw: str) -> int:
+    if _INTEGER.fullmatch(raw):
+        return int(raw)
+    enum = field.enum_type
+    value = enum.values_by_name.get(raw) if enum is not None else None
+    if value is None:
+        raise WireDecodeError(field.json_name, f"invalid value {raw!r}")
+    return int(value.number)

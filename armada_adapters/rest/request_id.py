@@ -1,0 +1,79 @@
+"""Request ids (decision 14): keep the client's `x-request-id` or make one.
+
+The id goes into `scope["state"]["request_id"]`, back out as the `x-request-id`
+response header of every answer, into the log, and at the front of error messages
+as Armada words them: `[x-request-id: "<id>"] <message>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger(__name__)
+
+HEADER = "x-request-id"
+MAX_LENGTH = 128
+
+
+class RequestIdMiddleware:
+    """Give every HTTP request an id and return it in the response headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry point."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = incoming_request_id(Headers(scope=scope).get(HEADER))
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), _header(request_id)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            logger.debug(
+                "%s %s -> %s in %.1f ms [x-request-id: %s]",
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
+
+
+def incoming_request_id(value: str | None) -> str:
+    """The client's id if it is usable, else a fresh UUID."""
+    if value and len(value) <= MAX_LENGTH and value.isascii() and value.isprintable():
+        return value
+    return str(uuid.uuid4())
+
+
+def request_id_of(scope: Scope) -> str | None:
+    """The id `RequestIdMiddleware` gave this request, if it ran."""
+    state = scope.get("state") or {}
+    value = state.get("request_id")
+    return value if isinstance(value, str) else None
+
+
+def prefixed(message: str, request_id: str | None) -> str:
+    """An error message as Armada's interceptor words it."""
+    return f'[x-request-id: "{request_id}"] {message}' if request_id else message
+
+
+def _header(request_id: str) -> tuple[bytes, bytes]:
+    return (HEADER.encode(), request_id.encode("ascii"))

@@ -1,0 +1,66 @@
+"""Server streams as chunked lines: `{"result": <message>}\\n`, flushed one by one.
+
+The response starts (status 200, headers out) as soon as the stream is open, so a
+watcher sees its headers at once (decision 11). A failure later is written as the
+last line, `{"error": {...}}`, as grpc-gateway does. While lines are relayed, a
+second task listens for `http.disconnect`: a client that leaves cancels the relay
+at once and the stream is closed, so an abandoned watcher holds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import anyio
+from starlette.types import Receive, Send
+
+from armada_adapters.rest.errors import dumps
+
+Line = dict[str, Any]
+ErrorLine = Callable[[Exception], Line]
+
+HEADERS = ((b"content-type", b"application/json"),)
+
+
+async def relay(
+    items: AsyncIterator[Line], receive: Receive, send: Send, error_line: ErrorLine
+) -> None:
+    """Send every item as a line until the stream ends, fails or the client leaves."""
+    await send({"type": "http.response.start", "status": 200, "headers": list(HEADERS)})
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)
+            await _pump(items, send, error_line)
+            tasks.cancel_scope.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await _close(items)
+
+
+async def _pump(items: AsyncIterator[Line], send: Send, error_line: ErrorLine) -> None:
+    tail = b""
+    try:
+        async for item in items:
+            await _chunk(send, dumps({"result": item}) + b"\n")
+    except Exception as exc:  # the stream's boundary: the failure becomes the last line
+        tail = dumps(error_line(exc))
+    await send({"type": "http.response.body", "body": tail, "more_body": False})
+
+
+async def _chunk(send: Send, body: bytes) -> None:
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            scope.cancel()
+            return
+
+
+async def _close(items: AsyncIterator[Line]) -> None:
+    aclose = getattr(items, "aclose", None)
+    if aclose is not None:
+        await aclose()

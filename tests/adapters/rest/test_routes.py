@@ -1,0 +1,78 @@
+"""Routes: generated from the annotations, exactly Armada's list; 404/405 as Go's mux."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from armada_adapters.rest.routes import rest_routes
+from armada_adapters.wire.operations import SERVICES
+
+pytestmark = pytest.mark.anyio
+
+# armada-api.md §2: every RPC with a REST column.
+ARMADA_ROUTES = {
+    ("POST", "/v1/job/submit", "/api.Submit/SubmitJobs"),
+    ("POST", "/v1/job/cancel", "/api.Submit/CancelJobs"),
+    ("POST", "/v1/jobset/cancel", "/api.Submit/CancelJobSet"),
+    ("POST", "/v1/job/reprioritize", "/api.Submit/ReprioritizeJobs"),
+    ("POST", "/v1/job/preempt", "/api.Submit/PreemptJobs"),
+    ("POST", "/v1/queue", "/api.Submit/CreateQueue"),
+    ("POST", "/v1/batched/create_queues", "/api.Submit/CreateQueues"),
+    ("PUT", "/v1/queue/{name}", "/api.Submit/UpdateQueue"),
+    ("PUT", "/v1/batched/update_queues", "/api.Submit/UpdateQueues"),
+    ("DELETE", "/v1/queue/{name}", "/api.Submit/DeleteQueue"),
+    ("GET", "/v1/queue/{name}", "/api.Submit/GetQueue"),
+    ("GET", "/v1/batched/queues", "/api.Submit/GetQueues"),
+    ("GET", "/v1/queue/{name}/info", "/api.Submit/GetQueueInfo"),
+    ("POST", "/v1/job-set/{queue}/{id}", "/api.Event/GetJobSetEvents"),
+    ("POST", "/v1/job/status", "/api.Jobs/GetJobStatus"),
+    ("POST", "/v1/job/statusUsingExternalJobUri", "/api.Jobs/GetJobStatusUsingExternalJobUri"),
+    ("POST", "/v1/job/details", "/api.Jobs/GetJobDetails"),
+    ("POST", "/v1/job/errors", "/api.Jobs/GetJobErrors"),
+    ("POST", "/v1/run/details", "/api.Jobs/GetJobRunDetails"),
+    ("POST", "/v1/queues/active", "/api.Jobs/GetActiveQueues"),
+}
+
+
+def test_the_annotations_give_exactly_armadas_routes() -> None:
+    routes = rest_routes(SERVICES)
+    assert {(r.http_method, r.template, r.method_path) for r in routes} == ARMADA_ROUTES
+    assert len(routes) == len(ARMADA_ROUTES)
+
+
+def test_streams_and_bodies_come_from_the_descriptors() -> None:
+    by_path = {r.method_path: r for r in rest_routes(SERVICES)}
+    assert by_path["/api.Event/GetJobSetEvents"].server_streaming
+    assert by_path["/api.Event/GetJobSetEvents"].path_params == ("queue", "id")
+    assert by_path["/api.Submit/GetQueues"].takes_query
+    assert not by_path["/api.Submit/SubmitJobs"].takes_query
+    assert not by_path["/api.Submit/SubmitJobs"].server_streaming
+
+
+async def test_unknown_path_is_a_plain_404(client: httpx.AsyncClient) -> None:
+    for path in ("/v1/nope", "/v1/queue/a/b/c", "/v1/queue/"):
+        response = await client.get(path)
+        assert response.status_code == 404, path
+        assert response.text == "Not Found"
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+async def test_another_method_on_a_known_path_is_a_plain_405(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/v1/job/submit")
+    assert response.status_code == 405
+    assert response.text == "Method Not Allowed"
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+async def test_404_and_405_need_no_credentials(client: httpx.AsyncClient) -> None:
+    bare = {"authorization": ""}
+    assert (await client.get("/v1/nope", headers=bare)).status_code == 404
+    assert (await client.get("/v1/job/submit", headers=bare)).status_code == 405
+    assert (await client.post("/v1/job/submit", headers=bare)).status_code == 401
+
+
+def test_the_public_api_is_deliberate() -> None:
+    import armada_adapters.rest as rest
+
+    assert rest.__all__ == ["RestSettings", "create_app"]
