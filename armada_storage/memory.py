@@ -1,0 +1,246 @@
+"""`MemoryStorage`: the reference `Storage`, and the fake for core and adapter tests.
+
+Plain dicts and lists, one lock for writes. A write validates everything first and
+mutates only when all of it holds, so it is all-or-nothing like a transaction; then it
+wakes the followers of every job set it appended to. Stored objects are returned as
+they are (not copied): callers must not mutate a job's dicts.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+
+from armada_core.errors import Conflict, NotFound, Unavailable
+from armada_core.events import EventId, StoredEvent
+from armada_core.jobs import (
+    ACTIVE_STATES,
+    Job,
+    JobChange,
+    JobRecord,
+    JobSetActivity,
+    JobState,
+)
+from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
+from armada_core.queues import Queue
+from armada_storage._rules import apply_change, check_appends, entry_ids, new_record, next_entry
+from armada_storage.config import reject_unknown
+from armada_storage.feed import LocalChangeFeed
+
+_ALL = frozenset(JobState)
+_LEASED = frozenset({JobState.LEASED, JobState.PENDING, JobState.RUNNING})
+JobSetKey = tuple[str, str]
+
+
+@dataclass(slots=True)
+class _Log:
+    """One job set's events, with their resume keys for bisection."""
+
+    keys: list[tuple[int, int, int]] = field(default_factory=list)
+    events: list[StoredEvent] = field(default_factory=list)
+    last: tuple[int, int] | None = None
+
+
+class MemoryStorage:
+    """Everything in process memory; gone when the process ends."""
+
+    def __init__(self, changes: LocalChangeFeed | None = None) -> None:
+        self._feed = changes or LocalChangeFeed()
+        self.changes: ChangeFeed = self._feed
+        self._lock = anyio.Lock()
+        self._closed = False
+        self._queues: dict[str, Queue] = {}
+        self._jobs: dict[str, JobRecord] = {}
+        self._set_jobs: dict[JobSetKey, list[str]] = {}
+        self._queue_jobs: dict[str, list[str]] = {}
+        self._client_ids: dict[JobSetKey, str] = {}
+        self._logs: dict[JobSetKey, _Log] = {}
+
+    # --- queues ----------------------------------------------------------------------
+
+    async def get_queue(self, name: str) -> Queue | None:
+        await self._enter()
+        return self._queues.get(name)
+
+    async def list_queues(self, limit: int = 0) -> list[Queue]:
+        """Queues sorted by name; `limit` 0 means all."""
+        await self._enter()
+        names = sorted(self._queues)
+        return [self._queues[n] for n in (names[:limit] if limit > 0 else names)]
+
+    async def upsert_queue(self, queue: Queue) -> None:
+        async with self._writing():
+            self._queues[queue.name] = queue
+
+    async def update_queue(self, queue: Queue) -> bool:
+        """Replace an existing queue; False (and nothing written) if it is missing."""
+        async with self._writing():
+            if queue.name not in self._queues:
+                return False
+            self._queues[queue.name] = queue
+            return True
+
+    async def delete_queue(self, name: str) -> DeleteOutcome:
+        """Delete a queue unless it has active (non-terminal) jobs."""
+        async with self._writing():
+            if name not in self._queues:
+                return DeleteOutcome.MISSING
+            jobs = self._queue_jobs.get(name, [])
+            if any(self._jobs[j].state in ACTIVE_STATES for j in jobs):
+                return DeleteOutcome.HAS_ACTIVE_JOBS
+            del self._queues[name]
+            return DeleteOutcome.DELETED
+
+    # --- the write -------------------------------------------------------------------
+
+    async def find_client_ids(self, queue: str, client_ids: Collection[str]) -> dict[str, str]:
+        """Job ids already submitted to `queue` under these client ids."""
+        await self._enter()
+        found = ((c, self._client_ids.get((queue, c))) for c in client_ids)
+        return {c: job_id for c, job_id in found if job_id is not None}
+
+    async def write(
+        self,
+        *,
+        at_ms: int,
+        jobs: Sequence[Job] = (),
+        changes: Sequence[JobChange] = (),
+        appends: Sequence[Append] = (),
+        require_queue: str | None = None,
+    ) -> list[EventId]:
+        """Apply one unit of work atomically, then wake followers (see `Storage.write`)."""
+        async with self._writing():
+            updated = self._validate(jobs, changes, appends, require_queue)
+            self._insert(jobs)
+            self._jobs.update(updated)
+            ids = [self._append(append, at_ms) for append in appends]
+        for key in dict.fromkeys((a.queue, a.job_set_id) for a in appends):
+            self._feed.notify(*key)
+        return ids
+
+    def _validate(
+        self,
+        jobs: Sequence[Job],
+        changes: Sequence[JobChange],
+        appends: Sequence[Append],
+        require_queue: str | None,
+    ) -> dict[str, JobRecord]:
+        """Check the whole unit without mutating; returns the changed records."""
+        check_appends(appends)
+        if require_queue is not None and require_queue not in self._queues:
+            raise NotFound(f"queue {require_queue} does not exist")
+        overlay: dict[str, JobRecord] = {}
+        for job in jobs:
+            if job.id in self._jobs or job.id in overlay:
+                raise Conflict(f"job {job.id} exists already")
+            overlay[job.id] = new_record(job)
+        for change in changes:
+            current = overlay.get(change.job_id) or self._jobs.get(change.job_id)
+            overlay[change.job_id] = apply_change(current, change)
+        return overlay
+
+    def _insert(self, jobs: Sequence[Job]) -> None:
+        for job in jobs:
+            self._set_jobs.setdefault((job.queue, job.job_set_id), []).append(job.id)
+            self._queue_jobs.setdefault(job.queue, []).append(job.id)
+            if job.client_id:
+                self._client_ids.setdefault((job.queue, job.client_id), job.id)
+
+    def _append(self, append: Append, at_ms: int) -> EventId:
+        log = self._logs.setdefault((append.queue, append.job_set_id), _Log())
+        log.last = next_entry(log.last, at_ms)
+        ms, seq = log.last
+        for event_id, event in zip(
+            entry_ids(ms, seq, len(append.events)), append.events, strict=True
+        ):
+            log.keys.append((ms, seq, event_id.index))
+            log.events.append(StoredEvent(event_id, append.queue, append.job_set_id, event))
+        return log.events[-1].id
+
+    # --- jobs ------------------------------------------------------------------------
+
+    async def get_jobs(self, job_ids: Collection[str]) -> dict[str, JobRecord]:
+        """Known jobs by id; unknown ids are absent."""
+        await self._enter()
+        return {j: self._jobs[j] for j in job_ids if j in self._jobs}
+
+    async def jobs_in_job_set(
+        self, queue: str, job_set_id: str, states: Collection[JobState]
+    ) -> list[JobRecord]:
+        """Jobs of a job set in one of `states`, in submission order."""
+        await self._enter()
+        return self._records(self._set_jobs.get((queue, job_set_id), []), states)
+
+    async def jobs_in_queue(self, queue: str, states: Collection[JobState]) -> list[JobRecord]:
+        """Jobs of a queue in one of `states`, in submission order."""
+        await self._enter()
+        return self._records(self._queue_jobs.get(queue, []), states)
+
+    async def jobs_by_external_uri(self, queue: str, job_set_id: str, uri: str) -> list[JobRecord]:
+        await self._enter()
+        records = self._records(self._set_jobs.get((queue, job_set_id), []), _ALL)
+        return [r for r in records if r.job.external_job_uri == uri]
+
+    async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
+        """Per job set with queued or leased jobs: the counts, sorted by job set id."""
+        await self._enter()
+        counts: dict[str, list[int]] = {}
+        for record in self._records(self._queue_jobs.get(queue, []), ACTIVE_STATES):
+            pair = counts.setdefault(record.job.job_set_id, [0, 0])
+            pair[record.state in _LEASED] += 1
+        return [JobSetActivity(js, q, leased) for js, (q, leased) in sorted(counts.items())]
+
+    def _records(self, job_ids: list[str], states: Collection[JobState]) -> list[JobRecord]:
+        wanted = frozenset(states)
+        records = (self._jobs[j] for j in job_ids)
+        return [r for r in records if r.state in wanted]
+
+    # --- events ----------------------------------------------------------------------
+
+    async def read_events(
+        self, queue: str, job_set_id: str, after: EventId | None, limit: int
+    ) -> list[StoredEvent]:
+        """Up to `limit` events strictly after `after` (None: from the start), in order."""
+        await self._enter()
+        log = self._logs.get((queue, job_set_id))
+        if log is None or limit <= 0:
+            return []
+        start = 0 if after is None else bisect.bisect_right(log.keys, after.resume_key)
+        return log.events[start : start + limit]
+
+    async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
+        """Whether the job set's log has at least one entry."""
+        await self._enter()
+        return (queue, job_set_id) in self._logs
+
+    async def aclose(self) -> None:
+        """Later calls raise `Unavailable`."""
+        async with self._lock:
+            self._closed = True
+
+    # --- helpers ---------------------------------------------------------------------
+
+    async def _enter(self) -> None:
+        # A checkpoint makes every call a scheduling point, as with a real database.
+        await anyio.lowlevel.checkpoint()
+        if self._closed:
+            raise Unavailable("storage is closed")
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        async with self._lock:
+            if self._closed:
+                raise Unavailable("storage is closed")
+            yield
+
+
+async def from_config(section: Mapping[str, Any]) -> Storage:
+    """Registry factory: the `memory` backend takes no settings."""
+    reject_unknown("storage.memory", section, allowed=())
+    return MemoryStorage()

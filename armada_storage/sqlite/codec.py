@@ -1,0 +1,197 @@
+"""JSON for the stored values: queues, jobs and event fields.
+
+Compact stdlib JSON with the dataclass field names as keys, so a row stays readable
+with the `sqlite3` shell. Tuples come back as tuples where the dataclass says so;
+event `fields` hold JSON values already and round-trip as JSON does (lists, not tuples).
+A log entry's events are stored together as one JSON list (`events_to_json`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from armada_core.events import Event, EventKind
+from armada_core.jobs import Job, ResourceRequirements
+from armada_core.queues import (
+    PoolResourceLimits,
+    PriorityClassResourceLimits,
+    Queue,
+    QueuePermission,
+    Subject,
+)
+
+
+def _plain(value: object) -> dict[Any, Any]:
+    """Mappings that are not dicts (read-only views) encode as objects too."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# A stateless encoder, built once: `json.dumps` with options builds one per call.
+_ENCODER = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, check_circular=False, default=_plain
+)
+_decode = json.loads
+
+
+def encode(value: Any) -> str:
+    """Compact JSON text."""
+    return _ENCODER.encode(value)
+
+
+# --- queues ----------------------------------------------------------------------------
+
+
+def queue_to_json(queue: Queue) -> str:
+    return encode(
+        {
+            "name": queue.name,
+            "priority_factor": queue.priority_factor,
+            "permissions": [_permission(p) for p in queue.permissions],
+            "limits": {
+                name: _class_limits(limits)
+                for name, limits in queue.resource_limits_by_priority_class_name.items()
+            },
+            "cordoned": queue.cordoned,
+            "labels": queue.labels,
+            "retry_policies": list(queue.retry_policies),
+        }
+    )
+
+
+def queue_from_json(text: str) -> Queue:
+    data = _decode(text)
+    return Queue(
+        name=data["name"],
+        priority_factor=data["priority_factor"],
+        permissions=tuple(_permission_from(p) for p in data["permissions"]),
+        resource_limits_by_priority_class_name={
+            name: _class_limits_from(limits) for name, limits in data["limits"].items()
+        },
+        cordoned=data["cordoned"],
+        labels=data["labels"],
+        retry_policies=tuple(data["retry_policies"]),
+    )
+
+
+def _permission(permission: QueuePermission) -> dict[str, Any]:
+    return {
+        "subjects": [[s.kind, s.name] for s in permission.subjects],
+        "verbs": list(permission.verbs),
+    }
+
+
+def _permission_from(data: Mapping[str, Any]) -> QueuePermission:
+    subjects = tuple(Subject(kind, name) for kind, name in data["subjects"])
+    return QueuePermission(subjects, tuple(data["verbs"]))
+
+
+def _class_limits(limits: PriorityClassResourceLimits) -> dict[str, Any]:
+    return {
+        "fraction": limits.maximum_resource_fraction,
+        "by_pool": {
+            pool: p.maximum_resource_fraction
+            for pool, p in limits.maximum_resource_fraction_by_pool.items()
+        },
+    }
+
+
+def _class_limits_from(data: Mapping[str, Any]) -> PriorityClassResourceLimits:
+    return PriorityClassResourceLimits(
+        maximum_resource_fraction=data["fraction"],
+        maximum_resource_fraction_by_pool={
+            pool: PoolResourceLimits(fraction) for pool, fraction in data["by_pool"].items()
+        },
+    )
+
+
+# --- jobs ------------------------------------------------------------------------------
+
+
+def job_to_json(job: Job) -> str:
+    return encode(job_to_dict(job))
+
+
+def job_from_json(text: str) -> Job:
+    return job_from_dict(_decode(text))
+
+
+def job_to_dict(job: Job) -> dict[str, Any]:
+    requirements = job.scheduling_resource_requirements
+    return {
+        "id": job.id,
+        "queue": job.queue,
+        "job_set_id": job.job_set_id,
+        "namespace": job.namespace,
+        "owner": job.owner,
+        "groups": job.groups,
+        "priority": job.priority,
+        "created_ns": job.created_ns,
+        "pod_spec": job.pod_spec,
+        "client_id": job.client_id,
+        "labels": job.labels,
+        "annotations": job.annotations,
+        "requirements": [requirements.requests, requirements.limits],
+        "external_job_uri": job.external_job_uri,
+        "services": job.services,
+        "ingresses": job.ingresses,
+    }
+
+
+def job_from_dict(data: Mapping[str, Any]) -> Job:
+    requests, limits = data["requirements"]
+    return Job(
+        id=data["id"],
+        queue=data["queue"],
+        job_set_id=data["job_set_id"],
+        namespace=data["namespace"],
+        owner=data["owner"],
+        groups=tuple(data["groups"]),
+        priority=data["priority"],
+        created_ns=data["created_ns"],
+        pod_spec=data["pod_spec"],
+        client_id=data["client_id"],
+        labels=data["labels"],
+        annotations=data["annotations"],
+        scheduling_resource_requirements=ResourceRequirements(requests, limits),
+        external_job_uri=data["external_job_uri"],
+        services=tuple(data["services"]),
+        ingresses=tuple(data["ingresses"]),
+    )
+
+
+# --- events --------------------------------------------------------------------------
+#
+# An event is `[kind, job_id, created_ns]`, then `fields` if it has fields or a job,
+# then its job: `1` for "the job stored in the jobs table", else the job's dict.
+
+STORED_JOB = 1
+# A decoded event: the event without its job, and where its job is (None: no job).
+EventItem = tuple[Event, int | dict[str, Any] | None]
+
+
+def events_to_json(events: Sequence[Event], stored: Callable[[Job], bool]) -> str:
+    """Events as one JSON list; `stored(job)` says a job need not be repeated."""
+    return encode([_event_item(event, stored) for event in events])
+
+
+def _event_item(event: Event, stored: Callable[[Job], bool]) -> list[Any]:
+    item: list[Any] = [event.kind, event.job_id, event.created_ns]  # a str: encodes as its value
+    if event.job is not None:
+        item += [event.fields, STORED_JOB if stored(event.job) else job_to_dict(event.job)]
+    elif event.fields:
+        item.append(event.fields)
+    return item
+
+
+def events_from_json(text: str) -> list[EventItem]:
+    return [_event_from(item) for item in _decode(text)]
+
+
+def _event_from(item: list[Any]) -> EventItem:
+    fields = item[3] if len(item) > 3 else {}
+    event = Event(EventKind(item[0]), item[1], item[2], fields)
+    return event, item[4] if len(item) > 4 else None

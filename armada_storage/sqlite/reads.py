@@ -1,0 +1,207 @@
+"""The SQL of every read, run on a reader thread with its own connection.
+
+Each function reads everything it returns before it returns (no open cursors, so no
+long-lived snapshot holds back WAL checkpoints) and decodes JSON there, off the loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+from armada_core.events import Event, EventId, StoredEvent
+from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
+from armada_core.queues import Queue
+from armada_storage.sqlite.codec import (
+    STORED_JOB,
+    events_from_json,
+    job_from_dict,
+    job_from_json,
+    queue_from_json,
+)
+from armada_storage.sqlite.schema import CHUNK
+
+_CHUNK = 500  # ids per IN (...) list, well below SQLite's variable limit
+_RECORD = (
+    "SELECT spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user,"
+    " error FROM jobs"
+)
+_LEASED = ",".join(str(int(s)) for s in (JobState.LEASED, JobState.PENDING, JobState.RUNNING))
+_ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
+# The chunk holding the first wanted event starts at or after this key, never later.
+_EVENTS = (
+    "SELECT ms, seq, start, count, final, data FROM events"
+    " WHERE set_id = ? AND (ms, seq, start) >= (?, ?, ?) ORDER BY ms, seq, start"
+)
+
+
+def get_queue(conn: sqlite3.Connection, name: str) -> Queue | None:
+    row = conn.execute("SELECT data FROM queues WHERE name = ?", (name,)).fetchone()
+    return None if row is None else queue_from_json(row[0])
+
+
+def list_queues(conn: sqlite3.Connection, limit: int) -> list[Queue]:
+    rows = conn.execute(
+        "SELECT data FROM queues ORDER BY name LIMIT ?", (limit if limit > 0 else -1,)
+    ).fetchall()
+    return [queue_from_json(data) for (data,) in rows]
+
+
+def find_client_ids(
+    conn: sqlite3.Connection, queue: str, client_ids: Collection[str]
+) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(client_ids)):
+        found.update(
+            conn.execute(
+                "SELECT client_id, job_id FROM client_ids"
+                f" WHERE queue = ? AND client_id IN ({_marks(chunk)})",
+                (queue, *chunk),
+            ).fetchall()
+        )
+    return found
+
+
+def get_jobs(conn: sqlite3.Connection, job_ids: Collection[str]) -> dict[str, JobRecord]:
+    records: dict[str, JobRecord] = {}
+    for chunk in _chunks(list(job_ids)):
+        rows = conn.execute(f"{_RECORD} WHERE id IN ({_marks(chunk)})", chunk).fetchall()
+        records.update((r.job.id, r) for r in map(_record, rows))
+    return records
+
+
+def jobs_in_job_set(
+    conn: sqlite3.Connection, queue: str, job_set_id: str, states: Collection[JobState]
+) -> list[JobRecord]:
+    if not states:
+        return []
+    rows = conn.execute(
+        f"{_RECORD} WHERE queue = ? AND job_set_id = ? AND state IN ({_states(states)}) ORDER BY n",
+        (queue, job_set_id),
+    ).fetchall()
+    return [_record(row) for row in rows]
+
+
+def jobs_in_queue(
+    conn: sqlite3.Connection, queue: str, states: Collection[JobState]
+) -> list[JobRecord]:
+    if not states:
+        return []
+    rows = conn.execute(
+        f"{_RECORD} WHERE queue = ? AND state IN ({_states(states)}) ORDER BY n", (queue,)
+    ).fetchall()
+    return [_record(row) for row in rows]
+
+
+def jobs_by_external_uri(
+    conn: sqlite3.Connection, queue: str, job_set_id: str, uri: str
+) -> list[JobRecord]:
+    rows = conn.execute(
+        f"{_RECORD} WHERE queue = ? AND job_set_id = ? AND external_job_uri = ? ORDER BY n",
+        (queue, job_set_id, uri),
+    ).fetchall()
+    return [_record(row) for row in rows]
+
+
+def job_set_activity(conn: sqlite3.Connection, queue: str) -> list[JobSetActivity]:
+    # The planner would pick jobs_by_job_set for the grouping and walk every finished
+    # job of the queue too; jobs_by_queue visits the active ones only.
+    rows = conn.execute(
+        f"SELECT job_set_id, SUM(state = 0), SUM(state IN ({_LEASED}))"
+        f" FROM jobs INDEXED BY jobs_by_queue WHERE queue = ? AND state IN ({_ACTIVE})"
+        " GROUP BY job_set_id ORDER BY job_set_id",
+        (queue,),
+    ).fetchall()
+    return [JobSetActivity(js, queued, leased) for js, queued, leased in rows]
+
+
+def read_events(
+    conn: sqlite3.Connection, queue: str, job_set_id: str, after: EventId | None, limit: int
+) -> list[StoredEvent]:
+    row = conn.execute(
+        "SELECT id FROM job_sets WHERE queue = ? AND job_set_id = ?", (queue, job_set_id)
+    ).fetchone()
+    if row is None or limit <= 0:
+        return []
+    key = (-1, -1, -1) if after is None else after.resume_key
+    found = _events_after(conn, row[0], key, limit)
+    wanted = [event.job_id for _, event, job in found if job == STORED_JOB]
+    specs = _specs(conn, wanted) if wanted else {}
+    return [
+        StoredEvent(event_id, queue, job_set_id, _with_job(event, job, specs))
+        for event_id, event, job in found
+    ]
+
+
+def _events_after(
+    conn: sqlite3.Connection, set_id: int, key: tuple[int, int, int], limit: int
+) -> list[tuple[EventId, Event, Any]]:
+    """Up to `limit` events after `key`, decoding only the chunks it needs."""
+    cursor = conn.execute(_EVENTS, (set_id, key[0], key[1], key[2] // CHUNK * CHUNK))
+    found: list[tuple[EventId, Event, Any]] = []
+    try:
+        for ms, seq, start, count, final, data in cursor:
+            for offset, (event, job) in enumerate(events_from_json(data)):
+                if (ms, seq, start + offset) > key:
+                    last = bool(final) and offset == count - 1
+                    found.append((EventId(ms, seq, start + offset, last), event, job))
+                    if len(found) == limit:
+                        return found
+    finally:
+        cursor.close()
+    return found
+
+
+def _with_job(event: Event, job: Any, specs: dict[str, str]) -> Event:
+    if job is None:
+        return event
+    if job == STORED_JOB:
+        spec = specs.get(event.job_id)
+        return event if spec is None else replace(event, job=job_from_json(spec))
+    return replace(event, job=job_from_dict(job))
+
+
+def job_set_exists(conn: sqlite3.Connection, queue: str, job_set_id: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM job_sets WHERE queue = ? AND job_set_id = ?", (queue, job_set_id)
+    ).fetchone()
+    return row is not None
+
+
+def _specs(conn: sqlite3.Connection, job_ids: list[str]) -> dict[str, str]:
+    specs: dict[str, str] = {}
+    for chunk in _chunks(job_ids):
+        specs.update(
+            conn.execute(f"SELECT id, spec FROM jobs WHERE id IN ({_marks(chunk)})", chunk)
+        )
+    return specs
+
+
+def _record(row: Sequence[Any]) -> JobRecord:
+    spec, state, transition_ns, priority, cancel_ns, reason, user, error = row
+    return JobRecord(
+        job=job_from_json(spec),
+        state=JobState(state),
+        last_transition_ns=transition_ns,
+        priority=priority,
+        cancel_ns=cancel_ns,
+        cancel_reason=reason,
+        cancel_user=user,
+        error=error,
+    )
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _marks(chunk: Sequence[object]) -> str:
+    return ",".join("?" * len(chunk))
+
+
+def _states(states: Collection[JobState]) -> str:
+    # Integers from an IntEnum, inlined: safe, and lets SQLite plan with the index.
+    return ",".join(str(int(s)) for s in frozenset(states))

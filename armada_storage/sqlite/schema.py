@@ -1,0 +1,127 @@
+"""The SQLite schema as ordered migrations, and how connections are opened.
+
+`PRAGMA user_version` records how many migrations a file has had; `migrate` applies
+the missing ones in one transaction when the storage opens. Append new migrations to
+`MIGRATIONS`; never edit one that has shipped.
+
+Tables:
+- `jobs.n` is the submission order (an INTEGER PRIMARY KEY, so VACUUM keeps it).
+- `job_sets` gives each job set a small integer id and holds the id of its last entry.
+- `events` holds each log entry as one or more rows of at most `CHUNK` events, keyed
+  by `(set_id, ms, seq, start)` where `start` is the index of the row's first event;
+  `final` marks the row that ends its entry. A row per event would cost the write
+  path several times more (measured); chunks keep reads of huge entries cheap.
+  `data` is a JSON list of events (see `codec.events_to_json`); a submitted event's
+  job is not repeated when the same write inserted it: readers take it from `jobs.spec`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from armada_storage.config import StorageConfigError
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE queues (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
+        """CREATE TABLE jobs (
+            n INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            queue TEXT NOT NULL,
+            job_set_id TEXT NOT NULL,
+            state INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            last_transition_ns INTEGER NOT NULL,
+            client_id TEXT NOT NULL,
+            external_job_uri TEXT NOT NULL,
+            cancel_ns INTEGER NOT NULL DEFAULT 0,
+            cancel_reason TEXT NOT NULL DEFAULT '',
+            cancel_user TEXT NOT NULL DEFAULT '',
+            error TEXT NOT NULL DEFAULT '',
+            spec TEXT NOT NULL
+        )""",
+        "CREATE INDEX jobs_by_job_set ON jobs (queue, job_set_id, state)",
+        # Active jobs of a queue by job set, without visiting its finished ones.
+        "CREATE INDEX jobs_by_queue ON jobs (queue, state, job_set_id)",
+        """CREATE TABLE client_ids (
+            queue TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            PRIMARY KEY (queue, client_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE job_sets (
+            id INTEGER PRIMARY KEY,
+            queue TEXT NOT NULL,
+            job_set_id TEXT NOT NULL,
+            last_ms INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            UNIQUE (queue, job_set_id)
+        )""",
+        """CREATE TABLE events (
+            set_id INTEGER NOT NULL,
+            ms INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            final INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (set_id, ms, seq, start)
+        ) WITHOUT ROWID""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+CHUNK = 256  # events per `events` row at most
+
+
+def connect(path: Path, *, synchronous: str, reader: bool = False) -> sqlite3.Connection:
+    """A connection usable from any one thread at a time, in autocommit mode.
+
+    Transactions are explicit (`BEGIN IMMEDIATE` in the writer); readers run each
+    SELECT in its own snapshot and never block on the writer, thanks to WAL.
+    """
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    try:
+        if not reader:
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StorageConfigError(f"{path}: cannot use WAL journaling (got {mode})")
+        conn.execute(f"PRAGMA synchronous={synchronous}")  # one of a fixed set, checked
+        conn.execute("PRAGMA cache_size=-32768")  # 32 MiB
+        conn.execute("PRAGMA temp_store=MEMORY")
+        if reader:
+            conn.execute("PRAGMA query_only=ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> int:
+    """Bring the file to `SCHEMA_VERSION`; returns the version it had before."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = schema_version(conn)
+        if version > SCHEMA_VERSION:
+            raise StorageConfigError(
+                f"{path} has schema version {version}; this armada-py knows up to {SCHEMA_VERSION}"
+            )
+        for statements in MIGRATIONS[version:]:
+            for statement in statements:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    if version < SCHEMA_VERSION:
+        logger.info("%s: schema migrated from version %d to %d", path, version, SCHEMA_VERSION)
+    return version
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The number of migrations the open file has had."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -1,0 +1,198 @@
+"""The SQL of every write, run on the writer thread inside a unit's SAVEPOINT.
+
+A failure raises (`NotFound`, `Conflict`, `ValueError`) and the group committer rolls
+the unit back to its savepoint, so nothing of it stays. The UPDATE of a job change
+mirrors `armada_storage._rules.apply_change`, which the memory backend uses.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from armada_core.errors import Conflict, NotFound
+from armada_core.events import EventId
+from armada_core.jobs import ACTIVE_STATES, Job, JobChange, JobState
+from armada_core.ports import Append, DeleteOutcome
+from armada_core.queues import Queue
+from armada_storage._rules import check_appends, next_entry
+from armada_storage.sqlite.codec import events_to_json, job_to_json, queue_to_json
+from armada_storage.sqlite.schema import CHUNK
+
+_ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
+
+_INSERT_JOB = (
+    "INSERT INTO jobs (id, queue, job_set_id, state, priority, last_transition_ns, client_id,"
+    " external_job_uri, spec) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)"
+)
+# Right-hand sides see the row before the update, so `state = ?1` compares the old state.
+_CHANGE_JOB = f"""UPDATE jobs SET
+    last_transition_ns = CASE WHEN state = ?1 THEN last_transition_ns ELSE ?2 END,
+    state = ?1,
+    priority = COALESCE(?3, priority),
+    cancel_ns = CASE WHEN ?4 OR (?1 = {int(JobState.CANCELLED)} AND cancel_ns = 0)
+                THEN ?2 ELSE cancel_ns END,
+    cancel_reason = COALESCE(?5, cancel_reason),
+    cancel_user = COALESCE(?6, cancel_user),
+    error = COALESCE(?7, error)
+    WHERE id = ?8 AND state = ?9"""
+
+
+def upsert_queue(conn: sqlite3.Connection, queue: Queue) -> None:
+    conn.execute("INSERT OR REPLACE INTO queues VALUES (?, ?)", (queue.name, queue_to_json(queue)))
+
+
+def update_queue(conn: sqlite3.Connection, queue: Queue) -> bool:
+    cursor = conn.execute(
+        "UPDATE queues SET data = ? WHERE name = ?", (queue_to_json(queue), queue.name)
+    )
+    return cursor.rowcount == 1
+
+
+def delete_queue(conn: sqlite3.Connection, name: str) -> DeleteOutcome:
+    if not _queue_exists(conn, name):
+        return DeleteOutcome.MISSING
+    active = conn.execute(
+        f"SELECT 1 FROM jobs WHERE queue = ? AND state IN ({_ACTIVE}) LIMIT 1", (name,)
+    ).fetchone()
+    if active is not None:
+        return DeleteOutcome.HAS_ACTIVE_JOBS
+    conn.execute("DELETE FROM queues WHERE name = ?", (name,))
+    return DeleteOutcome.DELETED
+
+
+def write(
+    conn: sqlite3.Connection,
+    at_ms: int,
+    jobs: Sequence[Job],
+    changes: Sequence[JobChange],
+    appends: Sequence[Append],
+    require_queue: str | None,
+) -> list[EventId]:
+    """One `Storage.write` unit; its ids, one per append."""
+    check_appends(appends)
+    if require_queue is not None and not _queue_exists(conn, require_queue):
+        raise NotFound(f"queue {require_queue} does not exist")
+    if jobs:
+        _insert_jobs(conn, jobs)
+    if changes:
+        _apply_changes(conn, changes)
+    inserted = {job.id: job for job in jobs}
+    return [_append(conn, append, at_ms, inserted) for append in appends]
+
+
+def _queue_exists(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM queues WHERE name = ?", (name,)).fetchone() is not None
+
+
+def _insert_jobs(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
+    rows = [
+        (
+            j.id,
+            j.queue,
+            j.job_set_id,
+            j.priority,
+            j.created_ns,
+            j.client_id,
+            j.external_job_uri,
+            job_to_json(j),
+        )
+        for j in jobs
+    ]
+    try:
+        conn.executemany(_INSERT_JOB, rows)
+    except sqlite3.IntegrityError:
+        raise Conflict(f"job {_taken_id(conn, jobs)} exists already") from None
+    client_ids = [(j.queue, j.client_id, j.id) for j in jobs if j.client_id]
+    if client_ids:
+        conn.executemany("INSERT OR IGNORE INTO client_ids VALUES (?, ?, ?)", client_ids)
+
+
+def _taken_id(conn: sqlite3.Connection, jobs: Sequence[Job]) -> str:
+    """The id that made the insert fail (rare path: the unit is rolled back anyway)."""
+    seen: set[str] = set()
+    for job in jobs:
+        if job.id in seen:
+            return job.id
+        seen.add(job.id)
+    return next(
+        (j.id for j in jobs if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (j.id,)).fetchone()),
+        "?",
+    )
+
+
+def _apply_changes(conn: sqlite3.Connection, changes: Sequence[JobChange]) -> None:
+    rows = [_change_row(change) for change in changes]
+    conn.execute("SAVEPOINT changes")
+    if conn.executemany(_CHANGE_JOB, rows).rowcount == len(rows):
+        conn.execute("RELEASE changes")
+        return
+    # Some change found its job elsewhere: replay one by one to name the first.
+    conn.execute("ROLLBACK TO changes")
+    for change, row in zip(changes, rows, strict=True):
+        if conn.execute(_CHANGE_JOB, row).rowcount != 1:
+            raise Conflict(f"job {change.job_id} is no longer {change.expected.name}")
+    raise Conflict("jobs changed concurrently")  # unreachable unless rowcounts lie
+
+
+def _change_row(change: JobChange) -> tuple[Any, ...]:
+    cancel_given = change.cancel_reason is not None or change.cancel_user is not None
+    return (
+        int(change.state),
+        change.at_ns,
+        change.priority,
+        cancel_given,
+        change.cancel_reason,
+        change.cancel_user,
+        change.error,
+        change.job_id,
+        int(change.expected),
+    )
+
+
+def _append(
+    conn: sqlite3.Connection, append: Append, at_ms: int, inserted: dict[str, Job]
+) -> EventId:
+    set_id, ms, seq = _next_entry(conn, append.queue, append.job_set_id, at_ms)
+    events, count = append.events, len(append.events)
+
+    def stored(job: Job) -> bool:
+        same = inserted.get(job.id)
+        return same is job or same == job
+
+    rows = [
+        (
+            set_id,
+            ms,
+            seq,
+            start,
+            len(chunk),
+            start + len(chunk) == count,
+            events_to_json(chunk, stored),
+        )
+        for start in range(0, count, CHUNK)
+        for chunk in (events[start : start + CHUNK],)
+    ]
+    conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    return EventId(ms, seq, count - 1, True)
+
+
+def _next_entry(
+    conn: sqlite3.Connection, queue: str, job_set_id: str, at_ms: int
+) -> tuple[int, int, int]:
+    """`(set_id, ms, seq)` of the job set's next entry, recorded as its last."""
+    row = conn.execute(
+        "SELECT id, last_ms, last_seq FROM job_sets WHERE queue = ? AND job_set_id = ?",
+        (queue, job_set_id),
+    ).fetchone()
+    if row is None:
+        ms, seq = next_entry(None, at_ms)
+        cursor = conn.execute(
+            "INSERT INTO job_sets (queue, job_set_id, last_ms, last_seq) VALUES (?, ?, ?, ?)",
+            (queue, job_set_id, ms, seq),
+        )
+        return int(cursor.lastrowid or 0), ms, seq
+    ms, seq = next_entry((row[1], row[2]), at_ms)
+    conn.execute("UPDATE job_sets SET last_ms = ?, last_seq = ? WHERE id = ?", (ms, seq, row[0]))
+    return row[0], ms, seq

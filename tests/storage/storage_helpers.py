@@ -1,0 +1,83 @@
+"""Builders shared by the storage tests: jobs, events, appends, backends."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from armada_core.events import Event, EventKind
+from armada_core.jobs import Job, ResourceRequirements
+from armada_core.ports import Append, Storage
+from armada_storage import MemoryStorage
+from armada_storage.registry import open_storage
+from armada_storage.sqlite import SqliteStorage
+
+POSTGRES_DSN = os.environ.get("ARMADA_TEST_POSTGRES_DSN", "")
+_ids = itertools.count()
+
+
+def pod_spec(i: int = 0) -> dict[str, Any]:
+    """A small but nested pod spec."""
+    return {
+        "restartPolicy": "Never",
+        "containers": [
+            {
+                "name": "main",
+                "image": "busybox:1.36",
+                "args": ["sleep", str(i)],
+                "resources": {"requests": {"cpu": "100m"}, "limits": {"cpu": "100m"}},
+            }
+        ],
+        "tolerations": [{"key": "k", "operator": "Exists", "effect": "NoSchedule"}],
+    }
+
+
+def new_id() -> str:
+    return f"01j{next(_ids):023d}"
+
+
+def make_job(queue: str = "q", job_set_id: str = "js", **overrides: Any) -> Job:
+    values: dict[str, Any] = {
+        "id": new_id(),
+        "queue": queue,
+        "job_set_id": job_set_id,
+        "namespace": "default",
+        "owner": "alice",
+        "groups": ("team", "everyone"),
+        "priority": 3,
+        "created_ns": 1_700_000_000_000_000_000 + next(_ids),
+        "pod_spec": pod_spec(),
+        "labels": {"app": "x"},
+        "annotations": {"a": "b"},
+        "scheduling_resource_requirements": ResourceRequirements({"cpu": "100m"}, {"cpu": "100m"}),
+    }
+    values.update(overrides)
+    return Job(**values)
+
+
+def submitted(job: Job) -> tuple[Event, Event]:
+    return (
+        Event(EventKind.SUBMITTED, job.id, job.created_ns, job=job),
+        Event(EventKind.QUEUED, job.id, job.created_ns),
+    )
+
+
+def event(job_id: str = "j", kind: EventKind = EventKind.CANCELLED, **fields: Any) -> Event:
+    return Event(kind, job_id, 42, fields)
+
+
+def submit_append(jobs: Sequence[Job]) -> Append:
+    """One entry holding submitted + queued for every job (as SubmitJobs writes it)."""
+    events = tuple(e for job in jobs for e in submitted(job))
+    return Append(jobs[0].queue, jobs[0].job_set_id, events)
+
+
+async def open_backend(name: str, folder: Path) -> Storage:
+    if name == "memory":
+        return MemoryStorage()
+    if name == "sqlite":
+        return await SqliteStorage.open(folder / "db" / "armada.db")
+    return await open_storage({"backend": name, name: {"dsn": POSTGRES_DSN}})

@@ -1,0 +1,127 @@
+"""The SQLite codec round-trips every field of queues, jobs and events."""
+
+from __future__ import annotations
+
+import json
+from types import MappingProxyType
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from armada_core.events import Event, EventKind
+from armada_core.jobs import Job, ResourceRequirements
+from armada_core.queues import (
+    PoolResourceLimits,
+    PriorityClassResourceLimits,
+    Queue,
+    QueuePermission,
+    Subject,
+)
+from armada_storage.sqlite import codec
+
+text = st.text(max_size=8)
+names = st.dictionaries(text, text, max_size=3)
+fractions = st.dictionaries(text, st.floats(allow_nan=False), max_size=3)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=12,
+)
+kube = st.dictionaries(text, json_values, max_size=4)
+
+queues = st.builds(
+    Queue,
+    name=text,
+    priority_factor=st.floats(allow_nan=False),
+    permissions=st.lists(
+        st.builds(
+            QueuePermission,
+            subjects=st.lists(st.builds(Subject, text, text), max_size=3).map(tuple),
+            verbs=st.lists(text, max_size=3).map(tuple),
+        ),
+        max_size=3,
+    ).map(tuple),
+    resource_limits_by_priority_class_name=st.dictionaries(
+        text,
+        st.builds(
+            PriorityClassResourceLimits,
+            maximum_resource_fraction=fractions,
+            maximum_resource_fraction_by_pool=st.dictionaries(
+                text, st.builds(PoolResourceLimits, fractions), max_size=2
+            ),
+        ),
+        max_size=2,
+    ),
+    cordoned=st.booleans(),
+    labels=names,
+    retry_policies=st.lists(text, max_size=2).map(tuple),
+)
+
+jobs = st.builds(
+    Job,
+    id=text,
+    queue=text,
+    job_set_id=text,
+    namespace=text,
+    owner=text,
+    groups=st.lists(text, max_size=3).map(tuple),
+    priority=st.integers(0, 2**32),
+    created_ns=st.integers(0, 2**63),
+    pod_spec=kube,
+    client_id=text,
+    labels=names,
+    annotations=names,
+    scheduling_resource_requirements=st.builds(ResourceRequirements, names, names),
+    external_job_uri=text,
+    services=st.lists(kube, max_size=2).map(tuple),
+    ingresses=st.lists(kube, max_size=2).map(tuple),
+)
+
+
+@given(queues)
+def test_queues_round_trip(queue: Queue) -> None:
+    assert codec.queue_from_json(codec.queue_to_json(queue)) == queue
+
+
+@given(jobs)
+def test_jobs_round_trip(job: Job) -> None:
+    assert codec.job_from_json(codec.job_to_json(job)) == job
+
+
+@given(
+    st.lists(
+        st.builds(
+            Event,
+            kind=st.sampled_from(EventKind),
+            job_id=text,
+            created_ns=st.integers(0, 2**63),
+            fields=st.dictionaries(text, json_values, max_size=3),
+            job=st.none() | jobs,
+        ),
+        max_size=4,
+    ),
+    st.booleans(),
+)
+def test_events_round_trip_with_their_jobs_stored_or_embedded(events, stored) -> None:
+    decoded = codec.events_from_json(codec.events_to_json(events, lambda job: stored))
+    for event, (back, job) in zip(events, decoded, strict=True):
+        assert back == Event(event.kind, event.job_id, event.created_ns, event.fields)
+        if event.job is None:
+            assert job is None
+        elif stored:
+            assert job == codec.STORED_JOB
+        else:
+            assert codec.job_from_dict(job) == event.job
+
+
+def test_the_json_is_compact_and_readable() -> None:
+    data = codec.queue_to_json(Queue("q", labels={"ü": "x"}))
+    assert " " not in data
+    assert json.loads(data)["labels"] == {"ü": "x"}
+    assert "ü" in data
+
+
+def test_read_only_mappings_encode_as_objects() -> None:
+    job_labels = MappingProxyType({"a": "b"})
+    queue = Queue("q", labels=job_labels)
+    assert codec.queue_from_json(codec.queue_to_json(queue)).labels == {"a": "b"}
