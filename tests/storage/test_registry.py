@@ -15,7 +15,7 @@ from armada_storage.sqlite import SqliteStorage
 
 pytestmark = pytest.mark.anyio
 
-ENTRY_POINTS = Path(armada_storage.__file__).with_name("ENTRY_POINTS.txt")
+ENTRY_POINTS = Path(armada_storage.__file__).resolve().parents[1] / "pyproject.toml"
 
 
 async def test_memory_and_sqlite_by_name(tmp_path: Path) -> None:
@@ -67,7 +67,7 @@ async def test_unusable_sections(section, message: str) -> None:
     assert message in str(info.value)
 
 
-def test_entry_points_file_matches_the_built_in_table() -> None:
+def test_declared_entry_points_match_the_built_in_table() -> None:
     declared = tomllib.loads(ENTRY_POINTS.read_text())["project"]["entry-points"]
     assert declared["armada.storage"] == dict(BUILTIN)
     for name, reference in declared["armada.storage"].items():
