@@ -7,7 +7,9 @@ value. On failure the handler is replaced by a trailers-only answer
 handler runs with the principal in the `current_principal` context variable, and the
 mutual-authentication token (if any) is added to whatever initial metadata the
 handler sends (a `SendInitialMetadata` listener), so handlers stay free to send their
-own initial metadata early (watch streams).
+own initial metadata early (watch streams). A call that fails after authentication
+is answered trailers-only, without initial metadata: then the token rides on the
+trailers (a `SendTrailingMetadata` listener).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from grpclib._typing import IServerMethodFunc
 from grpclib.const import Status
-from grpclib.events import RecvRequest, SendInitialMetadata, listen
+from grpclib.events import RecvRequest, SendInitialMetadata, SendTrailingMetadata, listen
 from grpclib.server import Server, Stream
 
 from armada_auth import AuthContext, Authenticator, AuthResult
@@ -32,8 +34,9 @@ Handler = IServerMethodFunc
 current_principal: ContextVar[Principal | None] = ContextVar("current_principal", default=None)
 """The principal of the RPC being handled (None outside an authenticated RPC)."""
 
-_response_headers: ContextVar[tuple[tuple[str, str], ...]] = ContextVar(
-    "auth_response_headers", default=()
+# Headers still to send with this RPC's first headers frame; emptied once sent.
+_pending_headers: ContextVar[list[tuple[str, str]] | None] = ContextVar(
+    "auth_pending_headers", default=None
 )
 
 
@@ -49,12 +52,16 @@ def attach_authentication(server: Server, authenticator: Authenticator) -> None:
         event.method_func = await _decide(authenticator, event)
 
     listen(server, RecvRequest, on_request)
-    listen(server, SendInitialMetadata, _add_response_headers)
+    listen(server, SendInitialMetadata, _add_pending_headers)
+    listen(server, SendTrailingMetadata, _add_pending_headers)
 
 
-async def _add_response_headers(event: SendInitialMetadata) -> None:
-    for name, value in _response_headers.get():
-        event.metadata.add(name, value)
+async def _add_pending_headers(event: SendInitialMetadata | SendTrailingMetadata) -> None:
+    pending = _pending_headers.get()
+    if pending:
+        for name, value in pending:
+            event.metadata.add(name, value)
+        pending.clear()
 
 
 async def _decide(authenticator: Authenticator, event: RecvRequest) -> Handler:
@@ -86,11 +93,12 @@ def _reject(status: Status, message: str, headers: tuple[tuple[str, str], ...] =
 def _authenticated(handler: Handler, result: AuthResult) -> Handler:
     async def run(stream: Stream[Any, Any]) -> None:
         principal_token = current_principal.set(result.principal)
-        headers_token = _response_headers.set(result.response_headers)
+        # Not reset on exit: grpclib sends the trailers of a failed call after this
+        # wrapper returns, in the same per-request task (whose context dies with it).
+        _pending_headers.set(list(result.response_headers))
         try:
             await handler(stream)
         finally:
-            _response_headers.reset(headers_token)
             current_principal.reset(principal_token)
 
     return run

@@ -226,16 +226,7 @@ async def test_kerberos_valid_ticket_and_mutual_token(
 @pytest.mark.parametrize(
     "protocol",
     [
-        pytest.param(
-            "grpc",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="product bug: on gRPC the mutual token rides only on initial metadata "
-                "(a SendInitialMetadata listener), and a call that fails after authentication "
-                "is answered trailers-only, so the token is dropped; REST sends it on the "
-                "4xx response (armada_adapters/grpc/auth.py)",
-            ),
-        ),
+        "grpc",
         "rest",
     ],
 )
