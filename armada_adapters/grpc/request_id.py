@@ -11,7 +11,6 @@ rejected calls are logged and answered with their id too.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,8 +19,20 @@ from typing import Any
 from grpclib.events import RecvRequest, SendTrailingMetadata, listen
 from grpclib.server import Server
 
-REQUEST_ID_KEY = "x-request-id"
-MAX_REQUEST_ID_LENGTH = 128
+from armada_adapters.wire import request_ids
+from armada_adapters.wire.request_ids import REQUEST_ID_KEY, new_request_id
+
+__all__ = [
+    "REQUEST_ID_KEY",
+    "RequestIdFilter",
+    "attach_request_ids",
+    "current_request_id",
+    "incoming_request_id",
+    "new_request_id",
+    "prefixed",
+    "request_scope",
+    "trailers",
+]
 
 _current: ContextVar[str | None] = ContextVar("armada_request_id", default=None)
 
@@ -31,22 +42,9 @@ def current_request_id() -> str | None:
     return _current.get()
 
 
-def new_request_id() -> str:
-    """A fresh id (a UUID, as Armada makes them)."""
-    return str(uuid.uuid4())
-
-
 def incoming_request_id(metadata: Mapping[str, Any] | None) -> str:
     """The client's id if it sent a usable one, else a fresh one."""
-    value = (metadata or {}).get(REQUEST_ID_KEY)
-    if isinstance(value, str) and _usable(value):
-        return value
-    return new_request_id()
-
-
-def _usable(value: str) -> bool:
-    # It is echoed into logs and trailers: printable ASCII of bounded length only.
-    return 0 < len(value) <= MAX_REQUEST_ID_LENGTH and value.isascii() and value.isprintable()
+    return request_ids.request_id_from((metadata or {}).get(REQUEST_ID_KEY))
 
 
 @contextmanager
@@ -65,8 +63,7 @@ def request_scope(metadata: Mapping[str, Any] | None) -> Iterator[str]:
 
 def prefixed(message: str) -> str:
     """An error message as Armada words it: `[x-request-id: "<id>"] <message>`."""
-    request_id = _current.get()
-    return f'[x-request-id: "{request_id}"] {message}' if request_id else message
+    return request_ids.prefixed(message, _current.get())
 
 
 def trailers() -> tuple[tuple[str, str], ...]:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-logger = logging.getLogger(__name__)
+from armada_adapters.wire.request_ids import REQUEST_ID_KEY as HEADER
+from armada_adapters.wire.request_ids import prefixed
+from armada_adapters.wire.request_ids import request_id_from as incoming_request_id
 
-HEADER = "x-request-id"
-MAX_LENGTH = 128
+__all__ = ["HEADER", "RequestIdMiddleware", "incoming_request_id", "prefixed", "request_id_of"]
+
+logger = logging.getLogger(__name__)
 
 
 class RequestIdMiddleware:
@@ -56,23 +58,11 @@ class RequestIdMiddleware:
             )
 
 
-def incoming_request_id(value: str | None) -> str:
-    """The client's id if it is usable, else a fresh UUID."""
-    if value and len(value) <= MAX_LENGTH and value.isascii() and value.isprintable():
-        return value
-    return str(uuid.uuid4())
-
-
 def request_id_of(scope: Scope) -> str | None:
     """The id `RequestIdMiddleware` gave this request, if it ran."""
     state = scope.get("state") or {}
     value = state.get("request_id")
     return value if isinstance(value, str) else None
-
-
-def prefixed(message: str, request_id: str | None) -> str:
-    """An error message as Armada's interceptor words it."""
-    return f'[x-request-id: "{request_id}"] {message}' if request_id else message
 
 
 def _header(request_id: str) -> tuple[bytes, bytes]:
