@@ -8,7 +8,6 @@ part, so ids sort in the order they were made.
 
 from __future__ import annotations
 
-import base64
 import secrets
 import threading
 import time
@@ -17,10 +16,12 @@ from collections.abc import Callable
 from armada_core.ports import Clock
 
 _RANDOM_BITS = 80
+_RANDOM_LIMIT = 2**_RANDOM_BITS
 _MAX_MS = 2**48 - 1
-_STANDARD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_CROCKFORD = b"0123456789abcdefghjkmnpqrstvwxyz"
-_TO_CROCKFORD = bytes.maketrans(_STANDARD, _CROCKFORD)
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+# Every 10-bit value as its two symbols: 48 + 2 padding bits of time make 5 pairs and
+# 80 random bits 8 pairs, so an id is 13 table lookups.
+_PAIRS = tuple(high + low for high in _CROCKFORD for low in _CROCKFORD)
 
 
 class _SystemClock:
@@ -45,13 +46,19 @@ class UlidFactory:
         self._lock = threading.Lock()
         self._last_ms = -1
         self._last_random = 0
+        self._last_time_text = ""  # the time part of the last id, reused within its ms
 
     def new_id(self) -> str:
         """A new id, greater than every id this factory made before."""
         with self._lock:
+            last_ms = self._last_ms
             ms, random_part = self._next(self._clock.now_ns() // 1_000_000)
             self._last_ms, self._last_random = ms, random_part
-        return encode_ulid(ms, random_part)
+            if ms != last_ms:
+                self._last_time_text = _time_text(ms)
+            time_text = self._last_time_text
+        _check_range(ms, random_part)
+        return time_text + _random_text(random_part)
 
     def _next(self, now_ms: int) -> tuple[int, int]:
         if now_ms > self._last_ms:
@@ -65,11 +72,37 @@ class UlidFactory:
 
 def encode_ulid(ms: int, random_part: int) -> str:
     """Render a timestamp and random part as a lower-case 26-character ULID."""
-    if not 0 <= ms <= _MAX_MS or not 0 <= random_part < 2**_RANDOM_BITS:
+    _check_range(ms, random_part)
+    return _time_text(ms) + _random_text(random_part)
+
+
+def _check_range(ms: int, random_part: int) -> None:
+    if not 0 <= ms <= _MAX_MS or not 0 <= random_part < _RANDOM_LIMIT:
         raise ValueError("ULID timestamp or random part out of range")
-    value = ms << _RANDOM_BITS | random_part
-    # Base32 works on 5-bit groups from the most significant end; ULIDs pad the
-    # 128 bits with two leading zero bits, so shift the value into 136 bits
-    # (17 bytes) leaving 2 zero bits in front and taking the first 26 symbols.
-    raw = base64.b32encode((value << 6).to_bytes(17, "big"))
-    return raw[:26].translate(_TO_CROCKFORD).decode("ascii")
+
+
+def _time_text(ms: int) -> str:
+    """The first 10 symbols: 48 bits of milliseconds after 2 zero bits of padding."""
+    pairs = _PAIRS
+    return (
+        pairs[ms >> 40]
+        + pairs[ms >> 30 & 1023]
+        + pairs[ms >> 20 & 1023]
+        + pairs[ms >> 10 & 1023]
+        + pairs[ms & 1023]
+    )
+
+
+def _random_text(bits: int) -> str:
+    """The last 16 symbols: the 80 random bits."""
+    pairs = _PAIRS
+    return (
+        pairs[bits >> 70]
+        + pairs[bits >> 60 & 1023]
+        + pairs[bits >> 50 & 1023]
+        + pairs[bits >> 40 & 1023]
+        + pairs[bits >> 30 & 1023]
+        + pairs[bits >> 20 & 1023]
+        + pairs[bits >> 10 & 1023]
+        + pairs[bits & 1023]
+    )

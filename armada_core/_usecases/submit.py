@@ -55,6 +55,8 @@ def _new_jobs(
     """The id answered for each item, and the jobs to create for the new ones."""
     job_ids: list[str] = []
     jobs: list[Job] = []
+    groups = tuple(principal.sorted_groups)  # sorted once per request, not per job
+    config = ctx.config.submission
     for item in command.items:
         if item.client_id in known:
             job_ids.append(known[item.client_id])
@@ -65,9 +67,9 @@ def _new_jobs(
             queue=command.queue,
             job_set_id=command.job_set_id,
             owner=principal.name,
-            groups=tuple(principal.sorted_groups),
+            groups=groups,
             created_ns=at_ns,
-            config=ctx.config.submission,
+            config=config,
         )
         jobs.append(job)
         job_ids.append(job.id)

@@ -75,11 +75,12 @@ def build_job(
 
 def priority_as_uint32(priority: float) -> int:
     """Armada's `PriorityAsInt32`: clamp to [0, 2^32-1], round half away from zero."""
+    if 0 <= priority <= MAX_PRIORITY:  # the usual case (NaN compares false)
+        whole = int(priority)  # truncation is floor for non-negative values
+        return whole + (priority - whole >= 0.5)
     if math.isnan(priority):
         return 0
-    clamped = min(max(priority, 0.0), float(MAX_PRIORITY))
-    whole = math.floor(clamped)
-    return int(whole) + (clamped - whole >= 0.5)
+    return 0 if priority < 0 else MAX_PRIORITY
 
 
 def template_job_id(values: Mapping[str, str], job_id: str) -> dict[str, str]:

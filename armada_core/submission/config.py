@@ -17,6 +17,7 @@ from typing import Any
 from armada_core.jobs import KubeObject
 from armada_core.quantity import Quantity
 from armada_core.submission import _config_values as values
+from armada_core.submission.memo import SubmissionMemo
 
 Tolerations = tuple[KubeObject, ...]
 
@@ -74,6 +75,11 @@ class SubmissionConfig:
     add_gang_id_label: bool = False
     allow_custom_service_names: bool = False
     default_namespace: str = "default"
+    # Not a setting: what these settings imply for pod resources, worked out once per
+    # distinct content (see `memo`); a copy made by `dataclasses.replace` starts empty.
+    memo: SubmissionMemo = field(
+        default_factory=SubmissionMemo, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         # Armada refuses to start when the default class is not an allowed one; an

@@ -5,7 +5,10 @@ resources, tolerations, terminationGracePeriodSeconds. Container quantities are
 rewritten to canonical text on the way (`0.2` → `200m`), as Armada stores them.
 Only what changes is copied: the pod dict, its container lists, each container and
 its `resources`; everything else is shared with the input, which is never modified.
-Each container's quantities are parsed once and reused for every step.
+
+What the containers' resources imply (their defaulted canonical texts, the totals,
+the resource-based deadline and tolerations) is worked out once per distinct content
+and configuration by `plan_of`, and kept in the configuration's memo.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import math
 
 from armada_core.jobs import KubeObject, ResourceRequirements
 from armada_core.submission.config import SubmissionConfig
+from armada_core.submission.memo import ContainerTexts, PodPlan, pod_key
 from armada_core.submission.podspec import Container
 from armada_core.submission.resources import (
     ContainerResources,
@@ -28,25 +32,45 @@ def default_pod_spec(
 ) -> tuple[KubeObject, ResourceRequirements]:
     """A new, defaulted pod spec and its scheduling resource requirements."""
     pod = dict(spec)
-    resources = PodResources.of(spec)
-    _default_active_deadline(pod, resources, config)
+    plan = pod_plan(spec, config)
+    if plan.active_deadline is not None and pod.get("activeDeadlineSeconds") is None:
+        pod["activeDeadlineSeconds"] = plan.active_deadline
     _default_priority_class(pod, config)
-    _default_container_resources(pod, resources, config)
-    requests = resources.total("requests")  # after the defaults: both steps below use it
-    _default_tolerations(pod, requests, config)
+    _default_container_resources(pod, plan)
+    _default_tolerations(pod, plan, config)
     _default_termination_grace_period(pod, config)
-    requirements = ResourceRequirements(
-        requests=canonical_texts(requests),
-        limits=canonical_texts(resources.total("limits")),
-    )
+    requirements = ResourceRequirements(requests=dict(plan.requests), limits=dict(plan.limits))
     return pod, requirements
 
 
-def _default_active_deadline(
-    pod: KubeObject, resources: PodResources, config: SubmissionConfig
-) -> None:
-    if pod.get("activeDeadlineSeconds") is not None:
-        return
+def pod_plan(spec: KubeObject, config: SubmissionConfig) -> PodPlan:
+    """The plan of `spec`'s resources, from the memo when the same content was seen."""
+    key = pod_key(spec)
+    plan = config.memo.plans.get(key)
+    if plan is None:
+        plan = plan_of(spec, config)
+        config.memo.plans.put(key, plan)
+    return plan
+
+
+def plan_of(spec: KubeObject, config: SubmissionConfig) -> PodPlan:
+    """Work out what `spec`'s container resources imply under `config`."""
+    resources = PodResources.of(spec)
+    deadline = _active_deadline(resources, config)  # on the requests before the defaults
+    regular = tuple(_defaulted_texts(own, config) for own in resources.regular)
+    init = tuple(_defaulted_texts(own, config) for own in resources.init)
+    requests = resources.total("requests")
+    return PodPlan(
+        containers=regular,
+        init_containers=init,
+        active_deadline=deadline,
+        tolerations=_resource_tolerations(requests, config),
+        requests=canonical_texts(requests),
+        limits=canonical_texts(resources.total("limits")),
+    )
+
+
+def _active_deadline(resources: PodResources, config: SubmissionConfig) -> int | None:
     # The longest per-resource deadline among resources some container asks for.
     seconds = 0.0
     for resource, deadline in config.default_active_deadline_by_resource_request.items():
@@ -54,8 +78,7 @@ def _default_active_deadline(
             seconds = deadline.total_seconds()
     if seconds == 0:
         seconds = config.default_active_deadline.total_seconds()
-    if seconds != 0:
-        pod["activeDeadlineSeconds"] = math.ceil(seconds)
+    return math.ceil(seconds) if seconds != 0 else None
 
 
 def _requested(resources: PodResources, resource: str) -> bool:
@@ -66,49 +89,61 @@ def _requested(resources: PodResources, resource: str) -> bool:
     return False
 
 
+def _defaulted_texts(own: ContainerResources, config: SubmissionConfig) -> ContainerTexts:
+    # A resource the container names neither as request nor as limit gets the default.
+    for name, quantity in config.default_job_limits.items():
+        if name not in own.requests and name not in own.limits:
+            own.requests[name] = own.limits[name] = quantity
+    return canonical_texts(own.requests), canonical_texts(own.limits)
+
+
+def _resource_tolerations(
+    requests: ResourceList, config: SubmissionConfig
+) -> tuple[KubeObject, ...]:
+    added: list[KubeObject] = []
+    for resource, tolerations in config.default_job_tolerations_by_resource_request.items():
+        quantity = requests.get(resource)
+        if quantity is not None and quantity.sign() > 0:
+            added += tolerations
+    return tuple(added)
+
+
 def _default_priority_class(pod: KubeObject, config: SubmissionConfig) -> None:
     if not pod.get("priorityClassName") and config.default_priority_class_name:
         pod["priorityClassName"] = config.default_priority_class_name
 
 
-def _default_container_resources(
-    pod: KubeObject, resources: PodResources, config: SubmissionConfig
-) -> None:
-    for key, parsed in (("containers", resources.regular), ("initContainers", resources.init)):
-        if parsed:
+def _default_container_resources(pod: KubeObject, plan: PodPlan) -> None:
+    for key, planned in (("containers", plan.containers), ("initContainers", plan.init_containers)):
+        if planned:
             pod[key] = [
-                _with_resources(container, own, config)
-                for container, own in zip(pod[key], parsed, strict=True)
+                _with_texts(container, texts)
+                for container, texts in zip(pod[key], planned, strict=True)
             ]
 
 
-def _with_resources(
-    container: Container, own: ContainerResources, config: SubmissionConfig
-) -> Container:
-    # A resource the container names neither as request nor as limit gets the default.
-    for name, quantity in config.default_job_limits.items():
-        if name not in own.requests and name not in own.limits:
-            own.requests[name] = own.limits[name] = quantity
+def _with_texts(container: Container, texts: ContainerTexts) -> Container:
+    requests, limits = texts
     resources = dict(container.get("resources") or {})
-    if own.requests or "requests" in resources:
-        resources["requests"] = canonical_texts(own.requests)
-    if own.limits or "limits" in resources:
-        resources["limits"] = canonical_texts(own.limits)
+    # Copies: a job's dicts are its own, never the memo's.
+    if requests or "requests" in resources:
+        resources["requests"] = dict(requests)
+    if limits or "limits" in resources:
+        resources["limits"] = dict(limits)
     copy = dict(container)
     if resources:
         copy["resources"] = resources
     return copy
 
 
-def _default_tolerations(pod: KubeObject, requests: ResourceList, config: SubmissionConfig) -> None:
-    added = list(config.default_job_tolerations)
-    added += config.default_job_tolerations_by_priority_class.get(
-        pod.get("priorityClassName") or "", ()
-    )
-    for resource, tolerations in config.default_job_tolerations_by_resource_request.items():
-        quantity = requests.get(resource)
-        if quantity is not None and quantity.sign() > 0:
-            added += tolerations
+def _default_tolerations(pod: KubeObject, plan: PodPlan, config: SubmissionConfig) -> None:
+    added = [
+        *config.default_job_tolerations,
+        *config.default_job_tolerations_by_priority_class.get(
+            pod.get("priorityClassName") or "", ()
+        ),
+        *plan.tolerations,
+    ]
     if added:
         # Copies, so a job's pod spec never shares a dict with the configuration.
         pod["tolerations"] = [*(pod.get("tolerations") or ()), *map(dict, added)]

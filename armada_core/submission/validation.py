@@ -18,6 +18,7 @@ from armada_core.submission._go import duration_nanos, go_quote
 from armada_core.submission.affinity import node_selector_errors
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.gangs import check_gangs
+from armada_core.submission.memo import pod_key
 from armada_core.submission.podspec import all_containers, container_name, init_containers
 from armada_core.submission.resources import Kind, ResourceList, resource_list
 
@@ -29,8 +30,9 @@ _KINDS: tuple[Kind, ...] = ("requests", "limits")
 
 Rule = Callable[[JobSubmitItem, KubeObject, SubmissionConfig], None]
 
-# Stateless and reused: building an encoder per call costs as much as encoding.
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+# Stateless and reused: building an encoder per call costs as much as encoding. No
+# circular check (decoded JSON has no cycles): it doubles the cost of encoding.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 def validate_submit(command: SubmitJobs, config: SubmissionConfig) -> None:
@@ -102,6 +104,18 @@ def _check_affinity(_item: JobSubmitItem, spec: KubeObject, _config: SubmissionC
         raise InvalidArgument(
             f"invalid RequiredDuringSchedulingIgnoredDuringExecution node affinity: {problem}"
         )
+
+
+def _check_container_resources(
+    item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig
+) -> None:
+    """`_check_resources` then `_check_init_cpu`, once per distinct resources content."""
+    key = pod_key(spec)
+    if config.memo.passed.get(key):
+        return  # the same resources passed before: names only matter in messages
+    _check_resources(item, spec, config)
+    _check_init_cpu(item, spec, config)
+    config.memo.passed.put(key, True)
 
 
 def _check_resources(_item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig) -> None:
@@ -220,8 +234,11 @@ def _check_ingresses(item: JobSubmitItem, _spec: KubeObject, _config: Submission
 def _check_ports(_item: JobSubmitItem, spec: KubeObject, _config: SubmissionConfig) -> None:
     exposed_by: dict[int, str] = {}
     for container in all_containers(spec):
+        ports = container.get("ports")
+        if not ports:
+            continue
         name = container_name(container)
-        for port in container.get("ports") or ():
+        for port in ports:
             number = port.get("containerPort")
             if number in exposed_by:
                 raise InvalidArgument(
@@ -260,8 +277,7 @@ def _check_price_band(item: JobSubmitItem, _spec: KubeObject, _config: Submissio
 _ITEM_RULES: tuple[Rule, ...] = (
     _check_size,
     _check_affinity,
-    _check_resources,
-    _check_init_cpu,
+    _check_container_resources,
     _check_priority_class,
     _check_grace_period,
     _check_ingresses,
