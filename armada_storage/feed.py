@@ -66,6 +66,16 @@ class LocalChangeFeed:
         for waiter in self._waiters.get((queue, job_set_id), ()):
             waiter.wake()
 
+    def notify_all(self) -> None:
+        """Wake every follower of every job set (event loop thread only).
+
+        For a backend that may have missed notifications (a lost connection):
+        followers re-read, so a spurious wake-up costs one read and loses nothing.
+        """
+        for waiters in list(self._waiters.values()):
+            for waiter in waiters:
+                waiter.wake()
+
     def follower_count(self) -> int:
         """How many waiters are registered, over all job sets."""
         return sum(len(waiters) for waiters in self._waiters.values())

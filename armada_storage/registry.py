@@ -29,6 +29,7 @@ ENTRY_POINT_GROUP = "armada.storage"
 BUILTIN: Mapping[str, str] = {
     "memory": "armada_storage.memory:from_config",
     "sqlite": "armada_storage.sqlite:from_config",
+    "postgres": "armada_storage.postgres:from_config",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
-from armada_storage.sqlite.codec import (
+from armada_storage._codec import (
     STORED_JOB,
     events_from_json,
     job_from_dict,

@@ -16,8 +16,8 @@ from armada_core.events import EventId
 from armada_core.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
+from armada_storage._codec import events_to_json, job_to_json, queue_to_json
 from armada_storage._rules import check_appends, next_entry
-from armada_storage.sqlite.codec import events_to_json, job_to_json, queue_to_json
 from armada_storage.sqlite.schema import CHUNK
 
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -80,4 +81,40 @@ async def open_backend(name: str, folder: Path) -> Storage:
         return MemoryStorage()
     if name == "sqlite":
         return await SqliteStorage.open(folder / "db" / "armada.db")
-    return await open_storage({"backend": name, name: {"dsn": POSTGRES_DSN}})
+    schema = fresh_schema()
+    storage = await open_storage({"backend": name, name: {"dsn": POSTGRES_DSN, "schema": schema}})
+    return DropSchemaOnClose(storage, schema)
+
+
+def fresh_schema() -> str:
+    """A schema name no other test uses: each test starts from an empty database."""
+    return f"armada_test_{uuid.uuid4().hex[:16]}"
+
+
+async def drop_schema(schema: str) -> None:
+    """Drop a test schema and everything in it (the database stays clean)."""
+    import psycopg  # optional: only the postgres tests get here
+    from psycopg import sql
+
+    async with await psycopg.AsyncConnection.connect(POSTGRES_DSN, autocommit=True) as conn:
+        await conn.execute(
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+        )
+
+
+class DropSchemaOnClose:
+    """A storage in its own schema, which `aclose` drops after closing the storage."""
+
+    def __init__(self, storage: Storage, schema: str) -> None:
+        self.storage = storage
+        self.schema = schema
+        self.changes = storage.changes
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.storage, name)
+
+    async def aclose(self) -> None:
+        try:
+            await self.storage.aclose()
+        finally:
+            await drop_schema(self.schema)

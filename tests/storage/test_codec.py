@@ -17,7 +17,7 @@ from armada_core.queues import (
     QueuePermission,
     Subject,
 )
-from armada_storage.sqlite import codec
+from armada_storage import _codec as codec
 
 text = st.text(max_size=8)
 names = st.dictionaries(text, text, max_size=3)

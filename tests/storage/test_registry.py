@@ -51,8 +51,8 @@ async def test_an_explicit_mapping_comes_first() -> None:
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"backend": "redis"}, "unknown storage backend 'redis'; installed: memory, sqlite"),
-        ({}, "storage.backend is required; installed: memory, sqlite"),
+        ({"backend": "redis"}, "unknown storage backend 'redis'; installed: memory, postgres, sqlite"),
+        ({}, "storage.backend is required; installed: memory, postgres, sqlite"),
         (None, "storage must be a mapping"),
         ({"backend": "sqlite"}, "storage.sqlite.path is required"),
         ({"backend": "sqlite", "sqlite": {"path": "x", "synchronous": "OFF"}}, "FULL, NORMAL"),

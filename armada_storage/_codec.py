@@ -1,4 +1,4 @@
-"""JSON for the stored values: queues, jobs and event fields.
+"""JSON for the stored values (queues, jobs, event fields), shared by the SQL backends.
 
 Compact stdlib JSON with the dataclass field names as keys, so a row stays readable
 with the `sqlite3` shell. Tuples come back as tuples where the dataclass says so;

@@ -1,0 +1,223 @@
+"""The SQL of every read, each in its own statement (autocommit: a fresh snapshot each).
+
+JSON is decoded with the codec of the SQLite backend, in a worker thread when there is
+a lot of it. Events are read page by page of rows until `limit` events are found, so
+reading a few events from a long log fetches a few rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from typing import Any
+
+from armada_core.events import Event, EventId, StoredEvent
+from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
+from armada_core.queues import Queue
+from armada_storage._codec import (
+    STORED_JOB,
+    events_from_json,
+    job_from_dict,
+    job_from_json,
+    queue_from_json,
+)
+from armada_storage.postgres.pool import Connection
+from armada_storage.postgres.rows import off_loop
+from armada_storage.postgres.schema import CHUNK
+
+_RECORD = (
+    "SELECT spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user,"
+    " error FROM jobs"
+)
+_LEASED = [int(s) for s in (JobState.LEASED, JobState.PENDING, JobState.RUNNING)]
+_ACTIVE = [int(s) for s in ACTIVE_STATES]
+# The row holding the first wanted event starts at or after this key, never later.
+# One round trip from the job set's name: a follower's read after a wake-up is one query.
+_EVENTS = """SELECT ms, seq, start, count, final, data FROM events
+    WHERE set_id = (SELECT id FROM job_sets WHERE queue = %s AND job_set_id = %s)
+    AND (ms, seq, start) >= (%s, %s, %s)
+    ORDER BY ms, seq, start LIMIT %s"""
+_PAGE_ROWS = 64  # event rows per query while reading a log
+
+Found = list[tuple[EventId, Event, Any]]
+Key = tuple[int, int, int]
+Row = tuple[Any, ...]
+
+
+async def get_queue(conn: Connection, name: str) -> Queue | None:
+    cursor = await conn.execute("SELECT data FROM queues WHERE name = %s", (name,))
+    row = await cursor.fetchone()
+    return None if row is None else queue_from_json(row[0])
+
+
+async def list_queues(conn: Connection, limit: int) -> list[Queue]:
+    cursor = await conn.execute(
+        "SELECT data FROM queues ORDER BY name LIMIT %s", (limit if limit > 0 else None,)
+    )
+    return [queue_from_json(data) for (data,) in await cursor.fetchall()]
+
+
+async def find_client_ids(conn: Connection, queue: str, client_ids: list[str]) -> dict[str, str]:
+    cursor = await conn.execute(
+        "SELECT client_id, job_id FROM client_ids WHERE queue = %s AND client_id = ANY(%s)",
+        (queue, client_ids),
+    )
+    return dict(await cursor.fetchall())
+
+
+async def get_jobs(conn: Connection, job_ids: list[str]) -> dict[str, JobRecord]:
+    cursor = await conn.execute(f"{_RECORD} WHERE id = ANY(%s)", (job_ids,))
+    records = await _records(await cursor.fetchall())
+    return {record.job.id: record for record in records}
+
+
+async def jobs_in_job_set(
+    conn: Connection, queue: str, job_set_id: str, states: Collection[JobState]
+) -> list[JobRecord]:
+    cursor = await conn.execute(
+        f"{_RECORD} WHERE queue = %s AND job_set_id = %s AND state = ANY(%s) ORDER BY n",
+        (queue, job_set_id, _numbers(states)),
+    )
+    return await _records(await cursor.fetchall())
+
+
+async def jobs_in_queue(
+    conn: Connection, queue: str, states: Collection[JobState]
+) -> list[JobRecord]:
+    cursor = await conn.execute(
+        f"{_RECORD} WHERE queue = %s AND state = ANY(%s) ORDER BY n", (queue, _numbers(states))
+    )
+    return await _records(await cursor.fetchall())
+
+
+async def jobs_by_external_uri(
+    conn: Connection, queue: str, job_set_id: str, uri: str
+) -> list[JobRecord]:
+    cursor = await conn.execute(
+        f"{_RECORD} WHERE queue = %s AND job_set_id = %s AND external_job_uri = %s ORDER BY n",
+        (queue, job_set_id, uri),
+    )
+    return await _records(await cursor.fetchall())
+
+
+async def job_set_activity(conn: Connection, queue: str) -> list[JobSetActivity]:
+    cursor = await conn.execute(
+        "SELECT job_set_id, count(*) FILTER (WHERE state = 0),"
+        " count(*) FILTER (WHERE state = ANY(%s))"
+        " FROM jobs WHERE queue = %s AND state = ANY(%s)"
+        ' GROUP BY job_set_id ORDER BY job_set_id COLLATE "C"',
+        (_LEASED, queue, _ACTIVE),
+    )
+    return [JobSetActivity(js, queued, leased) for js, queued, leased in await cursor.fetchall()]
+
+
+# --- events ----------------------------------------------------------------------------
+
+
+async def read_events(
+    conn: Connection, queue: str, job_set_id: str, after: EventId | None, limit: int
+) -> list[StoredEvent]:
+    if limit <= 0:
+        return []
+    key = (-1, -1, -1) if after is None else after.resume_key
+    rows, count = await _rows_after(conn, (queue, job_set_id), key, limit)
+    found = await off_loop(count, _decode, rows, key, limit)
+    wanted = [event.job_id for _, event, job in found if job == STORED_JOB]
+    specs = await _specs(conn, wanted) if wanted else {}
+    return await off_loop(len(wanted), _stored, found, specs, queue, job_set_id)
+
+
+async def job_set_exists(conn: Connection, queue: str, job_set_id: str) -> bool:
+    cursor = await conn.execute(
+        "SELECT 1 FROM job_sets WHERE queue = %s AND job_set_id = %s", (queue, job_set_id)
+    )
+    return await cursor.fetchone() is not None
+
+
+async def _rows_after(
+    conn: Connection, job_set: tuple[str, str], key: Key, limit: int
+) -> tuple[list[Row], int]:
+    """The rows holding the first `limit` events after `key`, and how many events that is.
+
+    A row's `count` says how many events it holds, so rows are fetched page by page
+    until enough events are found, without decoding any.
+    """
+    rows: list[Row] = []
+    count = 0
+    start_key = (key[0], key[1], key[2] // CHUNK * CHUNK)
+    page_rows = min(limit + 1, _PAGE_ROWS)
+    while True:
+        cursor = await conn.execute(_EVENTS, (*job_set, *start_key, page_rows))
+        page = await cursor.fetchall()
+        for row in page:
+            rows.append(row)
+            count += _events_after_key(row, key)
+            if count >= limit:
+                return rows, limit
+        if len(page) < page_rows:
+            return rows, count
+        ms, seq, start = page[-1][:3]
+        start_key = (ms, seq, start + 1)
+
+
+def _events_after_key(row: Row, key: Key) -> int:
+    ms, seq, start, count = row[:4]
+    if (ms, seq) != key[:2]:
+        return int(count)  # a later entry: rows start at or after the key's entry
+    return int(min(count, max(0, start + count - 1 - key[2])))
+
+
+def _decode(rows: list[Row], key: Key, limit: int) -> Found:
+    """The first `limit` events of `rows` after `key`."""
+    found: Found = []
+    for ms, seq, start, count, final, data in rows:
+        for offset, (event, job) in enumerate(events_from_json(data)):
+            if (ms, seq, start + offset) > key:
+                last = final and offset == count - 1
+                found.append((EventId(ms, seq, start + offset, last), event, job))
+                if len(found) == limit:
+                    return found
+    return found
+
+
+def _stored(found: Found, specs: dict[str, str], queue: str, job_set_id: str) -> list[StoredEvent]:
+    return [
+        StoredEvent(event_id, queue, job_set_id, _with_job(event, job, specs))
+        for event_id, event, job in found
+    ]
+
+
+def _with_job(event: Event, job: Any, specs: dict[str, str]) -> Event:
+    if job is None:
+        return event
+    if job == STORED_JOB:
+        spec = specs.get(event.job_id)
+        return event if spec is None else replace(event, job=job_from_json(spec))
+    return replace(event, job=job_from_dict(job))
+
+
+async def _specs(conn: Connection, job_ids: list[str]) -> dict[str, str]:
+    cursor = await conn.execute("SELECT id, spec FROM jobs WHERE id = ANY(%s)", (job_ids,))
+    return dict(await cursor.fetchall())
+
+
+async def _records(rows: list[Row]) -> list[JobRecord]:
+    return await off_loop(len(rows), lambda: [_record(row) for row in rows])
+
+
+def _record(row: Sequence[Any]) -> JobRecord:
+    spec, state, transition_ns, priority, cancel_ns, reason, user, error = row
+    return JobRecord(
+        job=job_from_json(spec),
+        state=JobState(state),
+        last_transition_ns=transition_ns,
+        priority=priority,
+        cancel_ns=cancel_ns,
+        cancel_reason=reason,
+        cancel_user=user,
+        error=error,
+    )
+
+
+def _numbers(states: Collection[JobState]) -> list[int]:
+    return sorted({int(s) for s in states})

@@ -1,0 +1,138 @@
+"""The PostgreSQL schema as ordered migrations, applied once however many processes start.
+
+`schema_version` holds one row per applied migration. `migrate` runs in one transaction
+that first takes a transaction-scoped advisory lock keyed by the schema name, so when
+several server processes start together one migrates and the others wait, then find
+nothing left to do. Append new migrations to `MIGRATIONS`; never edit one that shipped.
+
+The layout follows the SQLite backend (see `armada_storage.sqlite.schema`):
+- `jobs.id` is the key; `jobs.n` (an identity) is the submission order.
+- `job_sets` gives each job set a small integer id and the id `(last_ms, last_seq)` of
+  its last entry; a write updates that row under its row lock to number its entries.
+- `events` holds each entry as rows of at most `CHUNK` events (JSON lists, see
+  `codec.events_to_json`); a submitted event's job is not repeated when the same write
+  inserted it. JSON columns are TEXT: the codec's text is stored as it is, unparsed
+  (cast with `::jsonb` to query it).
+Strings compare with `COLLATE "C"` where order is visible, to sort as the other
+backends do (by code point), whatever the database's collation.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from psycopg import sql
+
+from armada_storage.config import StorageConfigError
+from armada_storage.postgres.pool import Connection
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        'CREATE TABLE queues (name TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',
+        """CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            n BIGINT GENERATED ALWAYS AS IDENTITY,
+            queue TEXT NOT NULL,
+            job_set_id TEXT NOT NULL,
+            state SMALLINT NOT NULL,
+            priority BIGINT NOT NULL,
+            last_transition_ns BIGINT NOT NULL,
+            client_id TEXT NOT NULL,
+            external_job_uri TEXT NOT NULL,
+            cancel_ns BIGINT NOT NULL DEFAULT 0,
+            cancel_reason TEXT NOT NULL DEFAULT '',
+            cancel_user TEXT NOT NULL DEFAULT '',
+            error TEXT NOT NULL DEFAULT '',
+            spec TEXT NOT NULL
+        )""",
+        "CREATE INDEX jobs_by_job_set ON jobs (queue, job_set_id, state)",
+        # Active jobs of a queue by job set, without visiting its finished ones.
+        "CREATE INDEX jobs_by_queue ON jobs (queue, state, job_set_id)",
+        """CREATE TABLE client_ids (
+            queue TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            PRIMARY KEY (queue, client_id)
+        )""",
+        """CREATE TABLE job_sets (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            queue TEXT NOT NULL,
+            job_set_id TEXT NOT NULL,
+            last_ms BIGINT NOT NULL,
+            last_seq BIGINT NOT NULL,
+            UNIQUE (queue, job_set_id)
+        )""",
+        """CREATE TABLE events (
+            set_id BIGINT NOT NULL,
+            ms BIGINT NOT NULL,
+            seq BIGINT NOT NULL,
+            start INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            final BOOLEAN NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (set_id, ms, seq, start)
+        )""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+CHUNK = 256  # events per `events` row at most
+
+_LOCK_CLASS = 0x41524D41  # "ARMA": the advisory lock space of armada-py
+_VERSION_TABLE = """CREATE TABLE schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)"""
+
+
+async def migrate(conn: Connection, schema: str | None) -> int:
+    """Bring the schema to `SCHEMA_VERSION`; returns the version it had before."""
+    async with conn.transaction():
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(coalesce(%s, current_schema(), '')))",
+            (_LOCK_CLASS, schema),
+        )
+        await _create_missing(conn, schema)
+        version = await schema_version(conn)
+        if version > SCHEMA_VERSION:
+            raise StorageConfigError(
+                f"the database has schema version {version};"
+                f" this armada-py knows up to {SCHEMA_VERSION}"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number]:
+                await conn.execute(statement)
+            await conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number + 1,))
+    if version < SCHEMA_VERSION:
+        logger.info("postgres schema migrated from version %d to %d", version, SCHEMA_VERSION)
+    return version
+
+
+async def _create_missing(conn: Connection, schema: str | None) -> None:
+    """Create the schema and the version table if missing.
+
+    Checked first rather than `IF NOT EXISTS`: that form still needs the CREATE
+    privilege, which a user who only runs an already migrated schema may lack.
+    """
+    if schema is not None and not await _exists(conn, "pg_namespace", "nspname", schema):
+        await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    cursor = await conn.execute("SELECT to_regclass('schema_version') IS NOT NULL")
+    row = await cursor.fetchone()
+    if not (row and row[0]):
+        await conn.execute(_VERSION_TABLE)
+
+
+async def _exists(conn: Connection, catalog: str, column: str, name: str) -> bool:
+    query = sql.SQL("SELECT 1 FROM {} WHERE {} = %s").format(
+        sql.Identifier("pg_catalog", catalog), sql.Identifier(column)
+    )
+    cursor = await conn.execute(query, (name,))
+    return await cursor.fetchone() is not None
+
+
+async def schema_version(conn: Connection) -> int:
+    """The number of migrations the schema has had."""
+    cursor = await conn.execute("SELECT coalesce(max(version), 0) FROM schema_version")
+    row = await cursor.fetchone()
+    return 0 if row is None else int(row[0])

@@ -1,0 +1,170 @@
+"""`PostgresStorage`: the `Storage` port on PostgreSQL, for several server processes.
+
+Any number of server processes may open the same database (and schema): each write is
+one transaction whose row locks serialise it against the writes of every process (see
+`writes`), and followers are woken across processes through LISTEN/NOTIFY (see
+`listener`). Each instance holds a small connection pool for calls and one more
+connection that listens. `write()` returns after COMMIT; the followers wake when the
+notification arrives, which PostgreSQL sends only once the commit is visible.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import psycopg
+
+from armada_core.events import EventId, StoredEvent
+from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
+from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
+from armada_core.queues import Queue
+from armada_storage._rules import check_appends
+from armada_storage.config import StorageConfigError
+from armada_storage.postgres import reads, writes
+from armada_storage.postgres.listener import Listener, SharedChangeFeed
+from armada_storage.postgres.pool import Pool, close_quietly, connect
+from armada_storage.postgres.rows import encode_write
+from armada_storage.postgres.schema import migrate
+from armada_storage.postgres.settings import DEFAULT_POOL_SIZE, PostgresSettings
+
+logger = logging.getLogger(__name__)
+
+
+class PostgresStorage:
+    """Queues, jobs and event logs in a PostgreSQL database shared by server processes."""
+
+    def __init__(self, settings: PostgresSettings, feed: SharedChangeFeed) -> None:
+        """Use `await PostgresStorage.open(dsn)`; this wires an already migrated schema."""
+        self.settings = settings
+        self._feed = feed
+        self.changes: ChangeFeed = feed
+        self._pool = Pool(settings)
+        self._listener = Listener(lambda: connect(settings), feed)
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls, dsn: str, *, schema: str | None = None, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> PostgresStorage:
+        """Connect, migrate the schema (creating it if named and missing) and start listening.
+
+        `StorageConfigError` if the database cannot be reached or is too new.
+        """
+        settings = PostgresSettings(dsn, schema, pool_size)
+        try:
+            await _migrate(settings)
+            storage = cls(settings, SharedChangeFeed())
+            await storage._listener.start()
+        except psycopg.Error as exc:
+            raise StorageConfigError(f"storage.postgres: {_one_line(exc)}") from None
+        return storage
+
+    # --- queues ----------------------------------------------------------------------
+
+    async def get_queue(self, name: str) -> Queue | None:
+        return await self._pool.run(reads.get_queue, name)
+
+    async def list_queues(self, limit: int = 0) -> list[Queue]:
+        """Queues sorted by name; `limit` 0 means all."""
+        return await self._pool.run(reads.list_queues, limit)
+
+    async def upsert_queue(self, queue: Queue) -> None:
+        await self._pool.run(writes.upsert_queue, queue)
+
+    async def update_queue(self, queue: Queue) -> bool:
+        """Replace an existing queue; False (and nothing written) if it is missing."""
+        return await self._pool.run(writes.update_queue, queue)
+
+    async def delete_queue(self, name: str) -> DeleteOutcome:
+        """Delete a queue unless it has active (non-terminal) jobs, atomically."""
+        return await self._pool.run(writes.delete_queue, name)
+
+    # --- the write -------------------------------------------------------------------
+
+    async def find_client_ids(self, queue: str, client_ids: Collection[str]) -> dict[str, str]:
+        """Job ids already submitted to `queue` under these client ids."""
+        if not client_ids:
+            return {}
+        return await self._pool.run(reads.find_client_ids, queue, list(client_ids))
+
+    async def write(
+        self,
+        *,
+        at_ms: int,
+        jobs: Sequence[Job] = (),
+        changes: Sequence[JobChange] = (),
+        appends: Sequence[Append] = (),
+        require_queue: str | None = None,
+    ) -> list[EventId]:
+        """Apply one unit of work in one transaction; followers everywhere wake on commit."""
+        check_appends(appends)
+        unit = await encode_write(at_ms, jobs, changes, appends, require_queue)
+        return await self._pool.run(writes.write, unit)
+
+    # --- jobs ------------------------------------------------------------------------
+
+    async def get_jobs(self, job_ids: Collection[str]) -> dict[str, JobRecord]:
+        """Known jobs by id; unknown ids are absent."""
+        if not job_ids:
+            return {}
+        return await self._pool.run(reads.get_jobs, list(job_ids))
+
+    async def jobs_in_job_set(
+        self, queue: str, job_set_id: str, states: Collection[JobState]
+    ) -> list[JobRecord]:
+        """Jobs of a job set in one of `states`, in submission order."""
+        return await self._pool.run(reads.jobs_in_job_set, queue, job_set_id, states)
+
+    async def jobs_in_queue(self, queue: str, states: Collection[JobState]) -> list[JobRecord]:
+        """Jobs of a queue in one of `states`, in submission order."""
+        return await self._pool.run(reads.jobs_in_queue, queue, states)
+
+    async def jobs_by_external_uri(self, queue: str, job_set_id: str, uri: str) -> list[JobRecord]:
+        return await self._pool.run(reads.jobs_by_external_uri, queue, job_set_id, uri)
+
+    async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
+        """Per job set with queued or leased jobs: the counts, sorted by job set id."""
+        return await self._pool.run(reads.job_set_activity, queue)
+
+    # --- events ----------------------------------------------------------------------
+
+    async def read_events(
+        self, queue: str, job_set_id: str, after: EventId | None, limit: int
+    ) -> list[StoredEvent]:
+        """Up to `limit` events strictly after `after` (None: from the start), in order."""
+        return await self._pool.run(reads.read_events, queue, job_set_id, after, limit)
+
+    async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
+        """Whether the job set's log has at least one entry."""
+        return await self._pool.run(reads.job_set_exists, queue, job_set_id)
+
+    async def aclose(self) -> None:
+        """Stop listening, wait for calls in flight, close every connection."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._listener.aclose()
+        await self._pool.aclose()
+
+
+async def _migrate(settings: PostgresSettings) -> None:
+    conn = await connect(settings)
+    try:
+        await migrate(conn, settings.schema)
+    finally:
+        await close_quietly(conn)
+
+
+def _one_line(exc: psycopg.Error) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+async def from_config(section: Mapping[str, Any]) -> Storage:
+    """Registry factory for the `postgres` backend: `{dsn, schema, pool_size}`."""
+    settings = PostgresSettings.from_mapping(section)
+    return await PostgresStorage.open(
+        settings.dsn, schema=settings.schema, pool_size=settings.pool_size
+    )

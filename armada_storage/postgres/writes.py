@@ -1,0 +1,226 @@
+"""The SQL of every write; `write` runs one `Storage.write` unit in one transaction.
+
+Concurrency across processes comes from row locks, always taken in the same order
+(the queue row, then job rows by id, then job set rows by name), so writers never
+deadlock one another:
+- `require_queue` reads the queue row `FOR SHARE`: a concurrent delete waits, or wins.
+- changes first lock their jobs `FOR UPDATE` and check the expected states in Python,
+  in order (a write may move one job twice); any mismatch raises `Conflict` and the
+  transaction rolls back. The UPDATE mirrors `armada_storage._rules.apply_change`.
+- entry ids come from an upsert of the job set rows that computes the next `(ms, seq)`
+  from the stored last one under the row lock, so concurrent writers in several
+  processes never hand out equal or decreasing ids.
+- `NOTIFY` is sent inside the transaction: PostgreSQL delivers it on commit only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+import psycopg.errors
+
+from armada_core.errors import Conflict, NotFound
+from armada_core.events import EventId
+from armada_core.jobs import ACTIVE_STATES, JobChange, JobState
+from armada_core.ports import Append, DeleteOutcome
+from armada_core.queues import Queue
+from armada_storage._codec import queue_to_json
+from armada_storage.postgres.listener import CHANNEL, payload
+from armada_storage.postgres.pool import Connection
+from armada_storage.postgres.rows import EncodedWrite
+
+_ACTIVE = [int(s) for s in ACTIVE_STATES]
+_COPY_JOBS = (
+    "COPY jobs (id, queue, job_set_id, state, priority, last_transition_ns, client_id,"
+    " external_job_uri, spec) FROM STDIN"
+)
+# Usually one row per append: a plain INSERT costs one round trip where COPY costs two.
+_INSERT_EVENTS = "INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s)"
+_INSERT_CLIENT_IDS = (
+    "INSERT INTO client_ids SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
+    " ON CONFLICT DO NOTHING"
+)
+_LOCK_JOBS = "SELECT id, state FROM jobs WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+# `j` is the row before the update, so `j.state = c.state` compares with the old state.
+_CHANGE_JOBS = f"""UPDATE jobs AS j SET
+    last_transition_ns = CASE WHEN j.state = c.state THEN j.last_transition_ns ELSE c.at_ns END,
+    state = c.state,
+    priority = COALESCE(c.priority, j.priority),
+    cancel_ns = CASE WHEN c.cancel_given
+                          OR (c.state = {int(JobState.CANCELLED)} AND j.cancel_ns = 0)
+                THEN c.at_ns ELSE j.cancel_ns END,
+    cancel_reason = COALESCE(c.reason, j.cancel_reason),
+    cancel_user = COALESCE(c.username, j.cancel_user),
+    error = COALESCE(c.error, j.error)
+    FROM unnest(%s::text[], %s::smallint[], %s::smallint[], %s::bigint[], %s::bigint[],
+                %s::boolean[], %s::text[], %s::text[], %s::text[])
+         AS c(id, expected, state, at_ns, priority, cancel_given, reason, username, error)
+    WHERE j.id = c.id AND j.state = c.expected"""
+# One row per job set (sorted, so locks come in one order); `k` entries each.
+# Mirrors `_rules.next_entry`: a later clock starts a new ms at seq 0, else seq goes on.
+_NEXT_ENTRIES = """INSERT INTO job_sets (queue, job_set_id, last_ms, last_seq)
+    SELECT q, js, %s, k - 1 FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS a(q, js, k)
+    ORDER BY q COLLATE "C", js COLLATE "C"
+    ON CONFLICT (queue, job_set_id) DO UPDATE SET
+        last_seq = CASE WHEN excluded.last_ms > job_sets.last_ms THEN excluded.last_seq
+                   ELSE job_sets.last_seq + excluded.last_seq + 1 END,
+        last_ms = GREATEST(job_sets.last_ms, excluded.last_ms)
+    RETURNING queue, job_set_id, id, last_ms, last_seq"""
+_NOTIFY = "SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p"
+_TAKEN = re.compile(r"\(id\)=\((.*)\) already exists")
+
+JobSetKey = tuple[str, str]
+
+
+async def upsert_queue(conn: Connection, queue: Queue) -> None:
+    await conn.execute(
+        "INSERT INTO queues VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET data = excluded.data",
+        (queue.name, queue_to_json(queue)),
+    )
+
+
+async def update_queue(conn: Connection, queue: Queue) -> bool:
+    cursor = await conn.execute(
+        "UPDATE queues SET data = %s WHERE name = %s", (queue_to_json(queue), queue.name)
+    )
+    return cursor.rowcount == 1
+
+
+async def delete_queue(conn: Connection, name: str) -> DeleteOutcome:
+    """Under the queue row's lock: a concurrent submit requiring it waits for the outcome."""
+    async with conn.transaction():
+        cursor = await conn.execute("SELECT 1 FROM queues WHERE name = %s FOR UPDATE", (name,))
+        if await cursor.fetchone() is None:
+            return DeleteOutcome.MISSING
+        cursor = await conn.execute(
+            "SELECT 1 FROM jobs WHERE queue = %s AND state = ANY(%s) LIMIT 1", (name, _ACTIVE)
+        )
+        if await cursor.fetchone() is not None:
+            return DeleteOutcome.HAS_ACTIVE_JOBS
+        await conn.execute("DELETE FROM queues WHERE name = %s", (name,))
+        return DeleteOutcome.DELETED
+
+
+async def write(conn: Connection, unit: EncodedWrite) -> list[EventId]:
+    """One `Storage.write` unit in one transaction; its ids, one per append."""
+    async with conn.transaction():
+        if unit.require_queue is not None:
+            await _require_queue(conn, unit.require_queue)
+        if unit.job_rows:
+            await _insert_jobs(conn, unit.job_rows)
+        if unit.client_ids:
+            columns = [list(column) for column in zip(*unit.client_ids, strict=True)]
+            await conn.execute(_INSERT_CLIENT_IDS, columns)
+        if unit.changes:
+            await _apply_changes(conn, unit.changes)
+        if not unit.appends:
+            return []
+        ids = await _append(conn, unit)
+        keys = dict.fromkeys((a.queue, a.job_set_id) for a in unit.appends)
+        await conn.execute(_NOTIFY, (CHANNEL, [payload(*key) for key in keys]))
+        return ids
+
+
+async def _require_queue(conn: Connection, name: str) -> None:
+    cursor = await conn.execute("SELECT 1 FROM queues WHERE name = %s FOR SHARE", (name,))
+    if await cursor.fetchone() is None:
+        raise NotFound(f"queue {name} does not exist")
+
+
+# --- jobs ------------------------------------------------------------------------------
+
+
+async def _insert_jobs(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """COPY: for a hundred jobs, several times faster than INSERTs (measured)."""
+    twice = next((job_id for job_id, n in Counter(r[0] for r in rows).items() if n > 1), None)
+    if twice is not None:
+        raise Conflict(f"job {twice} exists already")
+    try:
+        async with conn.cursor().copy(_COPY_JOBS) as copy:
+            for row in rows:
+                await copy.write_row(row)
+    except psycopg.errors.UniqueViolation as exc:
+        found = _TAKEN.search(exc.diag.message_detail or "")
+        raise Conflict(f"job {found[1] if found else '?'} exists already") from None
+
+
+# --- changes ---------------------------------------------------------------------------
+
+
+async def _apply_changes(conn: Connection, changes: Sequence[JobChange]) -> None:
+    cursor = await conn.execute(_LOCK_JOBS, (list({c.job_id for c in changes}),))
+    _check_expected(dict(await cursor.fetchall()), changes)
+    for batch in _rounds(changes):
+        cursor = await conn.execute(_CHANGE_JOBS, _change_columns(batch))
+        if cursor.rowcount != len(batch):  # the rows are locked: only a bug gets here
+            raise Conflict("jobs changed concurrently")
+
+
+def _check_expected(states: dict[str, int], changes: Sequence[JobChange]) -> None:
+    """Replay the changes on the locked states; the first mismatch is a `Conflict`."""
+    for change in changes:
+        if states.get(change.job_id) != change.expected:
+            raise Conflict(f"job {change.job_id} is no longer {change.expected.name}")
+        states[change.job_id] = change.state
+
+
+def _rounds(changes: Sequence[JobChange]) -> list[list[JobChange]]:
+    """Batches with each job at most once, keeping each job's changes in order."""
+    rounds: list[list[JobChange]] = []
+    seen: Counter[str] = Counter()
+    for change in changes:
+        number = seen[change.job_id]
+        seen[change.job_id] += 1
+        if number == len(rounds):
+            rounds.append([])
+        rounds[number].append(change)
+    return rounds
+
+
+def _change_columns(changes: list[JobChange]) -> tuple[list[Any], ...]:
+    return (
+        [c.job_id for c in changes],
+        [int(c.expected) for c in changes],
+        [int(c.state) for c in changes],
+        [c.at_ns for c in changes],
+        [c.priority for c in changes],
+        [c.cancel_reason is not None or c.cancel_user is not None for c in changes],
+        [c.cancel_reason for c in changes],
+        [c.cancel_user for c in changes],
+        [c.error for c in changes],
+    )
+
+
+# --- appends ---------------------------------------------------------------------------
+
+
+async def _append(conn: Connection, unit: EncodedWrite) -> list[EventId]:
+    entries = await _next_entries(conn, unit.appends, unit.at_ms)
+    ids: list[EventId] = []
+    rows: list[tuple[Any, ...]] = []
+    for append, chunks in zip(unit.appends, unit.chunks, strict=True):
+        set_id, ms, seq = entries[append.queue, append.job_set_id].pop(0)
+        rows += [(set_id, ms, seq, c.start, c.count, c.final, c.data) for c in chunks]
+        ids.append(EventId(ms, seq, len(append.events) - 1, True))
+    await conn.cursor().executemany(_INSERT_EVENTS, rows)
+    return ids
+
+
+async def _next_entries(
+    conn: Connection, appends: Sequence[Append], at_ms: int
+) -> dict[JobSetKey, list[tuple[int, int, int]]]:
+    """Per job set, `(set_id, ms, seq)` of each of its new entries, in append order."""
+    counts = Counter((a.queue, a.job_set_id) for a in appends)
+    cursor = await conn.execute(
+        _NEXT_ENTRIES,
+        (at_ms, [q for q, _ in counts], [js for _, js in counts], list(counts.values())),
+    )
+    entries: dict[JobSetKey, list[tuple[int, int, int]]] = {}
+    for queue, job_set_id, set_id, ms, last_seq in await cursor.fetchall():
+        k = counts[queue, job_set_id]
+        entries[queue, job_set_id] = [(set_id, ms, last_seq - k + 1 + i) for i in range(k)]
+    return entries
