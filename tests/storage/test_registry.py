@@ -51,7 +51,10 @@ async def test_an_explicit_mapping_comes_first() -> None:
 @pytest.mark.parametrize(
     ("section", "message"),
     [
-        ({"backend": "redis"}, "unknown storage backend 'redis'; installed: memory, postgres, sqlite"),
+        (
+            {"backend": "redis"},
+            "unknown storage backend 'redis'; installed: memory, postgres, sqlite",
+        ),
         ({}, "storage.backend is required; installed: memory, postgres, sqlite"),
         (None, "storage must be a mapping"),
         ({"backend": "sqlite"}, "storage.sqlite.path is required"),
