@@ -22,9 +22,10 @@ from grpclib.server import Stream
 
 from armada_adapters.grpc.auth import principal
 from armada_adapters.grpc.errors import status_for
+from armada_adapters.grpc.replies import ReplyEncoder, SubmittedCache, reply_encoder
 from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
 from armada_adapters.grpc.shutdown import SHUTTING_DOWN, CallTracker
-from armada_adapters.wire.jsoncodec import from_json, to_json
+from armada_adapters.wire.jsoncodec import from_json, prepare, to_json
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Hints, Operation
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_core.service import ArmadaService
@@ -49,14 +50,26 @@ def build_servables(
     tracker: CallTracker | None = None,
     operations: Mapping[str, Operation] = OPERATIONS,
     services: Iterable[str] = SERVICES,
+    submitted_cache: SubmittedCache | None = None,
 ) -> list[Servable]:
-    """A servable per gRPC service, every method of its descriptor wired to `operations`."""
+    """A servable per gRPC service, every method of its descriptor wired to `operations`.
+
+    `submitted_cache`: where event streams keep encoded `submitted` events for the
+    next replay (see `replies`); by default a new one of the default size.
+    """
     calls = tracker or CallTracker()
-    return [_servable(name, service, calls, operations) for name in services]
+    cache = submitted_cache if submitted_cache is not None else SubmittedCache()
+    servables = [_servable(name, service, calls, operations, cache) for name in services]
+    _prepare_codecs(servables)
+    return servables
 
 
 def _servable(
-    name: str, service: ArmadaService, tracker: CallTracker, operations: Mapping[str, Operation]
+    name: str,
+    service: ArmadaService,
+    tracker: CallTracker,
+    operations: Mapping[str, Operation],
+    cache: SubmittedCache,
 ) -> Servable:
     mapping = {}
     for method in service_descriptor(name).methods:
@@ -69,8 +82,20 @@ def _servable(
             method.output_type.full_name,
             method.server_streaming,
         )
-        mapping[path] = _grpc_handler(path, operation, service, tracker)
+        mapping[path] = _grpc_handler(path, operation, service, tracker, cache)
     return Servable(name, mapping)
+
+
+def _prepare_codecs(servables: list[Servable]) -> None:
+    # Compile every codec now, so no call pays for it (tens of ms the first time).
+    prepare(
+        *(
+            message_type
+            for servable in servables
+            for handler in servable.__mapping__().values()
+            for message_type in (handler.request_type, handler.reply_type)
+        )
+    )
 
 
 def _check(path: str, op: Operation, request: str, response: str, streaming: bool) -> None:
@@ -84,12 +109,17 @@ def _check(path: str, op: Operation, request: str, response: str, streaming: boo
 
 
 def _grpc_handler(
-    path: str, operation: Operation, service: ArmadaService, tracker: CallTracker
+    path: str,
+    operation: Operation,
+    service: ArmadaService,
+    tracker: CallTracker,
+    cache: SubmittedCache,
 ) -> GrpcHandler:
     reply_type = message_class(operation.response_type_name)
     request_type = message_class(operation.request_type_name)
     if operation.streaming:
-        func = _stream_handler(path, operation, service, tracker, reply_type)
+        encode = reply_encoder(reply_type, cache)
+        func = _stream_handler(path, operation, service, tracker, encode)
         cardinality = Cardinality.UNARY_STREAM
     else:
         func = _unary_handler(path, operation, service, tracker, reply_type)
@@ -129,7 +159,7 @@ def _stream_handler(
     operation: Operation,
     service: ArmadaService,
     tracker: CallTracker,
-    reply_type: type[Message],
+    encode: ReplyEncoder,
 ) -> HandlerFunc:
     async def handle(stream: Stream[Message, Message]) -> None:
         with request_scope(stream.metadata):
@@ -146,7 +176,7 @@ def _stream_handler(
             except Exception as exc:
                 await _send_error(stream, exc, path)
                 return
-            await _relay(stream, items, reply_type, tracker, path)
+            await _relay(stream, items, encode, tracker, path)
 
     return handle
 
@@ -154,7 +184,7 @@ def _stream_handler(
 async def _relay(
     stream: Stream[Message, Message],
     items: AsyncIterator[dict[str, Any]],
-    reply_type: type[Message],
+    encode: ReplyEncoder,
     tracker: CallTracker,
     path: str,
 ) -> None:
@@ -168,7 +198,7 @@ async def _relay(
         try:
             with tracker.stream_call() as scope:
                 async for item in items:
-                    await stream.send_message(from_json(item, reply_type))
+                    await stream.send_message(encode(item))
         except StreamTerminatedError:
             raise
         except Exception as exc:

@@ -1,4 +1,10 @@
-"""Encoders and decoders for one field: single value, list or map, scalar or message."""
+"""Encoders and decoders for one field: single value, list or map, scalar or message.
+
+They run once per field value on the hot path. Lists and maps of ASCII strings,
+the most common kind, are checked without decoding each item and passed on as they
+are; other string-keyed maps take a loop that hands anything unusual (a null, a
+key to re-spell) to the general one.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from armada_adapters.wire._k8s import QuantityCodec
 from armada_adapters.wire._scalars import (
     INT_TEXT,
     Decoder,
     Encoder,
+    decode_string,
     int_decoder,
     scalar_decoder,
     scalar_encoder,
@@ -74,6 +82,9 @@ def _single_decoder(field: FieldDescriptor, codec: Any) -> Decoder:
     return codec.decode if codec is not None else scalar_decoder(field)
 
 
+# ---- encoders ---------------------------------------------------------------------------
+
+
 def encoder(field: FieldDescriptor, codec: Any) -> Encoder | None:
     """The field's encoder; None when the upb value already is the JSON value.
 
@@ -86,7 +97,17 @@ def encoder(field: FieldDescriptor, codec: Any) -> Encoder | None:
         return element
     if element is None:
         return lambda values, keep: list(values)
-    return lambda values, keep: [element(v, keep) for v in values]
+    return _list_encoder(element)
+
+
+def _list_encoder(element: Encoder) -> Encoder:
+    def encode(values: Any, keep: bool) -> list[Any]:
+        out = []
+        for value in values:  # (a plain loop beats map() and comprehensions here)
+            out.append(element(value, keep))
+        return out
+
+    return encode
 
 
 def _map_encoder(field: FieldDescriptor, codec: Any) -> Encoder:
@@ -94,12 +115,35 @@ def _map_encoder(field: FieldDescriptor, codec: Any) -> Encoder:
     encode = _single_encoder(value, codec)
     # Go sorts map keys by their JSON (string) form.
     if key.type == FieldDescriptor.TYPE_STRING:
-        if encode is None:
-            return lambda m, keep: dict(sorted(m.items()))
-        return lambda m, keep: {k: encode(m[k], keep) for k in sorted(m)}
+        if encode is None:  # (upb maps' `items()` is the slow abc mixin)
+            return lambda m, keep: {k: m[k] for k in sorted(m)}
+        if isinstance(codec, QuantityCodec):
+            return _quantity_map_encoder
+        return _string_map_encoder(encode)
     if encode is None:
         return lambda m, keep: {str(k): m[k] for k in sorted(m, key=str)}
     return lambda m, keep: {str(k): encode(m[k], keep) for k in sorted(m, key=str)}
+
+
+def _quantity_map_encoder(m: Any, keep: bool) -> dict[str, str]:
+    # Resource lists are the most common maps: `QuantityCodec.encode`, inlined.
+    out = {}
+    for key in sorted(m):
+        out[key] = str(m[key].string) or "0"
+    return out
+
+
+def _string_map_encoder(encode: Encoder) -> Encoder:
+    def encode_map(m: Any, keep: bool) -> dict[str, Any]:
+        out = {}
+        for key in sorted(m):
+            out[key] = encode(m[key], keep)
+        return out
+
+    return encode_map
+
+
+# ---- decoders ---------------------------------------------------------------------------
 
 
 def decoder(field: FieldDescriptor, codec: Any) -> Decoder:
@@ -109,7 +153,10 @@ def decoder(field: FieldDescriptor, codec: Any) -> Decoder:
     element = _single_decoder(field, codec)
     if not field.is_repeated:
         return element
-    return _list_decoder(element, {} if codec is not None else zero_value(field))
+    zero = {} if codec is not None else zero_value(field)
+    if element is decode_string:
+        return _string_list_decoder(_list_decoder(element, zero))
+    return _list_decoder(element, zero)
 
 
 def _list_decoder(element: Decoder, zero: Any) -> Decoder:
@@ -117,29 +164,85 @@ def _list_decoder(element: Decoder, zero: Any) -> Decoder:
         if not isinstance(value, list):
             raise wrong_type("array", value)
         out = []
-        for i, item in enumerate(value):
+        for item in value:
             if item is None:  # Go: null leaves the element at its zero value
                 out.append(type(zero)() if isinstance(zero, dict) else zero)
                 continue
             try:
                 out.append(element(item, ctx))
             except WireDecodeError as error:
-                raise error.within(f"[{i}]") from None
+                raise error.within(f"[{len(out)}]") from None
         return out
 
     return decode
+
+
+def _string_list_decoder(general: Decoder) -> Decoder:
+    def decode(value: Any, ctx: Any) -> Any:
+        if type(value) is list and _ascii_strings(value):
+            return value  # only read by the message constructor
+        return general(value, ctx)
+
+    return decode
+
+
+def _ascii_strings(values: list[Any]) -> bool:
+    """Whether every item is an ASCII `str` (one C-level join; no per-item bytecode)."""
+    try:
+        return "".join(values).isascii()
+    except TypeError:
+        return False
 
 
 def _map_decoder(field: FieldDescriptor, codec: Any) -> Decoder:
     value_field = _entry_fields(field)[1]
     decode_key = map_key_decoder(field)
     decode_value = _single_decoder(value_field, codec)
-    is_msg = codec is not None
-    zero = zero_value(value_field)
     if decode_key is None:
         raise TypeError(f"{field.full_name} is not a map")
+    checked = _checked_map_decoder(decode_key, decode_value, codec is not None, value_field)
+    if decode_key is not decode_string:
+        return checked
+    if decode_value is decode_string:
+        return _string_map_decoder(checked)
 
-    def decode(value: Any, ctx: Any) -> dict[Any, Any]:
+    def decode(value: Any, ctx: Any) -> Any:
+        if not isinstance(value, dict):
+            raise wrong_type("object", value)
+        out = {}
+        for key, item in value.items():
+            if item is None or type(key) is not str or not key.isascii():
+                return checked(value, ctx)  # start again, the slow way
+            try:
+                out[key] = decode_value(item, ctx)
+            except WireDecodeError as error:
+                raise error.within(f"[{key}]") from None
+        return out
+
+    return decode
+
+
+def _string_map_decoder(checked: Decoder) -> Decoder:
+    def decode(value: Any, ctx: Any) -> Any:
+        if type(value) is dict:
+            for key, item in value.items():
+                if type(key) is not str or type(item) is not str:
+                    break
+                if not (key.isascii() and item.isascii()):
+                    break
+            else:
+                return value  # only read by the message constructor
+        return checked(value, ctx)
+
+    return decode
+
+
+def _checked_map_decoder(
+    decode_key: Decoder, decode_value: Decoder, is_msg: bool, value_field: FieldDescriptor
+) -> Decoder:
+    zero = zero_value(value_field)
+
+    def checked(value: Any, ctx: Any) -> dict[Any, Any]:
         if not isinstance(value, dict):
             raise wrong_type("object", value)
         out = {}
@@ -151,7 +254,7 @@ def _map_decoder(field: FieldDescriptor, codec: Any) -> Decoder:
                 raise error.within(f"[{key}]") from None
         return out
 
-    return decode
+    return checked
 
 
 def map_key_decoder(field: FieldDescriptor) -> Decoder | None:

@@ -59,6 +59,7 @@ INLINE_FIELDS: frozenset[tuple[str, str]] = frozenset(
 _QUANTITY = re.compile(
     r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE])?"
 )
+_QUANTITY_MATCH = _QUANTITY.fullmatch
 _RFC3339 = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
     r"(?:\.([0-9]+))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
@@ -79,6 +80,8 @@ class QuantityCodec:
         return str(message.string) or "0"
 
     def decode(self, value: Any, ctx: Any) -> dict[str, Any]:
+        if type(value) is str and _QUANTITY_MATCH(value) is not None:
+            return {"string": value}  # the usual case, in one regex call
         if isinstance(value, str):
             text = value
         elif isinstance(value, int | float) and not isinstance(value, bool):

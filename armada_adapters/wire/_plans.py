@@ -1,14 +1,15 @@
 """Per-message codec plans, computed once from the descriptors and cached.
 
 A plan knows, for each field of a message, its JSON key, how to encode the upb
-value and how to decode a JSON value into what the upb constructor accepts. The
-codec is then a loop over `ListFields()` one way and over the JSON object the
-other way, with no descriptor inspection on the hot path.
+value and how to decode a JSON value into what the upb constructor accepts. When
+it is built (children first) it compiles its two hot functions
+(`_encode.message_encoder`, `_decode.message_decoder`), which hold the field
+functions and the sub-messages' compiled functions directly, so the hot path does
+no descriptor inspection and no attribute lookups on plans.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 from collections.abc import Callable
 from functools import cache
@@ -16,23 +17,25 @@ from typing import Any, Protocol
 
 from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from google.protobuf.message import Message
-from google.protobuf.unknown_fields import UnknownFieldSet
 
 from armada_adapters.wire import _fields
+from armada_adapters.wire._decode import message_decoder, set_field
+from armada_adapters.wire._encode import (
+    INLINE,
+    NONZERO,
+    PLAIN,
+    UNKNOWN_KEY,
+    WRAPPED,
+    message_encoder,
+)
 from armada_adapters.wire._k8s import INLINE_FIELDS, special_codecs
 from armada_adapters.wire._scalars import decode_bytes, decode_string, wrong_type
 from armada_adapters.wire.errors import WireDecodeError
 
-# Proto fields a newer client sent that our schema lacks travel through the JSON
-# dict under this key (base64 of their wire bytes), so they survive a round trip.
-UNKNOWN_KEY = "$unknown"
-
-# How a field's encoded value lands in the output object.
-PLAIN, NONZERO, INLINE, WRAPPED = range(4)
-
 # Messages whose oneof is written without the Go wrapper key (`pkg/api/event_util.go`).
 UNWRAPPED_ONEOFS = frozenset({"api.EventMessage"})
+
+_NEW, _BUILDING, _BUILT = range(3)
 
 
 class DecodeContext:
@@ -47,9 +50,11 @@ class DecodeContext:
 class Codec(Protocol):
     """Encodes one message type to JSON and decodes JSON to constructor arguments."""
 
-    def encode(self, message: Any, keep: bool) -> Any: ...
+    @property
+    def encode(self) -> Callable[[Any, bool], Any]: ...
 
-    def decode(self, value: Any, ctx: DecodeContext) -> dict[str, Any]: ...
+    @property
+    def decode(self) -> Callable[[Any, Any], Any]: ...
 
 
 @cache
@@ -79,61 +84,54 @@ class FieldPlan:
 
 
 class MessagePlan:
-    """The codec of an ordinary message; built on first use (types may be recursive)."""
+    """The codec of an ordinary message; built on first use (types may be recursive).
+
+    `encode` and `decode` start as methods that build the plan, which then replaces
+    them with its compiled functions.
+    """
+
+    encode: Callable[[Any, bool], dict[str, Any]]
+    decode: Callable[[Any, DecodeContext], dict[str, Any]]
 
     def __init__(self, descriptor: Descriptor) -> None:
         self.descriptor = descriptor
-        self._built = False
+        self._state = _NEW
+        self.encode = self._encode_first
+        self.decode = self._decode_first
 
     def built(self) -> MessagePlan:
-        """This plan, with its field tables computed."""
-        if not self._built:
-            self._build()
+        """This plan, with its field tables computed (still building inside a cycle)."""
+        if self._state == _NEW:
+            self._state = _BUILDING
+            try:
+                self._build()
+            except BaseException:
+                self._state = _NEW  # not half built: the next use tries again
+                raise
+            self._state = _BUILT
         return self
 
+    def _encode_first(self, message: Any, keep: bool) -> dict[str, Any]:
+        return self.built().encode(message, keep)
+
+    def _decode_first(self, value: Any, ctx: DecodeContext) -> dict[str, Any]:
+        return self.built().decode(value, ctx)
+
     def _build(self) -> None:
+        # Children first, so the closures below hold their compiled functions.
+        for field in self.descriptor.fields:
+            sub = _fields.value_message(field)
+            codec = plan_for(sub) if sub is not None else None
+            if isinstance(codec, MessagePlan):
+                codec.built()
         fields = _field_plans(self.descriptor)
-        self.by_number = {f.number: p for f, p in zip(self.descriptor.fields, fields, strict=True)}
-        numbers = [f.number for f in self.descriptor.fields]
-        self.ordered = numbers == sorted(numbers)
-        rank = {n: i for i, n in enumerate(numbers)}
-        self.rank_of: Callable[[tuple[FieldDescriptor, Any]], int] = lambda item: rank[
-            item[0].number
-        ]
+        self.fields = tuple(zip(self.descriptor.fields, fields, strict=True))
+        self.by_number = {f.number: p for f, p in self.fields}
         self.inline = tuple(p for p in fields if p.mode == INLINE)
         self.keys, self.folded = _key_maps(fields, self.inline)
         self.wrappers = _wrappers(fields)
-        self._built = True
-
-    def encode(self, message: Any, keep: bool) -> dict[str, Any]:
-        """Go-JSON of `message`; with `keep`, unknown fields go under `UNKNOWN_KEY`."""
-        if not self._built:
-            self._build()
-        out: dict[str, Any] = {}
-        items = message.ListFields()
-        table = self.by_number
-        if not self.ordered and len(items) > 1:
-            # Go writes struct (declaration) order; ListFields gives number order.
-            items.sort(key=self.rank_of)
-        for field, value in items:
-            plan = table[field.number]
-            if plan.encode is not None:
-                value = plan.encode(value, keep)
-            mode = plan.mode
-            if mode == PLAIN:
-                out[plan.key] = value
-            elif mode == NONZERO:
-                if value:  # proto3 keeps -0.0, Go's omitempty drops it
-                    out[plan.key] = value
-            elif mode == INLINE:
-                if keep and UNKNOWN_KEY in value:  # keep it apart from the parent's own
-                    value[f"{UNKNOWN_KEY}.{plan.name}"] = value.pop(UNKNOWN_KEY)
-                out.update(value)
-            else:
-                out.setdefault(plan.wrapper, {})[plan.key] = value
-        if keep and len(UnknownFieldSet(message)):
-            out[UNKNOWN_KEY] = base64.b64encode(_unknown_bytes(message)).decode("ascii")
-        return out
+        self.encode = message_encoder(self)
+        self.decode = message_decoder(self)
 
     def lookup(self, key: Any) -> FieldPlan | None:
         """The field a JSON key names: exact json/proto name, else case-insensitive."""
@@ -142,42 +140,8 @@ class MessagePlan:
             plan = self.folded.get(key.casefold())
         return plan
 
-    def decode(self, value: Any, ctx: DecodeContext) -> dict[str, Any]:
-        """Constructor arguments for the message a JSON object describes."""
-        if not isinstance(value, dict):
-            raise wrong_type("object", value)
-        if not self._built:
-            self._build()
-        kwargs: dict[str, Any] = {}
-        routed: dict[str, dict[str, Any]] | None = None
-        keys, folded = self.keys, self.folded
-        for key, item in value.items():
-            # The loop is the decoder's hot path: lookups and `_set` are inlined.
-            plan = keys.get(key)
-            if plan is None:
-                plan = folded.get(key.casefold()) if isinstance(key, str) else None
-                if plan is None:
-                    self._decode_extra(key, item, kwargs, ctx)
-                    continue
-            if plan.via is not None:
-                routed = routed if routed is not None else {}
-                routed.setdefault(plan.via, {})[key] = item
-            elif item is None:  # null leaves the field unset
-                kwargs.pop(plan.name, None)
-            elif plan.plain_string and type(item) is str and item.isascii():
-                kwargs[plan.name] = item  # most fields are plain strings: skip the call
-            else:
-                try:
-                    kwargs[plan.name] = plan.decode(item, ctx)
-                except WireDecodeError as error:
-                    raise error.within(str(key)) from None
-                for sibling in plan.siblings:  # a oneof holds the last member given
-                    kwargs.pop(sibling, None)
-        if self.inline:
-            self._decode_inline(kwargs, routed, ctx)
-        return kwargs
-
-    def _decode_extra(self, key: Any, item: Any, kwargs: dict[str, Any], ctx: Any) -> None:
+    def decode_extra(self, key: Any, item: Any, kwargs: dict[str, Any], ctx: Any) -> None:
+        """A key naming no field: the unknown-field key, a oneof wrapper, or ignored."""
         if isinstance(key, str) and key.startswith(UNKNOWN_KEY):
             try:
                 decode_bytes(item, ctx)
@@ -205,11 +169,12 @@ class MessagePlan:
         for key, value in item.items():
             plan = self.lookup(key)
             if plan is not None and plan.name in members:
-                _set(plan, key, value, kwargs, ctx)
+                set_field(plan, key, value, kwargs, ctx)
 
-    def _decode_inline(
+    def decode_inline(
         self, kwargs: dict[str, Any], routed: dict[str, dict[str, Any]] | None, ctx: Any
     ) -> None:
+        """Fill the embedded structs from the keys routed to them."""
         # Go embeds these structs by value: they are always present.
         for plan in self.inline:
             target = kwargs.setdefault(plan.name, {})
@@ -220,27 +185,6 @@ class MessagePlan:
     def field_named(self, name: str) -> FieldPlan:
         """The plan of the field with proto name `name`."""
         return next(p for p in self.by_number.values() if p.name == name)
-
-
-def _set(plan: FieldPlan, key: Any, item: Any, kwargs: dict[str, Any], ctx: Any) -> None:
-    if item is None:  # null leaves the field unset
-        kwargs.pop(plan.name, None)
-        return
-    try:
-        kwargs[plan.name] = plan.decode(item, ctx)
-    except WireDecodeError as error:
-        raise error.within(str(key)) from None
-    for sibling in plan.siblings:  # a oneof holds one member: the last one given
-        kwargs.pop(sibling, None)
-
-
-def _unknown_bytes(message: Message) -> bytes:
-    # Clearing every known field of a copy leaves exactly the unknown ones.
-    copy = type(message)()
-    copy.CopyFrom(message)
-    for field, _ in copy.ListFields():
-        copy.ClearField(field.name)
-    return copy.SerializeToString()
 
 
 def _field_plans(descriptor: Descriptor) -> list[FieldPlan]:

@@ -14,7 +14,8 @@ from typing import Any
 from google.protobuf.message import DecodeError, Message
 
 from armada_adapters.wire import _fields
-from armada_adapters.wire._plans import UNKNOWN_KEY, FieldPlan, MessagePlan
+from armada_adapters.wire._encode import UNKNOWN_KEY
+from armada_adapters.wire._plans import FieldPlan, MessagePlan
 from armada_adapters.wire.errors import WireDecodeError
 
 _INLINE_PREFIX = UNKNOWN_KEY + "."

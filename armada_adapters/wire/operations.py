@@ -13,14 +13,13 @@ Close the iterator (`aclose()`) when the client leaves early.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import cast
 
 from armada_adapters.wire.convert import events, jobs, queues, submit
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
-from armada_core.commands import SubmitJobs, WatchJobSet
+from armada_core.commands import WatchJobSet
 from armada_core.principal import Principal
 from armada_core.service import ArmadaService
 
@@ -74,18 +73,8 @@ class Operation:
 
 
 async def _submit_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
-    return submit.submit_response(await s.submit_jobs(p, _with_sizes(submit.submit_jobs(r), h)))
-
-
-def _with_sizes(command: SubmitJobs, hints: Hints) -> SubmitJobs:
-    sizes = hints.pod_spec_sizes
-    if sizes is None or len(sizes) != len(command.items):
-        return command
-    items = tuple(
-        dataclasses.replace(item, pod_spec_size=size)
-        for item, size in zip(command.items, sizes, strict=True)
-    )
-    return dataclasses.replace(command, items=items)
+    command = submit.submit_jobs(r, h.pod_spec_sizes)
+    return submit.submit_response(await s.submit_jobs(p, command))
 
 
 async def _cancel_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from armada_adapters.wire.convert.common import JsonDict, flag, text, timestamp
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
+from armada_adapters.wire.convert.common import JsonDict, compact, flag, text, timestamp
 from armada_adapters.wire.convert.jobs import job_json
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
@@ -40,20 +46,95 @@ def watch_request(data: Mapping[str, Any]) -> WatchJobSet:
 
 # ---- responses ----------------------------------------------------------------------
 
+# The leading fields every `api.Job*Event` declares, which `_fast_body` writes itself.
+_COMMON = ("job_id", "job_set_id", "queue", "created")
+_STRING, _BOOL, _DOUBLE, _INT = range(4)
+_INT_RANGES = {
+    FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_ENUM: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_UINT32: (0, 2**32 - 1),
+    FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
+}
+_MAX_EXACT_FLOAT = 2**53
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """What one event kind's body looks like: its case key, message and scalar fields.
+
+    `fields`: the kind's own scalar fields in declaration (Go) order, as
+    `(proto name, json key, kind, low, high)` (an event using any other field is
+    checked); `fast`: False when the message does not start with `_COMMON`.
+    """
+
+    case_key: str
+    cls: type[Message]
+    fields: tuple[tuple[str, str, int, int, int], ...]
+    fast: bool
+
 
 def event_stream_message(stored: StoredEvent) -> JsonDict:
     """`api.EventStreamMessage`: `{"id": ..., "message": {"<case>": {...}}}`."""
     event = stored.event
-    body = _event_body(stored.queue, stored.job_set_id, event)
-    return {"id": str(stored.id), "message": {case_key(event.kind): body}}
+    layout = _layout(event.kind)
+    body = _fast_body(layout, stored.queue, stored.job_set_id, event) if layout.fast else None
+    if body is None:
+        body = _checked_body(layout, stored.queue, stored.job_set_id, event)
+    if event.kind is EventKind.SUBMITTED and event.job is not None:
+        body["job"] = job_json(event.job)
+    return {"id": str(stored.id), "message": {layout.case_key: body}}
 
 
 def case_key(kind: EventKind) -> str:
     """The JSON key of an `EventMessage` case (`lease_returned` → `leaseReturned`)."""
-    return str(_event_message_fields()[kind.value].json_name)
+    return _layout(kind).case_key
 
 
-def _event_body(queue: str, job_set_id: str, event: Event) -> JsonDict:
+def _fast_body(layout: _Layout, queue: str, job_set_id: str, event: Event) -> JsonDict | None:
+    """The body as `to_json(from_json(...))` writes it, when every field is a plain scalar.
+
+    None when some field is not (a message, a list, a value of the wrong type, a
+    name that is not the field's proto name): `_checked_body` then decides.
+    """
+    fields = event.fields
+    if not (event.job_id + job_set_id + queue).isascii():
+        return None  # leave any lone surrogate to the string decoder
+    body = compact(jobId=event.job_id, jobSetId=job_set_id, queue=queue)
+    body["created"] = timestamp(event.created_ns)
+    if fields:
+        used = 0
+        for name, key, kind, low, high in layout.fields:
+            if name in fields:
+                used += 1
+                if not _put(body, key, kind, low, high, fields[name]):
+                    return None
+        if used != len(fields):  # a name that is not one of the kind's own
+            return None
+    return body
+
+
+def _put(body: JsonDict, key: str, kind: int, low: int, high: int, value: Any) -> bool:
+    """Write `value` as Go's omitempty would; False if it is not a clean scalar of `kind`."""
+    if kind == _STRING:
+        if type(value) is not str or not value.isascii():
+            return False
+    elif kind == _BOOL:
+        if type(value) is not bool:
+            return False
+    elif kind == _DOUBLE:
+        if type(value) is int and -_MAX_EXACT_FLOAT <= value <= _MAX_EXACT_FLOAT:
+            value = float(value)
+        if type(value) is not float or not math.isfinite(value):
+            return False
+    elif type(value) is not int or not low <= value <= high:
+        return False
+    if value:
+        body[key] = value
+    return True
+
+
+def _checked_body(layout: _Layout, queue: str, job_set_id: str, event: Event) -> JsonDict:
     common = {
         "job_id": event.job_id,
         "job_set_id": job_set_id,
@@ -62,18 +143,46 @@ def _event_body(queue: str, job_set_id: str, event: Event) -> JsonDict:
     }
     # The kind's own fields come by proto name; decoding them through the schema
     # checks names and types and gives quantities, enums and maps their JSON form.
-    cls = message_class(_event_message_fields()[event.kind.value].message_type.full_name)
     try:
-        body = to_json(from_json({**common, **event.fields}, cls))
+        return to_json(from_json({**common, **event.fields}, layout.cls))
     except WireDecodeError as error:
         # The core made these fields: a mismatch is our bug, not the client's request.
         raise ValueError(
-            f"{event.kind.value} event fields do not fit {cls.__name__}: {error}"
+            f"{event.kind.value} event fields do not fit {layout.cls.__name__}: {error}"
         ) from error
-    if event.kind is EventKind.SUBMITTED and event.job is not None:
-        body["job"] = job_json(event.job)
-    return body
 
 
-def _event_message_fields() -> Mapping[str, Any]:
-    return message_class("api.EventMessage").DESCRIPTOR.fields_by_name
+@cache
+def _layout(kind: EventKind) -> _Layout:
+    field = message_class("api.EventMessage").DESCRIPTOR.fields_by_name[kind.value]
+    cls = message_class(_message_name(field))
+    fields: list[Any] = list(cls.DESCRIPTOR.fields)
+    own = fields[len(_COMMON) :]
+    scalars = tuple(s for s in map(_scalar, own) if s is not None)
+    names = tuple(f.name for f in fields[: len(_COMMON)])
+    return _Layout(str(field.json_name), cls, scalars, fast=names == _COMMON)
+
+
+def _message_name(field: Any) -> str:
+    if field.message_type is None:
+        raise TypeError(f"{field.full_name} is not a message")
+    return str(field.message_type.full_name)
+
+
+def _scalar(field: Any) -> tuple[str, str, int, int, int] | None:
+    if field.is_repeated or field.has_presence:
+        return None
+    if field.type == FieldDescriptor.TYPE_STRING:
+        return field.name, field.json_name, _STRING, 0, 0
+    if field.type == FieldDescriptor.TYPE_BOOL:
+        return field.name, field.json_name, _BOOL, 0, 0
+    if field.type == FieldDescriptor.TYPE_DOUBLE:
+        return field.name, field.json_name, _DOUBLE, 0, 0
+    if field.type in _INT_RANGES and not _short_named(field):
+        return field.name, field.json_name, _INT, *_INT_RANGES[field.type]
+    return None
+
+
+def _short_named(field: Any) -> bool:
+    # RetryAction is written by name, not number (see `_scalars`).
+    return field.enum_type is not None and field.enum_type.full_name == "api.RetryAction"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from armada_adapters.wire.convert.common import (
@@ -31,16 +31,25 @@ from armada_core.commands import (
 # ---- requests -----------------------------------------------------------------------
 
 
-def submit_jobs(data: Mapping[str, Any]) -> SubmitJobs:
-    """`api.JobSubmitRequest`; pod specs stay Kubernetes JSON, `pod_spec_size` unknown."""
+def submit_jobs(
+    data: Mapping[str, Any], pod_spec_sizes: Sequence[int | None] | None = None
+) -> SubmitJobs:
+    """`api.JobSubmitRequest`; pod specs stay Kubernetes JSON.
+
+    `pod_spec_sizes`: the protobuf size of each item's main pod spec, when the
+    transport knows them (ignored unless there is one per item); else unknown.
+    """
+    items = data.get("jobRequestItems") or ()
+    if pod_spec_sizes is None or len(pod_spec_sizes) != len(items):
+        pod_spec_sizes = [None] * len(items)
     return SubmitJobs(
         queue=text(data, "queue"),
         job_set_id=text(data, "jobSetId"),
-        items=tuple(_item(i) for i in data.get("jobRequestItems") or ()),
+        items=tuple(map(_item, items, pod_spec_sizes)),
     )
 
 
-def _item(data: Mapping[str, Any]) -> JobSubmitItem:
+def _item(data: Mapping[str, Any], pod_spec_size: int | None = None) -> JobSubmitItem:
     pod_spec = data.get("podSpec")
     return JobSubmitItem(
         priority=number(data, "priority"),
@@ -54,6 +63,7 @@ def _item(data: Mapping[str, Any]) -> JobSubmitItem:
         services=tuple(_service(s) for s in data.get("services") or ()),
         scheduler=text(data, "scheduler"),
         external_job_uri=text(data, "externalJobUri"),
+        pod_spec_size=pod_spec_size,
     )
 
 

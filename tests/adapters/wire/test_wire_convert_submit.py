@@ -141,3 +141,16 @@ def test_responses() -> None:
     for out, message, expected in cases:
         assert out == expected
         assert_valid(out, message)
+
+
+def test_pod_spec_sizes_the_transport_knows_go_to_their_items() -> None:
+    body = {"queue": "q", "jobRequestItems": [{"podSpec": POD}, {"podSpecs": [POD]}, {}]}
+    command = submit.submit_jobs(body, (120, 80, None))
+    assert [item.pod_spec_size for item in command.items] == [120, 80, None]
+    assert command.items[0].pod_spec == POD
+
+
+def test_pod_spec_sizes_that_do_not_match_the_items_are_ignored() -> None:
+    body = {"queue": "q", "jobRequestItems": [{"podSpec": POD}, {"podSpec": POD}]}
+    command = submit.submit_jobs(body, (120,))
+    assert [item.pod_spec_size for item in command.items] == [None, None]
