@@ -26,7 +26,7 @@ from armada_adapters.grpc.replies import ReplyEncoder, SubmittedCache, reply_enc
 from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
 from armada_adapters.grpc.shutdown import SHUTTING_DOWN, CallTracker
 from armada_adapters.wire.jsoncodec import from_json, prepare, to_json
-from armada_adapters.wire.operations import OPERATIONS, SERVICES, Hints, Operation
+from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation, hints_for
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_core.service import ArmadaService
 
@@ -250,19 +250,3 @@ def _request_json(request: Message) -> dict[str, Any]:
     # Fields a newer client sends that our schema lacks ride along under the codec's
     # unknown key and come back byte for byte (in the job's `submitted` event).
     return to_json(request, keep_unknown=True)
-
-
-def hints_for(request: Message) -> Hints:
-    """Transport facts for the core: the protobuf size of each item's main pod spec."""
-    items = getattr(request, "job_request_items", None)
-    if items is None:
-        return Hints()
-    return Hints(pod_spec_sizes=tuple(_main_pod_spec_size(item) for item in items))
-
-
-def _main_pod_spec_size(item: Any) -> int | None:
-    if item.HasField("pod_spec"):
-        return int(item.pod_spec.ByteSize())
-    if len(item.pod_specs):
-        return int(item.pod_specs[0].ByteSize())
-    return None

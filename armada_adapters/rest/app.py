@@ -34,7 +34,9 @@ from armada_adapters.rest.request_id import RequestIdMiddleware
 from armada_adapters.rest.routes import RestRoute, rest_routes
 from armada_adapters.rest.settings import RestSettings
 from armada_adapters.rest.swagger import swagger_document
+from armada_adapters.wire.jsoncodec import prepare
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation
+from armada_adapters.wire.pool import message_class
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
 
@@ -54,6 +56,8 @@ def create_app(
     """
     settings = settings or RestSettings()
     routes = rest_routes(SERVICES)
+    # Compile every codec now, so no request pays for it (tens of ms the first time).
+    prepare(*(message_class(t) for r in routes for t in (r.request_type, r.response_type)))
     swagger = _swagger_routes(swagger_document(routes, settings.prefix or "/"), settings)
     api = [_api_route(r, service, authenticator, operations, settings) for r in routes]
     app = Starlette(

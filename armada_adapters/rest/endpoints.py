@@ -29,11 +29,9 @@ from armada_adapters.rest.routes import RestRoute
 from armada_adapters.rest.streaming import relay
 from armada_adapters.wire.errors import StatusCode
 from armada_adapters.wire.jsoncodec import to_json
-from armada_adapters.wire.operations import Hints, Operation
+from armada_adapters.wire.operations import Hints, Operation, hints_for
 from armada_core.principal import ANONYMOUS, Principal
 from armada_core.service import ArmadaService
-
-NO_HINTS = Hints()
 
 
 class _Endpoint:
@@ -49,8 +47,7 @@ class _Endpoint:
         message: Message = decode_request(
             self.route, body, request.query_params.multi_items(), request.path_params
         )
-        # No pod spec sizes: REST leaves them to the core's estimate (see `Hints`).
-        return to_json(message), NO_HINTS
+        return to_json(message), hints_for(message)
 
     def _failure(self, exc: Exception, scope: Scope) -> tuple[StatusCode, str]:
         request_id = request_id_of(scope)

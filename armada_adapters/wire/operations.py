@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from armada_adapters.wire.convert import events, jobs, queues, submit
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
@@ -30,11 +30,28 @@ SERVICES = ("api.Submit", "api.QueueService", "api.Event", "api.Jobs")
 class Hints:
     """Transport facts the core may use.
 
-    `pod_spec_sizes`: per submitted item, the protobuf size of its main pod spec
-    (gRPC knows it; REST leaves it None and the core estimates it).
+    `pod_spec_sizes`: per submitted item, the protobuf size of its main pod spec,
+    which Armada's size rule counts (both transports decode into protobuf messages,
+    so both know it; None leaves the core to estimate it).
     """
 
     pod_spec_sizes: tuple[int | None, ...] | None = None
+
+
+def hints_for(request: Any) -> Hints:
+    """The hints a decoded request message gives (pod spec sizes of a submit)."""
+    items = getattr(request, "job_request_items", None)
+    if items is None:
+        return Hints()
+    return Hints(pod_spec_sizes=tuple(_main_pod_spec_size(item) for item in items))
+
+
+def _main_pod_spec_size(item: Any) -> int | None:
+    if item.HasField("pod_spec"):
+        return int(item.pod_spec.ByteSize())
+    if len(item.pod_specs):
+        return int(item.pod_specs[0].ByteSize())
+    return None
 
 
 UnaryCall = Callable[[ArmadaService, Principal, JsonDict, Hints], Awaitable[JsonDict]]

@@ -116,3 +116,29 @@ async def _grpc_code(service: ArmadaService, method: str, data: dict[str, Any]) 
         except GRPCError as error:
             return int(error.status.value)
     return int(StatusCode.OK)
+
+
+async def test_the_pod_spec_size_rule_counts_protobuf_bytes_on_both_protocols(
+    rest: httpx.AsyncClient, service: ArmadaService
+) -> None:
+    """REST passes the protobuf size too, so both answer with the same byte count."""
+    anyone = {"subjects": [{"kind": "Group", "name": "everyone"}], "verbs": ["submit"]}
+    await rest.post("/v1/queue", json=queue_body("open", permissions=[anyone]), headers=ADMIN)
+    body = submit_body("open", "big")
+    container = body["jobRequestItems"][0]["podSpec"]["containers"][0]
+    container["env"] = [{"name": "BLOB", "value": "\u00e9" * 40_000}]  # 2 bytes each
+    request = from_json(body, message_class("api.JobSubmitRequest"))
+    size = request.job_request_items[0].pod_spec.ByteSize()
+    response = await rest.post("/v1/job/submit", json=body)
+    assert response.status_code == 400
+    assert f"a size of {size} bytes" in response.json()["message"]
+    async with ChannelFor(build_servables(service)) as channel:
+        call = UnaryUnaryMethod(
+            channel,
+            "/api.Submit/SubmitJobs",
+            message_class("api.JobSubmitRequest"),
+            message_class("api.JobSubmitResponse"),
+        )
+        with pytest.raises(GRPCError) as failure:
+            await call(request)
+    assert f"a size of {size} bytes" in (failure.value.message or "")
