@@ -4,6 +4,8 @@ Run: `nox -s bench` or `python bench/bench_core.py [--batches N] [--synchronous 
 
 1. Through the core: `ArmadaService.submit_jobs` with 100-job batches of realistic
    pod specs into a fresh SQLite file (validation, defaults, ids, events, commit).
+   Commands are built beforehand as a transport builds them, with the protobuf
+   size of each pod spec (both transports pass it; the size rule counts it).
 2. The ceiling: every row that run wrote (jobs, log entries, job sets) is read back
    and inserted again into a fresh file with the same schema and pragmas, one
    transaction per batch, with plain `executemany`: SQLite's own cost for the rows.
@@ -27,6 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from workload import submit_items  # noqa: E402
 
 from armada_adapters.wire.convert.submit import submit_jobs  # noqa: E402
+from armada_adapters.wire.jsoncodec import from_json  # noqa: E402
+from armada_adapters.wire.operations import hints_for  # noqa: E402
+from armada_adapters.wire.pool import message_class  # noqa: E402
 from armada_core import ArmadaService, PermissionConfig, Principal, ServiceConfig  # noqa: E402
 from armada_core.queues import QueueSpec  # noqa: E402
 from armada_storage.sqlite import SqliteStorage  # noqa: E402
@@ -41,11 +46,7 @@ async def through_core(path: Path, batches: int, synchronous: str, writers: int)
     config = ServiceConfig(permissions=PermissionConfig.everyone_may())
     service = ArmadaService(storage, config=config)
     await service.create_queue(USER, QueueSpec(name="bench", priority_factor=1.0))
-    commands = [
-        submit_jobs({"queue": "bench", "jobSetId": f"set-{k % 10}",
-                        "jobRequestItems": submit_items(BATCH, start=k * BATCH)})
-        for k in range(batches)
-    ]
+    commands = [_command(k) for k in range(batches)]
     started = time.perf_counter()
     async with anyio.create_task_group() as tg:
         for w in range(writers):
@@ -53,6 +54,13 @@ async def through_core(path: Path, batches: int, synchronous: str, writers: int)
     elapsed = time.perf_counter() - started
     await storage.aclose()
     return batches * BATCH / elapsed
+
+
+def _command(k: int) -> Any:
+    data = {"queue": "bench", "jobSetId": f"set-{k % 10}",
+            "jobRequestItems": submit_items(BATCH, start=k * BATCH)}
+    sizes = hints_for(from_json(data, message_class("api.JobSubmitRequest"))).pod_spec_sizes
+    return submit_jobs(data, pod_spec_sizes=sizes)
 
 
 async def _submit_all(service: ArmadaService, commands: list[Any]) -> None:
