@@ -25,11 +25,11 @@ from grpclib.const import Cardinality
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import servers  # noqa: E402
-from workload import submit_items  # noqa: E402
+import servers
+from workload import submit_items
 
-from armada_adapters.wire.jsoncodec import from_json  # noqa: E402
-from armada_adapters.wire.pool import message_class  # noqa: E402
+from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.pool import message_class
 
 SUBMIT = message_class("api.JobSubmitRequest")
 SUBMIT_REPLY = message_class("api.JobSubmitResponse")

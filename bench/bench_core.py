@@ -26,16 +26,16 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from workload import submit_items  # noqa: E402
+from workload import submit_items
 
-from armada_adapters.wire.convert.submit import submit_jobs  # noqa: E402
-from armada_adapters.wire.jsoncodec import from_json  # noqa: E402
-from armada_adapters.wire.operations import hints_for  # noqa: E402
-from armada_adapters.wire.pool import message_class  # noqa: E402
-from armada_core import ArmadaService, PermissionConfig, Principal, ServiceConfig  # noqa: E402
-from armada_core.queues import QueueSpec  # noqa: E402
-from armada_storage.sqlite import SqliteStorage  # noqa: E402
-from armada_storage.sqlite.schema import connect, migrate  # noqa: E402
+from armada_adapters.wire.convert.submit import submit_jobs
+from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.operations import hints_for
+from armada_adapters.wire.pool import message_class
+from armada_core import ArmadaService, PermissionConfig, Principal, ServiceConfig
+from armada_core.queues import QueueSpec
+from armada_storage.sqlite import SqliteStorage
+from armada_storage.sqlite.schema import connect, migrate
 
 BATCH = 100
 USER = Principal(name="bench")
@@ -108,7 +108,8 @@ def main() -> None:
             raw = raw_inserts(core_db, Path(tmp) / f"raw-{writers}.db", args.synchronous)
             print(f"core submit, {BATCH}-job batches, {writers} client(s), "
                   f"synchronous={args.synchronous}: {core:,.0f} jobs/s | raw SQLite inserts "
-                  f"of the same rows: {raw:,.0f} jobs/s | core = {100 * core / raw:.0f}% of ceiling")
+                  f"of the same rows: {raw:,.0f} jobs/s | "
+                  f"core = {100 * core / raw:.0f}% of ceiling")
 
 
 if __name__ == "__main__":

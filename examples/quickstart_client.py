@@ -34,11 +34,10 @@ def main(target: str = "localhost:50051") -> None:
     response = client.submit_jobs(queue="demo", job_set_id="demo-set", job_request_items=[item])
     job_id = response.job_response_items[0].job_id
     print("submitted", job_id)
-    seen = 0
-    for message in client.get_job_events_stream(queue="demo", job_set_id="demo-set"):
+    stream = client.get_job_events_stream(queue="demo", job_set_id="demo-set")
+    for seen, message in enumerate(stream, start=1):
         event = client.unmarshal_event_response(message)
         print(message.id, event.type.name, event.message.job_id)
-        seen += 1
         if seen == 2:  # submitted, queued: no executor runs the job yet
             break
 
