@@ -4,6 +4,13 @@ Compact stdlib JSON with the dataclass field names as keys, so a row stays reada
 with the `sqlite3` shell. Tuples come back as tuples where the dataclass says so;
 event `fields` hold JSON values already and round-trip as JSON does (lists, not tuples).
 A log entry's events are stored together as one JSON list (`events_to_json`).
+
+Text is written by orjson (a pod spec in ~3 µs where the stdlib takes ~20 µs, on the
+submit path of every job). Where orjson would not reproduce what the stdlib writes
+(integers beyond 64 bits, non-text keys, infinities and NaN, which it turns into
+`null`), the stdlib writes the value instead, behind one leading space: still JSON,
+and the sign for readers that only the stdlib reads it back exactly (orjson reads
+integers beyond 64 bits as floats). So any value the stdlib round-trips, round-trips.
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import orjson
 
 from armada_core.events import Event, EventKind
 from armada_core.jobs import Job, ResourceRequirements
@@ -34,12 +43,27 @@ def _plain(value: object) -> dict[Any, Any]:
 _ENCODER = json.JSONEncoder(
     separators=(",", ":"), ensure_ascii=False, check_circular=False, default=_plain
 )
-_decode = json.loads
+_EXACT = " "  # leads text only the stdlib reads back exactly
 
 
 def encode(value: Any) -> str:
     """Compact JSON text."""
-    return _ENCODER.encode(value)
+    try:
+        data = orjson.dumps(value, default=_plain)
+    except TypeError:  # orjson.JSONEncodeError: big integers, non-text keys, surrogates
+        return _EXACT + _ENCODER.encode(value)
+    if b"null" in data:  # a None, or a non-finite float orjson made one: be exact
+        return _EXACT + _ENCODER.encode(value)
+    return data.decode()
+
+
+def _decode(text: str) -> Any:
+    if text.startswith(_EXACT):
+        return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # `NaN` or `Infinity` in a row of an earlier version
+        return json.loads(text)
 
 
 # --- queues ----------------------------------------------------------------------------

@@ -122,9 +122,13 @@ def commit_batch(conn: sqlite3.Connection, batch: list[_Unit[Any]]) -> None:
     """Run every unit in one transaction (writer thread); outcomes land on the units."""
     try:
         conn.execute("BEGIN IMMEDIATE")
-        for unit in batch:
-            _run_unit(conn, unit)
-        conn.execute("COMMIT")
+        if len(batch) == 1:
+            _run_alone(conn, batch[0])
+        else:
+            for unit in batch:
+                _run_unit(conn, unit)
+        if conn.in_transaction:  # a unit alone that failed has rolled back already
+            conn.execute("COMMIT")
     except Exception as exc:  # every caller must get an outcome, whatever failed
         logger.exception("a write transaction failed; %d writes rolled back", len(batch))
         _rollback(conn)
@@ -143,6 +147,20 @@ def _run_unit(conn: sqlite3.Connection, unit: _Unit[Any]) -> None:
         conn.execute("ROLLBACK TO unit")
         unit.error = _for_caller(exc)
     conn.execute("RELEASE unit")
+
+
+def _run_alone(conn: sqlite3.Connection, unit: _Unit[Any]) -> None:
+    """A unit with the transaction to itself needs no SAVEPOINT: on failure the whole
+    transaction is its own to roll back. Two statements fewer, and each statement costs
+    the writer a turn at the GIL, which under load waits the switch interval."""
+    try:
+        unit.result = unit.work(conn)
+    except Exception as exc:
+        _rollback(conn)
+        unit.error = _for_caller(exc)
+        return
+    if not conn.in_transaction:  # the work ended the transaction itself: a bug
+        raise sqlite3.OperationalError("a write ended its own transaction")
 
 
 def _for_caller(exc: Exception) -> Exception:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from types import MappingProxyType
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -125,3 +127,47 @@ def test_read_only_mappings_encode_as_objects() -> None:
     job_labels = MappingProxyType({"a": "b"})
     queue = Queue("q", labels=job_labels)
     assert codec.queue_from_json(codec.queue_to_json(queue)).labels == {"a": "b"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        2**64,  # beyond orjson's integers: it would read it back as a float
+        -(2**63) - 1,
+        float("inf"),
+        float("-inf"),
+        None,
+        {"nested": [1, None]},
+        "a string with null in it",
+    ],
+)
+def test_values_orjson_cannot_keep_are_written_exactly_by_the_stdlib(value) -> None:
+    job = Job(
+        id="j", queue="q", job_set_id="s", namespace="n", owner="o", groups=(),
+        priority=0, created_ns=0, pod_spec={"x": value},
+    )  # fmt: skip
+    text = codec.job_to_json(job)
+    assert text.startswith(" ")
+    assert json.loads(text)["pod_spec"] == {"x": value}
+    assert codec.job_from_json(text) == job
+
+
+def test_nan_survives_as_nan() -> None:
+    text = codec.encode({"x": float("nan")})
+    assert math.isnan(codec._decode(text)["x"])
+
+
+def test_non_text_keys_are_written_as_the_stdlib_writes_them() -> None:
+    assert codec._decode(codec.encode({"a": {1: "b"}})) == json.loads(json.dumps({"a": {1: "b"}}))
+
+
+def test_ordinary_values_are_written_by_orjson_and_read_back_equal() -> None:
+    value = {"k": [1, 2.5, True, "ü", {"n": 2**64 - 1}], "t": ("a", "b")}
+    text = codec.encode(value)
+    assert not text.startswith(" ")
+    assert codec._decode(text) == {"k": [1, 2.5, True, "ü", {"n": 2**64 - 1}], "t": ["a", "b"]}
+
+
+def test_rows_of_earlier_versions_still_read() -> None:
+    legacy = json.dumps({"x": float("inf"), "y": [1, 2]}, separators=(",", ":"))
+    assert codec._decode(legacy) == {"x": float("inf"), "y": [1, 2]}
