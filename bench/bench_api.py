@@ -50,8 +50,9 @@ async def unary(channel: Channel, path: str, message: Any, reply: Any) -> Any:
         return await stream.recv_message()
 
 
-async def rate(call: Callable[[], Awaitable[Any]], calls: int, jobs_per_call: int,
-               in_flight: int = 1) -> float:
+async def rate(
+    call: Callable[[], Awaitable[Any]], calls: int, jobs_per_call: int, in_flight: int = 1
+) -> float:
     """Jobs/s for `calls` calls, `in_flight` at a time."""
     for _ in range(3):
         await call()  # warm up
@@ -74,10 +75,16 @@ async def submit_rates(port: int, label: str, calls: int) -> None:
         for size, message in ((1, single), (100, batch)):
             n = calls * (20 if size == 1 else 1)
             for in_flight in (1, 4):
-                jobs = await rate(lambda m=message: unary(channel, "/api.Submit/SubmitJobs", m,
-                                                          SUBMIT_REPLY), n, size, in_flight)
-                print(f"  {label}: SubmitJobs, batches of {size:>3}, {in_flight} in flight: "
-                      f"{jobs:>9,.0f} jobs/s")
+                jobs = await rate(
+                    lambda m=message: unary(channel, "/api.Submit/SubmitJobs", m, SUBMIT_REPLY),
+                    n,
+                    size,
+                    in_flight,
+                )
+                print(
+                    f"  {label}: SubmitJobs, batches of {size:>3}, {in_flight} in flight: "
+                    f"{jobs:>9,.0f} jobs/s"
+                )
     finally:
         channel.close()
 
@@ -96,14 +103,14 @@ async def fill_job_set(channel: Channel, job_set: str, events: int) -> None:
     """Submit jobs (2 events each) until the job set holds `events` events."""
     jobs = events // 2
     for start in range(0, jobs, 100):
-        await unary(channel, "/api.Submit/SubmitJobs", request(job_set, 100, start),
-                    SUBMIT_REPLY)
+        await unary(channel, "/api.Submit/SubmitJobs", request(job_set, 100, start), SUBMIT_REPLY)
 
 
 async def grpc_replay(channel: Channel, job_set: str) -> int:
     count = 0
-    async with channel.request("/api.Event/GetJobSetEvents", Cardinality.UNARY_STREAM,
-                               JOB_SET, EVENT) as stream:
+    async with channel.request(
+        "/api.Event/GetJobSetEvents", Cardinality.UNARY_STREAM, JOB_SET, EVENT
+    ) as stream:
         await stream.send_message(JOB_SET(queue="bench", id=job_set), end=True)
         async for _ in stream:
             count += 1
@@ -112,8 +119,9 @@ async def grpc_replay(channel: Channel, job_set: str) -> int:
 
 async def watcher_latency(channel: Channel) -> None:
     samples = []
-    async with channel.request("/api.Event/GetJobSetEvents", Cardinality.UNARY_STREAM,
-                               JOB_SET, EVENT) as stream:
+    async with channel.request(
+        "/api.Event/GetJobSetEvents", Cardinality.UNARY_STREAM, JOB_SET, EVENT
+    ) as stream:
         await stream.send_message(JOB_SET(queue="bench", id="watched", watch=True), end=True)
         message = request("watched", 1)
         for _ in range(200):
@@ -123,23 +131,30 @@ async def watcher_latency(channel: Channel) -> None:
             samples.append(time.perf_counter() - started)
             await stream.recv_message()  # queued
         await stream.cancel()
-    print(f"  submit-to-watcher latency (submit call included): {percentiles(samples)}"
-          "   (target p99 <= 20 ms)")
+    print(
+        f"  submit-to-watcher latency (submit call included): {percentiles(samples)}"
+        "   (target p99 <= 20 ms)"
+    )
 
 
 async def rest_figures(http_port: int, job_set: str) -> None:
-    body = json.dumps({"queue": "bench", "jobSetId": "rest",
-                       "jobRequestItems": submit_items(100)}).encode()
+    body = json.dumps(
+        {"queue": "bench", "jobSetId": "rest", "jobRequestItems": submit_items(100)}
+    ).encode()
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", timeout=60) as client:
+
         async def submit() -> None:
-            response = await client.post("/v1/job/submit", content=body,
-                                         headers={"content-type": "application/json"})
+            response = await client.post(
+                "/v1/job/submit", content=body, headers={"content-type": "application/json"}
+            )
             response.raise_for_status()
 
         for in_flight in (1, 4):
             jobs = await rate(submit, 30, 100, in_flight)
-            print(f"  REST: POST /v1/job/submit, batches of 100, {in_flight} in flight: "
-                  f"{jobs:>9,.0f} jobs/s")
+            print(
+                f"  REST: POST /v1/job/submit, batches of 100, {in_flight} in flight: "
+                f"{jobs:>9,.0f} jobs/s"
+            )
         started, lines = time.perf_counter(), 0
         async with client.stream("POST", f"/v1/job-set/bench/{job_set}", content=b"{}") as response:
             async for _ in response.aiter_lines():
@@ -151,16 +166,19 @@ async def rest_figures(http_port: int, job_set: str) -> None:
 async def armada_figures(grpc_port: int, http_port: int, calls: int, replay: int) -> None:
     channel = Channel("127.0.0.1", grpc_port)
     try:
-        await unary(channel, "/api.Submit/CreateQueue", QUEUE(name="bench", priority_factor=1),
-                    EMPTY)
+        await unary(
+            channel, "/api.Submit/CreateQueue", QUEUE(name="bench", priority_factor=1), EMPTY
+        )
         await submit_rates(grpc_port, "armada-py gRPC", calls)
         await single_latency(channel)
         await fill_job_set(channel, "replay", replay)
         started = time.perf_counter()
         count = await grpc_replay(channel, "replay")
         elapsed = time.perf_counter() - started
-        print(f"  gRPC replay of a {count:,}-event job set: {count / elapsed:,.0f} events/s"
-              "   (target >= 25,000)")
+        print(
+            f"  gRPC replay of a {count:,}-event job set: {count / elapsed:,.0f} events/s"
+            "   (target >= 25,000)"
+        )
         await watcher_latency(channel)
         await rest_figures(http_port, "replay")
     finally:

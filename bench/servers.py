@@ -21,10 +21,22 @@ class Process:
     """A server subprocess; its ports come from the line it prints when ready."""
 
     def __init__(self, args: list[str], pattern: re.Pattern[str], cwd: Path) -> None:
-        env = dict(os.environ, PYTHONPATH=str(REPO), ARMADA_GRPCPORT="0",
-                   ARMADA_HTTPPORT="0", ARMADA_BINDADDRESS="127.0.0.1")
-        self.proc = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(REPO),
+            ARMADA_GRPCPORT="0",
+            ARMADA_HTTPPORT="0",
+            ARMADA_BINDADDRESS="127.0.0.1",
+        )
+        self.proc = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.ports = self._wait(pattern)
 
     def _wait(self, pattern: re.Pattern[str]) -> tuple[int, ...]:

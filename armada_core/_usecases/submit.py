@@ -20,6 +20,7 @@ from armada_core.permissions import QueueVerb
 from armada_core.ports import Append
 from armada_core.principal import Principal
 from armada_core.submission import build_job, validate_submit
+from armada_core.submission.memo import PodKey
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +51,19 @@ def _events(jobs: Sequence[Job], at_ns: int) -> tuple[Event, ...]:
 
 
 def _new_jobs(
-    ctx: Context, principal: Principal, command: SubmitJobs, known: dict[str, str], at_ns: int
+    ctx: Context,
+    principal: Principal,
+    command: SubmitJobs,
+    known: dict[str, str],
+    at_ns: int,
+    pod_keys: Sequence[PodKey | None],
 ) -> tuple[list[str], list[Job]]:
     """The id answered for each item, and the jobs to create for the new ones."""
     job_ids: list[str] = []
     jobs: list[Job] = []
     groups = tuple(principal.sorted_groups)  # sorted once per request, not per job
     config = ctx.config.submission
-    for item in command.items:
+    for item, pod_key in zip(command.items, pod_keys, strict=True):
         if item.client_id in known:
             job_ids.append(known[item.client_id])
             continue
@@ -70,6 +76,7 @@ def _new_jobs(
             groups=groups,
             created_ns=at_ns,
             config=config,
+            pod_key=pod_key,
         )
         jobs.append(job)
         job_ids.append(job.id)
@@ -79,10 +86,10 @@ def _new_jobs(
 async def submit_jobs(ctx: Context, principal: Principal, command: SubmitJobs) -> list[str]:
     """Job ids in item order; an item whose client id is known gets the earlier id."""
     await ctx.authorized_queue(principal, command.queue, QueueVerb.SUBMIT)
-    validate_submit(command, ctx.config.submission)
+    pod_keys = validate_submit(command, ctx.config.submission)
     known = await _known_client_ids(ctx, command)
     at_ns = ctx.clock.now_ns()
-    job_ids, jobs = _new_jobs(ctx, principal, command, known, at_ns)
+    job_ids, jobs = _new_jobs(ctx, principal, command, known, at_ns, pod_keys)
     if jobs:
         await ctx.storage.write(
             at_ms=at_ns // NS_PER_MS,

@@ -15,6 +15,7 @@ from armada_core.errors import InvalidArgument
 from armada_core.jobs import Job, KubeObject
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.defaults import default_pod_spec
+from armada_core.submission.memo import PodKey
 from armada_core.submission.gangs import apply_gang_defaults
 from armada_core.submission.podspec import main_pod_spec
 from armada_core.submission.services import JobObjects, services_and_ingresses
@@ -33,8 +34,10 @@ def build_job(
     groups: tuple[str, ...],
     created_ns: int,
     config: SubmissionConfig,
+    pod_key: PodKey | None = None,
 ) -> Job:
-    """The job Armada would store for `item` (already validated)."""
+    """The job Armada would store for `item` (already validated); `pod_key` is the
+    key `validate_submit` returned for it, if at hand."""
     spec = main_pod_spec(item)
     if spec is None:
         raise InvalidArgument("Job must contain at least one PodSpec")
@@ -47,7 +50,7 @@ def build_job(
         uniformity_label=config.default_gang_node_uniformity_label,
         add_gang_id_label=config.add_gang_id_label,
     )
-    pod_spec, requirements = default_pod_spec(spec, config)
+    pod_spec, requirements = default_pod_spec(spec, config, pod_key)
     services: tuple[KubeObject, ...] = ()
     ingresses: tuple[KubeObject, ...] = ()
     if item.services or item.ingress:

@@ -17,7 +17,7 @@ import math
 
 from armada_core.jobs import KubeObject, ResourceRequirements
 from armada_core.submission.config import SubmissionConfig
-from armada_core.submission.memo import ContainerTexts, PodPlan, pod_key
+from armada_core.submission.memo import ContainerTexts, PodKey, PodPlan, pod_key
 from armada_core.submission.podspec import Container
 from armada_core.submission.resources import (
     ContainerResources,
@@ -28,11 +28,14 @@ from armada_core.submission.resources import (
 
 
 def default_pod_spec(
-    spec: KubeObject, config: SubmissionConfig
+    spec: KubeObject, config: SubmissionConfig, key: PodKey | None = None
 ) -> tuple[KubeObject, ResourceRequirements]:
-    """A new, defaulted pod spec and its scheduling resource requirements."""
+    """A new, defaulted pod spec and its scheduling resource requirements.
+
+    `key` is `spec`'s pod key if the caller has it already (None: work it out).
+    """
     pod = dict(spec)
-    plan = pod_plan(spec, config)
+    plan = pod_plan(spec, config, key)
     if plan.active_deadline is not None and pod.get("activeDeadlineSeconds") is None:
         pod["activeDeadlineSeconds"] = plan.active_deadline
     _default_priority_class(pod, config)
@@ -43,9 +46,10 @@ def default_pod_spec(
     return pod, requirements
 
 
-def pod_plan(spec: KubeObject, config: SubmissionConfig) -> PodPlan:
+def pod_plan(spec: KubeObject, config: SubmissionConfig, key: PodKey | None = None) -> PodPlan:
     """The plan of `spec`'s resources, from the memo when the same content was seen."""
-    key = pod_key(spec)
+    if key is None:
+        key = pod_key(spec)
     plan = config.memo.plans.get(key)
     if plan is None:
         plan = plan_of(spec, config)

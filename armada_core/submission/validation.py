@@ -18,7 +18,7 @@ from armada_core.submission._go import duration_nanos, go_quote
 from armada_core.submission.affinity import node_selector_errors
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.gangs import check_gangs
-from armada_core.submission.memo import pod_key
+from armada_core.submission.memo import PodKey, pod_key
 from armada_core.submission.podspec import all_containers, container_name, init_containers
 from armada_core.submission.resources import Kind, ResourceList, resource_list
 
@@ -35,14 +35,25 @@ Rule = Callable[[JobSubmitItem, KubeObject, SubmissionConfig], None]
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
-def validate_submit(command: SubmitJobs, config: SubmissionConfig) -> None:
-    """Raise InvalidArgument for the first rule the request breaks."""
+def validate_submit(command: SubmitJobs, config: SubmissionConfig) -> list[PodKey | None]:
+    """Raise InvalidArgument for the first rule the request breaks.
+
+    Returns each item's pod key (see `memo.pod_key`), which `build_job` takes so that
+    the resources of a pod are looked at once per submit, not twice.
+    """
     _check_request(command)
+    keys: list[PodKey | None] = []
     for item in command.items:
         _check_namespace(item, config)
         spec = _single_pod_spec(item)
+        key = pod_key(spec)
         for rule in _ITEM_RULES:
             rule(item, spec, config)
+        _check_container_resources(item, spec, config, key)
+        for rule in _LATER_RULES:
+            rule(item, spec, config)
+        keys.append(key)
+    return keys
 
 
 def _check_request(command: SubmitJobs) -> None:
@@ -107,10 +118,9 @@ def _check_affinity(_item: JobSubmitItem, spec: KubeObject, _config: SubmissionC
 
 
 def _check_container_resources(
-    item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig
+    item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig, key: PodKey | None
 ) -> None:
     """`_check_resources` then `_check_init_cpu`, once per distinct resources content."""
-    key = pod_key(spec)
     if config.memo.passed.get(key):
         return  # the same resources passed before: names only matter in messages
     _check_resources(item, spec, config)
@@ -274,10 +284,12 @@ def _check_price_band(item: JobSubmitItem, _spec: KubeObject, _config: Submissio
         raise InvalidArgument(f"price band {band} is not supported")
 
 
+# In Armada's order; the container resources are checked between the two groups.
 _ITEM_RULES: tuple[Rule, ...] = (
     _check_size,
     _check_affinity,
-    _check_container_resources,
+)
+_LATER_RULES: tuple[Rule, ...] = (
     _check_priority_class,
     _check_grace_period,
     _check_ingresses,
