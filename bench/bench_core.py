@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,25 +52,60 @@ USER = Principal(name="bench")
 
 
 async def through_core(path: Path, batches: int, synchronous: str, writers: int) -> float:
+    """Jobs/s of `ArmadaService.submit_jobs`."""
+    service, storage = await _open(path, synchronous)
+    commands = [_command(k) for k in range(batches)]
+
+    async def submit_all(share: list[Any]) -> None:
+        for command in share:
+            await service.submit_jobs(USER, command)
+
+    elapsed = await _timed(submit_all, commands, writers)
+    await storage.aclose()
+    return batches * BATCH / elapsed
+
+
+async def storage_alone(path: Path, batches: int, synchronous: str, writers: int) -> float:
+    """Jobs/s of `Storage.write` given what the core would hand it for each batch."""
+    service, storage = await _open(path, synchronous)
+    ids = UlidFactory()
+    writes = [_write_of(_command(k), ids, service.config) for k in range(batches)]
+
+    async def write_all(share: list[tuple[Any, Any]]) -> None:
+        for jobs, appends in share:
+            at_ms = time.time_ns() // 1_000_000
+            await storage.write(at_ms=at_ms, jobs=jobs, appends=appends, require_queue="bench")
+
+    elapsed = await _timed(write_all, writes, writers)
+    await storage.aclose()
+    return batches * BATCH / elapsed
+
+
+async def _open(path: Path, synchronous: str) -> tuple[ArmadaService, SqliteStorage]:
     storage = await SqliteStorage.open(path, synchronous=synchronous)
     config = ServiceConfig(permissions=PermissionConfig.everyone_may())
     service = ArmadaService(storage, config=config)
     await service.create_queue(USER, QueueSpec(name="bench", priority_factor=1.0))
-    commands = [_command(k) for k in range(batches)]
-    # The prepared requests are the benchmark's backlog, not the core's: a server holds
-    # one request at a time. Left to the collector, its every full pass walks them all
-    # (measured: 11-22 µs per job of collection time with 200 batches waiting).
+    return service, storage
+
+
+async def _timed(
+    run: Callable[[list[Any]], Awaitable[None]], work: list[Any], clients: int
+) -> float:
+    """Seconds for `clients` concurrent tasks to `run` their shares of `work`."""
+    # The prepared work is the benchmark's backlog, not the code under test's: a server
+    # holds one request at a time. Left to the collector, its every full pass walks it
+    # all (measured: 11-22 µs per job of collection time with 200 batches waiting).
     gc.collect()
     gc.freeze()
     started = time.perf_counter()
     async with anyio.create_task_group() as tg:
-        for w in range(writers):
-            tg.start_soon(_submit_all, service, commands[w::writers])
+        for k in range(clients):
+            tg.start_soon(run, work[k::clients])
     elapsed = time.perf_counter() - started
-    del commands
+    work.clear()
     gc.unfreeze()
-    await storage.aclose()
-    return batches * BATCH / elapsed
+    return elapsed
 
 
 def _command(k: int) -> Any:
@@ -80,33 +116,6 @@ def _command(k: int) -> Any:
     }
     sizes = hints_for(from_json(data, message_class("api.JobSubmitRequest"))).pod_spec_sizes
     return submit_jobs(data, pod_spec_sizes=sizes)
-
-
-async def _submit_all(service: ArmadaService, commands: list[Any]) -> None:
-    for command in commands:
-        await service.submit_jobs(USER, command)
-
-
-async def storage_alone(path: Path, batches: int, synchronous: str, writers: int) -> float:
-    """Jobs/s of `Storage.write` given what the core would hand it for each batch."""
-    storage = await SqliteStorage.open(path, synchronous=synchronous)
-    config = ServiceConfig(permissions=PermissionConfig.everyone_may())
-    await ArmadaService(storage, config=config).create_queue(
-        USER, QueueSpec(name="bench", priority_factor=1.0)
-    )
-    ids = UlidFactory()
-    writes = [_write_of(_command(k), ids, config) for k in range(batches)]
-    gc.collect()
-    gc.freeze()  # as in `through_core`
-    started = time.perf_counter()
-    async with anyio.create_task_group() as tg:
-        for w in range(writers):
-            tg.start_soon(_write_all, storage, writes[w::writers])
-    elapsed = time.perf_counter() - started
-    del writes
-    gc.unfreeze()
-    await storage.aclose()
-    return batches * BATCH / elapsed
 
 
 def _write_of(command: Any, ids: UlidFactory, config: ServiceConfig) -> tuple[Any, Any]:
@@ -134,13 +143,6 @@ def _write_of(command: Any, ids: UlidFactory, config: ServiceConfig) -> tuple[An
         )
     )
     return jobs, [Append(command.queue, command.job_set_id, events)]
-
-
-async def _write_all(storage: SqliteStorage, writes: list[tuple[Any, Any]]) -> None:
-    for jobs, appends in writes:
-        await storage.write(
-            at_ms=time.time_ns() // 1_000_000, jobs=jobs, appends=appends, require_queue="bench"
-        )
 
 
 def raw_inserts(source: Path, target: Path, synchronous: str) -> float:
