@@ -6,11 +6,14 @@
             ├── /health                 204, as Armada's health endpoint
             ├── /swagger.json, /api/swagger.json, <gateway>/swagger.json
             └── <gateway>/v1/...        one route per annotated RPC
-                └── AuthenticationMiddleware → UnaryEndpoint | StreamEndpoint
+                └── ResponseMetadataMiddleware   Grpc-Metadata-<Name> response headers
+                    └── DeadlineMiddleware       Grpc-Timeout → deadline, or 400
+                        └── AuthenticationMiddleware → UnaryEndpoint | StreamEndpoint
 
-Authentication wraps each API route, not the whole app: an unknown path is a 404
-and a wrong method a 405 (plain text) without credentials, as in Armada, where
-the gateway's router answers those before any gRPC call. No `Mount`: its
+The gateway's header mapping (armada-api.md §9.3) and authentication wrap each API
+route, not the whole app: an unknown path is a 404 and a wrong method a 405 (plain
+text) without credentials or header checks, as in Armada, where the gateway's
+router answers those before it reads any header for a gRPC call. No `Mount`: its
 catch-all pattern does not match a path with a newline, which Go's router routes.
 """
 
@@ -28,9 +31,11 @@ from starlette.types import ASGIApp
 
 from armada_adapters.rest.auth import AuthenticationMiddleware
 from armada_adapters.rest.cors import CorsMiddleware
+from armada_adapters.rest.deadline import DeadlineMiddleware
 from armada_adapters.rest.endpoints import StreamEndpoint, UnaryEndpoint
 from armada_adapters.rest.errors import JSON, dumps
 from armada_adapters.rest.request_id import RequestIdMiddleware
+from armada_adapters.rest.response_metadata import ResponseMetadataMiddleware
 from armada_adapters.rest.routes import RestRoute, rest_routes
 from armada_adapters.rest.settings import RestSettings
 from armada_adapters.rest.swagger import swagger_document
@@ -86,6 +91,9 @@ def _api_route(
     app: ASGIApp = endpoint_type(route, operations[route.method_path], service)
     if authenticator is not None:
         app = AuthenticationMiddleware(app, authenticator, exempt_paths=())
+    # Outside authentication: the gateway reads Grpc-Timeout before the gRPC call,
+    # and a refusal of either kind still carries the response metadata headers.
+    app = ResponseMetadataMiddleware(DeadlineMiddleware(app))
     path = settings.prefix + route.starlette_path
     return Route(path, app, methods=[route.http_method])
 

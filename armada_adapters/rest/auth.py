@@ -8,6 +8,10 @@ success stores the principal in `scope["state"]["principal"]` (`request.state.pr
 in Starlette) and appends the mutual-authentication token, if any, to the response
 headers. Paths in `exempt_paths` (health, swagger) pass untouched. Put CORS outside
 this middleware so preflight requests are answered without credentials.
+
+The credentials are the `Authorization` header or, without one, the
+`Grpc-Metadata-Authorization` header, which grpc-gateway passes on as the same
+`authorization` metadata (precedence: `metadata.metadata_value`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+from armada_adapters.rest.metadata import metadata_value
 from armada_auth import AuthContext, Authenticator, AuthResult
 from armada_core.errors import Unauthenticated, Unavailable
 
@@ -63,10 +68,7 @@ class AuthenticationMiddleware:
 
 
 def _authorization(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return str(value.decode("latin-1"))
-    return None
+    return metadata_value(scope["headers"], "authorization")
 
 
 def _context(scope: Scope) -> AuthContext:

@@ -4,6 +4,12 @@ Each does the same few steps, for any route: decode the request with the wire
 codec (`decoding.py`), hand its normalised JSON to the route's operation from
 `armada_adapters.wire.operations` (the table the gRPC adapter runs too), and write
 the answer. No RPC has code of its own here.
+
+Both run the core under the request's deadline (`Grpc-Timeout`, `deadline.py`):
+decoding and the operation of a unary call, the opening and every line of a
+stream. When it passes, the core is cancelled and the answer is DEADLINE_EXCEEDED
+(504) in the usual error shape: a unary error body, a stream's error object as
+the whole body before the response started, or as its last line after.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from armada_adapters.rest.deadline import deadline_of, within_deadline
 from armada_adapters.rest.decoding import decode_request
 from armada_adapters.rest.errors import (
     JSON,
@@ -62,8 +69,11 @@ class UnaryEndpoint(_Endpoint):
         """ASGI entry point."""
         request = Request(scope, receive)
         try:
-            data, hints = await self._decode(request)
-            reply = await self.operation.call_unary(self.service, principal_of(scope), data, hints)
+            with within_deadline(deadline_of(scope)):
+                data, hints = await self._decode(request)
+                reply = await self.operation.call_unary(
+                    self.service, principal_of(scope), data, hints
+                )
             response = Response(dumps(reply), media_type=JSON)
         except Exception as exc:  # the adapter's boundary: every failure gets a body
             response = unary_error(*self._failure(exc, scope))
@@ -76,11 +86,15 @@ class StreamEndpoint(_Endpoint):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
         request = Request(scope, receive)
+        deadline = deadline_of(scope)
         try:
-            data, hints = await self._decode(request)
-            # The operation checks eagerly (missing job set, permissions, bad ids):
-            # such failures come before any line, as an HTTP status.
-            items = await self.operation.open_stream(self.service, principal_of(scope), data, hints)
+            with within_deadline(deadline):
+                data, hints = await self._decode(request)
+                # The operation checks eagerly (missing job set, permissions, bad ids):
+                # such failures come before any line, as an HTTP status.
+                items = await self.operation.open_stream(
+                    self.service, principal_of(scope), data, hints
+                )
         except Exception as exc:  # the adapter's boundary: every failure gets a body
             await stream_refusal(*self._failure(exc, scope))(scope, receive, send)
             return
@@ -88,7 +102,7 @@ class StreamEndpoint(_Endpoint):
         def error_line(exc: Exception) -> dict[str, Any]:
             return stream_error(*self._failure(exc, scope))
 
-        await relay(items, receive, send, error_line)
+        await relay(items, receive, send, error_line, deadline)
 
 
 def principal_of(scope: Scope) -> Principal:

@@ -1,8 +1,11 @@
 """Request ids (decision 14): keep the client's `x-request-id` or make one.
 
-The id goes into `scope["state"]["request_id"]`, back out as the `x-request-id`
-response header of every answer, into the log, and at the front of error messages
-as Armada words them: `[x-request-id: "<id>"] <message>`.
+The client's id is its `x-request-id` header or, without one, its
+`Grpc-Metadata-X-Request-Id` header, which grpc-gateway turns into the same metadata
+(precedence: `metadata.metadata_value`). The id goes into
+`scope["state"]["request_id"]`, back out as the `x-request-id` response header of
+every answer, into the log, and at the front of error messages as Armada words
+them: `[x-request-id: "<id>"] <message>`.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from armada_adapters.rest.metadata import metadata_value
 from armada_adapters.wire.request_ids import REQUEST_ID_KEY as HEADER
 from armada_adapters.wire.request_ids import prefixed
 from armada_adapters.wire.request_ids import request_id_from as incoming_request_id
@@ -33,7 +36,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(Headers(scope=scope).get(HEADER))
+        request_id = incoming_request_id(metadata_value(scope["headers"], HEADER))
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 0

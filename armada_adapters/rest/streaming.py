@@ -4,7 +4,9 @@ The response starts (status 200, headers out) as soon as the stream is open, so 
 watcher sees its headers at once (decision 11). A failure later is written as the
 last line, `{"error": {...}}`, as grpc-gateway does. While lines are relayed, a
 second task listens for `http.disconnect`: a client that leaves cancels the relay
-at once and the stream is closed, so an abandoned watcher holds nothing.
+at once and the stream is closed, so an abandoned watcher holds nothing. A request
+deadline (`Grpc-Timeout`) bounds the whole stream, watches included: when it passes
+the stream is closed the same way and DEADLINE_EXCEEDED is the last line.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import anyio
 from starlette.types import Receive, Send
 
+from armada_adapters.rest.deadline import within_deadline
 from armada_adapters.rest.errors import dumps
 
 Line = dict[str, Any]
@@ -24,25 +27,33 @@ HEADERS = ((b"content-type", b"application/json"),)
 
 
 async def relay(
-    items: AsyncIterator[Line], receive: Receive, send: Send, error_line: ErrorLine
+    items: AsyncIterator[Line],
+    receive: Receive,
+    send: Send,
+    error_line: ErrorLine,
+    deadline: float | None = None,
 ) -> None:
-    """Send every item as a line until the stream ends, fails or the client leaves."""
+    """Send every item as a line until the stream ends, fails, the client leaves or
+    the `deadline` (anyio clock) passes."""
     await send({"type": "http.response.start", "status": 200, "headers": list(HEADERS)})
     try:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)
-            await _pump(items, send, error_line)
+            await _pump(items, send, error_line, deadline)
             tasks.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
             await _close(items)
 
 
-async def _pump(items: AsyncIterator[Line], send: Send, error_line: ErrorLine) -> None:
+async def _pump(
+    items: AsyncIterator[Line], send: Send, error_line: ErrorLine, deadline: float | None
+) -> None:
     tail = b""
     try:
-        async for item in items:
-            await _chunk(send, dumps({"result": item}) + b"\n")
+        with within_deadline(deadline):
+            async for item in items:
+                await _chunk(send, dumps({"result": item}) + b"\n")
     except Exception as exc:  # the stream's boundary: the failure becomes the last line
         tail = dumps(error_line(exc))
     await send({"type": "http.response.body", "body": tail, "more_body": False})

@@ -5,6 +5,7 @@ REST. gRPC codes are our own `IntEnum` (same numbers as grpclib's `Status`), so
 nothing here imports a transport library.
 
     core ArmadaError subclass ──code_for──▶ StatusCode ──http_status──▶ HTTP status
+    DeadlineExceeded (a call's deadline) ─▶ DEADLINE_EXCEEDED
     WireDecodeError (bad JSON shape) ─────▶ INVALID_ARGUMENT
     anything else ────────────────────────▶ INTERNAL
 """
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from enum import IntEnum
 from http import HTTPStatus
 
+from armada_adapters.wire.deadlines import DeadlineExceeded
 from armada_core.errors import (
     AlreadyExists,
     ArmadaError,
@@ -82,6 +84,8 @@ ERROR_CODES: Mapping[type[BaseException], StatusCode] = {
     PermissionDenied: StatusCode.PERMISSION_DENIED,
     Unauthenticated: StatusCode.UNAUTHENTICATED,
     Unavailable: StatusCode.UNAVAILABLE,
+    # Adapter-side: the deadline a client set (grpc-timeout, Grpc-Timeout) passed.
+    DeadlineExceeded: StatusCode.DEADLINE_EXCEEDED,
     WireDecodeError: StatusCode.INVALID_ARGUMENT,
     # The root maps too, so a future subclass without its own entry is INTERNAL
     # on purpose rather than by accident of the fallback.

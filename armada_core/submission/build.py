@@ -15,8 +15,8 @@ from armada_core.errors import InvalidArgument
 from armada_core.jobs import Job, KubeObject
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.defaults import default_pod_spec
-from armada_core.submission.memo import PodKey
 from armada_core.submission.gangs import apply_gang_defaults
+from armada_core.submission.memo import PodKey
 from armada_core.submission.podspec import main_pod_spec
 from armada_core.submission.services import JobObjects, services_and_ingresses
 

@@ -12,6 +12,7 @@ import anyio
 import httpx
 import uvicorn
 
+from armada_adapters.wire.operations import OPERATIONS, Operation
 from armada_auth import AuthContext, AuthResult, MissingCredentials
 from armada_core.errors import Unauthenticated
 from armada_core.ports import Waiter
@@ -93,6 +94,48 @@ class _ErrorBody:
 
     def __repr__(self) -> str:
         return f"<error body code={self.code} containing {self.part!r}>"
+
+
+def with_operation(path: str, call: Any) -> dict[str, Operation]:
+    """The operation table with `call` serving the RPC `path` (same message types)."""
+    op = OPERATIONS[path]
+    return {
+        **OPERATIONS,
+        path: Operation(op.request_type_name, op.response_type_name, op.streaming, call),
+    }
+
+
+class Stalling:
+    """An operation call that never finishes on its own; records how it ended.
+
+    Without `lines` the call itself sleeps (a unary call, or a stream that never
+    opens); with `lines` it returns a stream that yields them, then sleeps.
+    `cancelled` is set when the sleep was cancelled (the deadline reached the core).
+    """
+
+    def __init__(self, lines: list[dict[str, Any]] | None = None) -> None:
+        self.lines = lines
+        self.called = False
+        self.cancelled = False
+
+    async def __call__(self, *args: Any) -> Any:
+        self.called = True
+        if self.lines is None:
+            await self._stall()
+            return {}
+        return self._stream(self.lines)
+
+    async def _stream(self, lines: list[dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+        for line in lines:
+            yield line
+        await self._stall()
+
+    async def _stall(self) -> None:
+        try:
+            await anyio.sleep(60)
+        except anyio.get_cancelled_exc_class():
+            self.cancelled = True
+            raise
 
 
 def listening_socket() -> socket.socket:
