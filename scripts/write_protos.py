@@ -29,10 +29,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import upstream_protos  # a sibling: scripts/ is first on sys.path when a script runs
 from google.protobuf import descriptor_pb2, text_format
 from google.protobuf.descriptor import FileDescriptor
-
-import upstream_protos  # a sibling: scripts/ is first on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_DIR = ROOT / "proto"
@@ -442,7 +441,9 @@ def client_texts(files: Sequence[FileDescriptorProto]) -> Iterator[tuple[str, st
             yield path, render(fdp, index, header, our_path)
 
 
-def upstream_texts(source: Path, client: Sequence[FileDescriptorProto]) -> Iterator[tuple[str, str]]:
+def upstream_texts(
+    source: Path, client: Sequence[FileDescriptorProto]
+) -> Iterator[tuple[str, str]]:
     """(path under proto/, text) of every file read from Armada's sources in `source`."""
     files = upstream_protos.compile_upstream(source, client)
     index = type_index(files)
