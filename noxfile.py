@@ -9,7 +9,8 @@ nox.options.default_venv_backend = "none"
 
 
 # --- protos: the wire schema --------------------------------------------------------------
-# Rewrites proto/ from the descriptors armada-client ships (scripts/write_protos.py), then
+# Rewrites proto/ from the descriptors armada-client ships and from Armada's own .proto files
+# in ../shared/spec/upstream-protos (scripts/write_protos.py, scripts/upstream_protos.py), then
 # regenerates armada_adapters/grpc/_betterproto/ and armada_adapters/wire/descriptors.binpb
 # (scripts/gen_protos.py). Commit the result; tests/proto/test_generated_fresh.py checks it.
 @nox.session(python=False)

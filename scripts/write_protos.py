@@ -10,6 +10,11 @@ them and prints `.proto` text with the same messages, fields, enums and services
 * `api/submit.proto` gains the LEGACY `GetQueueInfo` RPC and its messages;
 * only `go_package` is kept of the file options.
 
+The files the client lacks (the executor API, armadaevents, schedulerobjects, binoculars, and
+the api Executor, Node and SchedulerReporting services) are read from Armada's own sources in
+`shared/spec/upstream-protos` by the sibling `upstream_protos.py` and rendered the same way;
+its docstring says how, and what happens when that folder is absent.
+
 Run as `python scripts/write_protos.py` (or `nox -s protos`); the output is deterministic.
 """
 
@@ -20,10 +25,11 @@ import importlib
 import importlib.metadata
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import upstream_protos  # a sibling: scripts/ is first on sys.path when a script runs
 from google.protobuf import descriptor_pb2, text_format
 from google.protobuf.descriptor import FileDescriptor
 
@@ -374,10 +380,13 @@ def used_files(fdp: FileDescriptorProto, index: dict[str, str]) -> set[str]:
     return files - {fdp.name}
 
 
-def render(fdp: FileDescriptorProto, version: str, index: dict[str, str]) -> tuple[str, str] | None:
-    path = our_path(fdp.name)
-    if path is None:
-        return None
+def render(
+    fdp: FileDescriptorProto,
+    index: dict[str, str],
+    header: str,
+    rename: Callable[[str], str | None],
+) -> str:
+    """`.proto` text of `fdp`; `rename` gives an import's path under `proto/` (None: as is)."""
     to_proto3 = fdp.syntax in ("", "proto2")
     notes: list[str] = []
     writer = Writer(fdp, to_proto3, notes)
@@ -386,7 +395,7 @@ def render(fdp: FileDescriptorProto, version: str, index: dict[str, str]) -> tup
     if needed - set(fdp.dependency):
         raise SystemExit(f"{fdp.name} uses files it does not import: {needed}")
     deps = [dep for dep in fdp.dependency if dep in needed]
-    body += [f'import "{our_path(dep) or dep}";' for dep in deps]
+    body += [f'import "{rename(dep) or dep}";' for dep in deps]
     if deps:
         body.append("")
     if fdp.options.HasField("go_package"):
@@ -401,24 +410,66 @@ def render(fdp: FileDescriptorProto, version: str, index: dict[str, str]) -> tup
         lines = list(block)
         if lines:
             body += [*lines, ""]
-    header = file_header(fdp, path, to_proto3, version)
     if notes:
         header += "\n//\n" + "\n".join(f"// Note: {note}" for note in notes)
-    text = header + "\n\n" + "\n".join(body).rstrip("\n") + "\n"
-    return path, text
+    return header + "\n\n" + "\n".join(body).rstrip("\n") + "\n"
 
 
-def write_all(out_dir: Path) -> list[Path]:
-    """Write every `.proto` file into `out_dir`; returns the paths written."""
+def upstream_header(upstream_name: str, path: str, provenance: str) -> str:
+    lines = [
+        f"// {path}: written by scripts/write_protos.py; do not edit by hand.",
+        "//",
+        f"// Source: Armada's {upstream_name}, read by protoc from shared/spec/upstream-protos",
+        f"// ({provenance}).",
+        "// Package, messages, field names, numbers, types and json names, enums, services,",
+        "// method paths and google.api.http annotations are unchanged. gogoproto is absent,",
+        "// comments are left in the source, imports are renamed to this tree (pkg/api/X is",
+        "// api/X; Kubernetes files are our proto3-with-`optional` rewrites, wire-identical to",
+        "// proto2) and only `go_package` is kept of the file options.",
+    ]
+    return "\n".join(lines)
+
+
+def client_texts(files: Sequence[FileDescriptorProto]) -> Iterator[tuple[str, str]]:
+    """(path under proto/, text) of every file the client ships."""
     version = importlib.metadata.version("armada-client")
-    written: list[Path] = []
-    files = client_files()
     index = type_index(files)
     for fdp in files:
-        rendered = render(fdp, version, index)
-        if rendered is None:
-            continue
-        rel, text = rendered
+        path = our_path(fdp.name)
+        if path is not None:
+            header = file_header(fdp, path, fdp.syntax in ("", "proto2"), version)
+            yield path, render(fdp, index, header, our_path)
+
+
+def upstream_texts(
+    source: Path, client: Sequence[FileDescriptorProto]
+) -> Iterator[tuple[str, str]]:
+    """(path under proto/, text) of every file read from Armada's sources in `source`."""
+    files = upstream_protos.compile_upstream(source, client)
+    index = type_index(files)
+    provenance = upstream_protos.provenance(source)
+    for fdp in files:
+        path = upstream_protos.WRITTEN.get(fdp.name)
+        if path is not None:
+            header = upstream_header(fdp.name, path, provenance)
+            yield path, render(fdp, index, header, upstream_protos.our_path)
+
+
+def write_all(out_dir: Path, upstream: Path | None = None) -> list[Path]:
+    """Write every `.proto` file into `out_dir`; returns the paths written.
+
+    `upstream` is the folder of Armada's sources (default: found beside the repository);
+    without one only the client's files are written.
+    """
+    written: list[Path] = []
+    client = client_files()
+    source = upstream or upstream_protos.find_source(ROOT)
+    texts: Iterable[tuple[str, str]] = client_texts(client)
+    if source is None:
+        print("upstream-protos not found: upstream files left as they are", file=sys.stderr)
+    else:
+        texts = [*texts, *upstream_texts(source, client)]
+    for rel, text in texts:
         target = out_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")

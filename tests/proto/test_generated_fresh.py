@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[2]
+from proto_support import ROOT, load_script, upstream_source
+
 HINT = "generated files are stale: run `nox -s protos` and commit the result"
-
-
-def load_script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def tree(root: Path, pattern: str) -> dict[str, bytes]:
@@ -37,7 +26,7 @@ def assert_same_tree(committed: Path, fresh: Path, pattern: str = "*") -> None:
 
 
 def test_proto_sources_are_fresh(tmp_path: Path) -> None:
-    load_script("write_protos").write_all(tmp_path)
+    load_script("write_protos").write_all(tmp_path, upstream_source())
     assert_same_tree(ROOT / "proto", tmp_path, "*.proto")
 
 
