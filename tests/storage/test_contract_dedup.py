@@ -56,7 +56,7 @@ async def _assert_one_winner_per_key(
     every_key = {job.client_id for batch in batches for job in batch}
     recorded = await store.find_client_ids("q", every_key)
     assert recorded == {c: job.id for c, job in owner.items()}
-    for i, outcome in outcomes.items():
+    for outcome in outcomes.values():
         if isinstance(outcome, ClientIdsTaken):
             assert outcome.job_ids  # names what it lost to, and that is the winner
             assert all(owner[c].id == j for (_, c), j in outcome.job_ids.items())
