@@ -103,3 +103,12 @@ async def test_each_method_of_a_shared_path_reaches_its_own_rpc(client: httpx.As
     assert (await client.get("/v1/queue/q1")).json()["priorityFactor"] == 2
     assert (await client.delete("/v1/queue/q1")).is_success
     assert (await client.get("/v1/queue/q1")).status_code == 404
+
+
+@pytest.mark.parametrize("body", [b"\r", b" \n"])
+async def test_a_body_of_whitespace_only_is_a_400(client: httpx.AsyncClient, body: bytes) -> None:
+    response = await client.post("/v1/queue", content=body)
+    assert response.status_code == 400
+    assert response.json()["code"] == 3
+    assert "whitespace only" in response.json()["message"]
+    assert (await client.post("/v1/queue", content=b"")).status_code == 400  # {}: no name
