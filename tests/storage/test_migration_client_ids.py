@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from storage_helpers import POSTGRES_DSN, drop_schema, fresh_schema, make_job, submit_append
+from storage_helpers import (
+    POSTGRES_DSN,
+    drop_schema,
+    fresh_schema,
+    make_job,
+    pod_spec,
+    submit_append,
+)
 
 from armada_core.commands import JobSubmitItem, SubmitJobs
 from armada_core.config import ServiceConfig
@@ -30,16 +37,6 @@ pytestmark = pytest.mark.anyio
 FIXTURE = Path(__file__).parent / "fixtures" / "dedup-race-52ed122.db"
 CLIENT_IDS = [f"c{i}" for i in range(5)]
 ADMIN = Principal("root", auth_method="Basic", groups=frozenset({"admins"}))
-RESOURCES = {"cpu": "1", "memory": "1Gi"}
-POD = {
-    "containers": [
-        {
-            "name": "main",
-            "image": "busybox",
-            "resources": {"requests": RESOURCES, "limits": RESOURCES},
-        }
-    ]
-}
 
 
 def _old_file(tmp_path: Path) -> Path:
@@ -61,7 +58,9 @@ def _oldest(path: Path) -> dict[str, str]:
 async def _resubmit(storage: Storage) -> list[str]:
     perms = PermissionConfig.from_mappings(groups={p.value: ["admins"] for p in Permission})
     service = ArmadaService(storage, config=ServiceConfig(permissions=perms))
-    items = tuple(JobSubmitItem(namespace="ns", client_id=c, pod_spec=POD) for c in CLIENT_IDS)
+    items = tuple(
+        JobSubmitItem(namespace="ns", client_id=c, pod_spec=pod_spec()) for c in CLIENT_IDS
+    )
     return await service.submit_jobs(ADMIN, SubmitJobs("q", "js", items))
 
 
