@@ -6,7 +6,8 @@ so passwords may contain colons; a payload without a colon is invalid credential
 never a crash (decisions.md #13). Passwords are compared in constant time; hashed
 ones (`armada_auth.passwords`) are verified in a worker thread, and a successful
 verification is remembered under a keyed digest so the slow hash runs once per
-(user, password) and process.
+(user, password) and process. An unknown user costs a decoy hash of the same cost,
+so the answer time does not reveal which user names exist.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from armada_auth.base import (
     credentials_for,
 )
 from armada_auth.config import BasicUser, parse_basic
-from armada_auth.passwords import is_hashed, parse_hash, plain_equal
+from armada_auth.passwords import decoy_like, is_hashed, parse_hash, plain_equal
 from armada_core.principal import Principal
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class BasicBackend:
         self._hashes = {
             u.name: parse_hash(u.password) for u in users.values() if is_hashed(u.password)
         }
+        self._decoy = decoy_like(self._hashes.values())
         self._cache_key = secrets.token_bytes(32)
         self._verified: set[bytes] = set()
 
@@ -59,7 +61,11 @@ class BasicBackend:
         encoded = credentials_for("basic", authorization, SERVICE, CHALLENGE)
         user, password = _decode(encoded)
         entry = self._users.get(user)
-        if entry is None or not await self._password_ok(entry, password):
+        if entry is None:
+            if self._decoy is not None:
+                await anyio.to_thread.run_sync(self._decoy.verify, password)
+            raise _invalid("", user)
+        if not await self._password_ok(entry, password):
             raise _invalid("", user)
         return AuthResult(Principal(user, SERVICE, frozenset(entry.groups)))
 

@@ -16,6 +16,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from armada_auth.config import ConfigError
@@ -70,6 +71,18 @@ def hash_password(password: str, *, iterations: int = DEFAULT_ITERATIONS) -> str
     """Hash `password` with a fresh random salt, in the stored form."""
     salt = secrets.token_bytes(SALT_BYTES)
     return PasswordHash(iterations, salt, _pbkdf2(password, salt, iterations)).encode()
+
+
+def decoy_like(hashes: Iterable[PasswordHash]) -> PasswordHash | None:
+    """A hash no password matches, as slow to verify as the slowest of `hashes`.
+
+    Verifying it for an unknown user makes "no such user" take as long as "wrong
+    password", so the answer time does not tell which user names exist.
+    """
+    iterations = max((h.iterations for h in hashes), default=0)
+    if not iterations:
+        return None
+    return PasswordHash(iterations, secrets.token_bytes(SALT_BYTES), secrets.token_bytes(32))
 
 
 def plain_equal(given: str, stored: str) -> bool:

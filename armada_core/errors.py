@@ -6,6 +6,7 @@
     ├── AlreadyExists          reserved: creation of something that exists
     ├── FailedPrecondition     the request is valid but the state forbids it
     ├── Conflict               a concurrent change won; the use case may retry
+    │   └── ClientIdsTaken     another write recorded these client ids first
     ├── PermissionDenied       the principal lacks a permission
     ├── Unauthenticated        no acceptable credentials (raised by auth backends)
     └── Unavailable            a dependency (database, identity provider) failed
@@ -42,6 +43,18 @@ class FailedPrecondition(ArmadaError):
 
 class Conflict(ArmadaError):
     """A concurrent write changed what this one relied on."""
+
+
+class ClientIdsTaken(Conflict):
+    """A write's client ids were recorded by another write first; nothing was written.
+
+    `job_ids` maps each taken `(queue, client_id)` to the job id it belongs to, so
+    the submit can answer those items with the earlier ids and write the rest.
+    """
+
+    def __init__(self, job_ids: dict[tuple[str, str], str]) -> None:
+        super().__init__(f"{len(job_ids)} client ids were submitted concurrently")
+        self.job_ids = job_ids
 
 
 class PermissionDenied(ArmadaError):

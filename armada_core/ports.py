@@ -96,7 +96,10 @@ class Storage(Protocol):
         """Apply one unit of work atomically and durably, then wake followers.
 
         - `jobs` are inserted as QUEUED; each non-empty client id is recorded as
-          `(queue, client_id) → job id` unless a mapping exists already.
+          `(queue, client_id) → job id` (of its first job in `jobs`). If a mapping
+          exists already for any of them, nothing is written and `ClientIdsTaken`
+          names the existing ones: checked and recorded atomically with the write,
+          so concurrent writers (in any process) never both record one key.
         - every change applies only if its job is still in `change.expected`;
           otherwise nothing is written and `Conflict` is raised.
         - each append becomes one log entry whose id `(ms, seq)` is greater than

@@ -1,4 +1,4 @@
-"""Rules every backend shares: entry ids, new job records, how a change applies.
+"""Rules every backend shares: entry ids, new job records, client ids, how a change applies.
 
 Keeping them here makes the memory backend (the reference) and the SQL backends
 agree by construction; the SQL backends mirror `apply_change` in their UPDATE.
@@ -44,6 +44,19 @@ def new_record(job: Job) -> JobRecord:
     return JobRecord(
         job=job, state=JobState.QUEUED, last_transition_ns=job.created_ns, priority=job.priority
     )
+
+
+def client_id_keys(jobs: Sequence[Job]) -> dict[tuple[str, str], str]:
+    """`(queue, client_id) → job id` to record for new jobs: the first job of each key.
+
+    Two jobs of one write may share a client id (Armada makes both); the first, the
+    oldest, is the one a later submit of that client id is answered with.
+    """
+    keys: dict[tuple[str, str], str] = {}
+    for job in jobs:
+        if job.client_id:
+            keys.setdefault((job.queue, job.client_id), job.id)
+    return keys
 
 
 def apply_change(record: JobRecord | None, change: JobChange) -> JobRecord:

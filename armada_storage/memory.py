@@ -17,7 +17,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
-from armada_core.errors import Conflict, NotFound, Unavailable
+from armada_core.errors import ClientIdsTaken, Conflict, NotFound, Unavailable
 from armada_core.events import EventId, StoredEvent
 from armada_core.jobs import (
     ACTIVE_STATES,
@@ -29,7 +29,14 @@ from armada_core.jobs import (
 )
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
-from armada_storage._rules import apply_change, check_appends, entry_ids, new_record, next_entry
+from armada_storage._rules import (
+    apply_change,
+    check_appends,
+    client_id_keys,
+    entry_ids,
+    new_record,
+    next_entry,
+)
 from armada_storage.config import reject_unknown
 from armada_storage.feed import LocalChangeFeed
 
@@ -135,6 +142,9 @@ class MemoryStorage:
         check_appends(appends)
         if require_queue is not None and require_queue not in self._queues:
             raise NotFound(f"queue {require_queue} does not exist")
+        taken = {k: self._client_ids[k] for k in client_id_keys(jobs) if k in self._client_ids}
+        if taken:
+            raise ClientIdsTaken(taken)
         overlay: dict[str, JobRecord] = {}
         for job in jobs:
             if job.id in self._jobs or job.id in overlay:
@@ -149,8 +159,7 @@ class MemoryStorage:
         for job in jobs:
             self._set_jobs.setdefault((job.queue, job.job_set_id), []).append(job.id)
             self._queue_jobs.setdefault(job.queue, []).append(job.id)
-            if job.client_id:
-                self._client_ids.setdefault((job.queue, job.client_id), job.id)
+        self._client_ids.update(client_id_keys(jobs))
 
     def _append(self, append: Append, at_ms: int) -> EventId:
         log = self._logs.setdefault((append.queue, append.job_set_id), _Log())

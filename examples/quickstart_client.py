@@ -9,6 +9,7 @@ Run against a local `armada-server` (no config: anonymous access on localhost:50
 from __future__ import annotations
 
 import sys
+import uuid
 
 import grpc
 from armada_client.client import ArmadaClient
@@ -30,15 +31,17 @@ def sleep_pod(seconds: int) -> core_v1.PodSpec:
 def main(target: str = "localhost:50051") -> None:
     client = ArmadaClient(grpc.insecure_channel(target))
     client.create_queue(client.create_queue_request(name="demo", priority_factor=1.0))
+    job_set = f"demo-{uuid.uuid4().hex[:8]}"  # a fresh job set: no events of earlier runs
     item = client.create_job_request_item(priority=1, namespace="default", pod_spec=sleep_pod(10))
-    response = client.submit_jobs(queue="demo", job_set_id="demo-set", job_request_items=[item])
-    job_id = response.job_response_items[0].job_id
-    print("submitted", job_id)
-    stream = client.get_job_events_stream(queue="demo", job_set_id="demo-set")
+    response = client.submit_jobs(queue="demo", job_set_id=job_set, job_request_items=[item])
+    print("submitted", response.job_response_items[0].job_id, "in job set", job_set)
+    # The stream stays open for later events; with no executor attached the job gets
+    # no further than submitted and queued, so stop after those two.
+    stream = client.get_job_events_stream(queue="demo", job_set_id=job_set)
     for seen, message in enumerate(stream, start=1):
         event = client.unmarshal_event_response(message)
         print(message.id, event.type.name, event.message.job_id)
-        if seen == 2:  # submitted, queued: no executor runs the job yet
+        if seen == 2:
             break
 
 

@@ -27,7 +27,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from armada_adapters.rest.auth import AuthenticationMiddleware
 from armada_adapters.rest.cors import CorsMiddleware
@@ -64,7 +64,7 @@ def create_app(
     # Compile every codec now, so no request pays for it (tens of ms the first time).
     prepare(*(message_class(t) for r in routes for t in (r.request_type, r.response_type)))
     swagger = _swagger_routes(swagger_document(routes, settings.prefix or "/"), settings)
-    api = [_api_route(r, service, authenticator, operations, settings) for r in routes]
+    api = _api_routes(routes, service, authenticator, operations, settings)
     app = Starlette(
         routes=[Route("/health", _health, methods=["GET"]), *swagger, *api],
         middleware=[
@@ -80,22 +80,50 @@ def create_app(
     return app
 
 
-def _api_route(
-    route: RestRoute,
+def _api_routes(
+    routes: list[RestRoute],
     service: ArmadaService,
     authenticator: Authenticator | None,
     operations: Mapping[str, Operation],
     settings: RestSettings,
-) -> Route:
+) -> list[Route]:
+    """One Starlette route per path, whatever its verbs: a 405's `Allow` lists them all
+    (with a route per verb, Starlette answers from the first and lists only its own)."""
+    by_path: dict[str, dict[str, ASGIApp]] = {}
+    for route in routes:
+        app = _api_app(route, service, authenticator, operations)
+        by_path.setdefault(settings.prefix + route.starlette_path, {})[route.http_method] = app
+    return [Route(path, _ByMethod(apps), methods=list(apps)) for path, apps in by_path.items()]
+
+
+class _ByMethod:
+    """The app of the request's verb; the route has refused other verbs (405) already.
+
+    A class, not a function: Starlette calls a function endpoint with a `Request`.
+    """
+
+    def __init__(self, apps: dict[str, ASGIApp]) -> None:
+        self._apps = apps
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        # Not among the verbs: HEAD, which Starlette allows wherever GET is.
+        await self._apps[method if method in self._apps else "GET"](scope, receive, send)
+
+
+def _api_app(
+    route: RestRoute,
+    service: ArmadaService,
+    authenticator: Authenticator | None,
+    operations: Mapping[str, Operation],
+) -> ASGIApp:
     endpoint_type = StreamEndpoint if route.server_streaming else UnaryEndpoint
     app: ASGIApp = endpoint_type(route, operations[route.method_path], service)
     if authenticator is not None:
         app = AuthenticationMiddleware(app, authenticator, exempt_paths=())
     # Outside authentication: the gateway reads Grpc-Timeout before the gRPC call,
     # and a refusal of either kind still carries the response metadata headers.
-    app = ResponseMetadataMiddleware(DeadlineMiddleware(app))
-    path = settings.prefix + route.starlette_path
-    return Route(path, app, methods=[route.http_method])
+    return ResponseMetadataMiddleware(DeadlineMiddleware(app))
 
 
 async def _health(request: Request) -> Response:

@@ -1,9 +1,10 @@
 """HTTP request → the request message of the RPC behind a route.
 
 As grpc-gateway maps it (armada-api.md §9.1): for `body: "*"` the whole JSON body
-(empty = `{}`), otherwise the query string; then the path parameters over their
-fields. The wire codec does every type check, so a body that does not fit the
-message is a `WireDecodeError` (INVALID_ARGUMENT, 400), never a crash.
+(empty = `{}`; whitespace only = 400, unlike the gateway), otherwise the query
+string; then the path parameters over their fields. The wire codec does every type
+check, so a body that does not fit the message is a `WireDecodeError`
+(INVALID_ARGUMENT, 400), never a crash.
 """
 
 from __future__ import annotations
@@ -41,12 +42,17 @@ def parse_body(body: bytes) -> Any:
     """The first JSON value of the body; `{}` for an empty body or `null`.
 
     Like Go's `json.Decoder.Decode`, whatever follows the first value is not read.
+    Unlike the gateway, a body of whitespace only is refused: Go's decoder meets
+    its end before any value and the gateway takes that for an empty body, but a
+    client that sent bytes meant something, and no client sends that (issue 9).
     """
+    if not body:
+        return {}
     try:
         # Go's decoder reads invalid UTF-8 inside strings as U+FFFD.
         text = body.decode("utf-8", "replace").lstrip(" \t\r\n")
         if not text:
-            return {}
+            raise WireDecodeError("", "invalid JSON: the body is whitespace only")
         value, _ = _DECODER.raw_decode(text)
     except ValueError as error:
         raise WireDecodeError("", f"invalid JSON: {error}") from None

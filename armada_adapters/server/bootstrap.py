@@ -83,12 +83,16 @@ async def serve(
 
 
 async def assemble(config: ServerConfig, stack: AsyncExitStack) -> Assembly:
-    """Storage, service and authenticator; each is closed when `stack` unwinds."""
+    """Storage, service and authenticator; each is closed when `stack` unwinds.
+
+    Storage comes last: every other section is checked before a database file is
+    created or migrated, so a configuration error leaves nothing behind.
+    """
     service_config = _service_config(config)
-    storage = await _startup_step("storage", open_storage(config.storage))
-    stack.push_async_callback(storage.aclose)
     authenticator = await _startup_step("auth", build_authenticator(_auth_section(config)))
     stack.push_async_callback(authenticator.aclose)
+    storage = await _startup_step("storage", open_storage(config.storage))
+    stack.push_async_callback(storage.aclose)
     if not config.authentication_configured:
         logger.warning(AUTH_OFF_WARNING)
     return Assembly(ArmadaService(storage, config=service_config), storage, authenticator)

@@ -4,6 +4,12 @@ Order: queue (NotFound) → permission (PermissionDenied) → validation
 (InvalidArgument) → deduplication by `(queue, client_id)` → one write holding the
 new jobs and, per job, `submitted` then `queued`. Storage inserts new jobs as
 QUEUED, which is where the state machine puts a job after those two events.
+
+Deduplication looks the client ids up first (as Armada does), but the lookup only
+saves work: the write itself refuses client ids another write recorded meanwhile
+(`ClientIdsTaken`, nothing written), and the submit then answers those items with
+the earlier ids and writes the rest. So concurrent submits of one client id, in one
+process or several, make one job.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Sequence
 
 from armada_core._usecases.context import NS_PER_MS, Context
 from armada_core.commands import SubmitJobs
-from armada_core.errors import Unavailable
+from armada_core.errors import ClientIdsTaken, Unavailable
 from armada_core.events import Event, EventKind
 from armada_core.jobs import Job
 from armada_core.permissions import QueueVerb
@@ -89,12 +95,26 @@ async def submit_jobs(ctx: Context, principal: Principal, command: SubmitJobs) -
     pod_keys = validate_submit(command, ctx.config.submission)
     known = await _known_client_ids(ctx, command)
     at_ns = ctx.clock.now_ns()
-    job_ids, jobs = _new_jobs(ctx, principal, command, known, at_ns, pod_keys)
-    if jobs:
-        await ctx.storage.write(
-            at_ms=at_ns // NS_PER_MS,
-            jobs=jobs,
-            appends=[Append(command.queue, command.job_set_id, _events(jobs, at_ns))],
-            require_queue=command.queue,
-        )
-    return job_ids
+    while True:  # ends: each lost race adds at least one client id to `known`
+        job_ids, jobs = _new_jobs(ctx, principal, command, known, at_ns, pod_keys)
+        if not jobs:
+            return job_ids
+        try:
+            await ctx.storage.write(
+                at_ms=at_ns // NS_PER_MS,
+                jobs=jobs,
+                appends=[Append(command.queue, command.job_set_id, _events(jobs, at_ns))],
+                require_queue=command.queue,
+            )
+        except ClientIdsTaken as taken:
+            _learn(known, taken, command.queue)
+            continue
+        return job_ids
+
+
+def _learn(known: dict[str, str], taken: ClientIdsTaken, queue: str) -> None:
+    """Add the ids another write recorded first; a race that teaches nothing is a bug."""
+    new = {c: job_id for (q, c), job_id in taken.job_ids.items() if q == queue and c not in known}
+    if not new:
+        raise taken
+    known.update(new)

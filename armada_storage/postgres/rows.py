@@ -18,6 +18,7 @@ import anyio.to_thread
 from armada_core.jobs import Job, JobChange, JobState
 from armada_core.ports import Append
 from armada_storage._codec import events_to_json, job_to_json
+from armada_storage._rules import client_id_keys
 from armada_storage.postgres.schema import CHUNK
 
 T = TypeVar("T")
@@ -47,7 +48,7 @@ class EncodedWrite:
 
     at_ms: int
     job_rows: list[tuple[Any, ...]]
-    client_ids: list[tuple[str, str, str]]  # (queue, client id, job id) of the new jobs
+    client_ids: dict[tuple[str, str], str]  # (queue, client id) → job id, to record
     changes: Sequence[JobChange]
     appends: Sequence[Append]
     chunks: list[list[Chunk]]  # per append
@@ -64,7 +65,7 @@ async def encode_write(
     """Encode a write's jobs and events (in a thread when big)."""
     weight = len(jobs) + sum(len(append.events) for append in appends)
     job_rows, chunks = await off_loop(weight, _encode, jobs, appends)
-    client_ids = [(job.queue, job.client_id, job.id) for job in jobs if job.client_id]
+    client_ids = client_id_keys(jobs)
     return EncodedWrite(at_ms, job_rows, client_ids, changes, appends, chunks, require_queue)
 
 

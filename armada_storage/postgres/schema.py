@@ -23,6 +23,7 @@ import logging
 
 from psycopg import sql
 
+from armada_storage._migrations import OLDEST_JOB_PER_CLIENT_ID
 from armada_storage.config import StorageConfigError
 from armada_storage.postgres.pool import Connection
 
@@ -75,6 +76,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (set_id, ms, seq, start)
         )""",
     ),
+    (OLDEST_JOB_PER_CLIENT_ID,),  # 2: one dedup target per client id, the oldest job
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 CHUNK = 256  # events per `events` row at most

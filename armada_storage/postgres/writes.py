@@ -1,9 +1,13 @@
 """The SQL of every write; `write` runs one `Storage.write` unit in one transaction.
 
 Concurrency across processes comes from row locks, always taken in the same order
-(the queue row, then job rows by id, then job set rows by name), so writers never
-deadlock one another:
+(the queue row, then client id keys, then job rows by id, then job set rows by name),
+so writers never deadlock one another:
 - `require_queue` reads the queue row `FOR SHARE`: a concurrent delete waits, or wins.
+- client ids are inserted first, sorted, `ON CONFLICT DO NOTHING`: a writer racing
+  for a key waits on the unique index until the other commits (or rolls back). A key
+  not inserted is taken: its job id is read back (READ COMMITTED: a new snapshot
+  sees the winner) and `ClientIdsTaken` rolls the whole write back.
 - changes first lock their jobs `FOR UPDATE` and check the expected states in Python,
   in order (a write may move one job twice); any mismatch raises `Conflict` and the
   transaction rolls back. The UPDATE mirrors `armada_storage._rules.apply_change`.
@@ -23,7 +27,7 @@ from typing import Any
 import psycopg
 import psycopg.errors
 
-from armada_core.errors import Conflict, NotFound
+from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
 from armada_core.jobs import ACTIVE_STATES, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
@@ -40,10 +44,12 @@ _COPY_JOBS = (
 )
 # Usually one row per append: a plain INSERT costs one round trip where COPY costs two.
 _INSERT_EVENTS = "INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s)"
-_INSERT_CLIENT_IDS = (
-    "INSERT INTO client_ids SELECT * FROM unnest(%s::text[], %s::text[], %s::text[])"
-    " ON CONFLICT DO NOTHING"
-)
+_INSERT_CLIENT_IDS = """INSERT INTO client_ids
+    SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) AS k(q, c, j)
+    ORDER BY q COLLATE "C", c COLLATE "C"
+    ON CONFLICT DO NOTHING RETURNING queue, client_id"""
+_TAKEN_CLIENT_IDS = """SELECT queue, client_id, job_id FROM client_ids
+    WHERE (queue, client_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))"""
 _LOCK_JOBS = "SELECT id, state FROM jobs WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
 # `j` is the row before the update, so `j.state = c.state` compares with the old state.
 _CHANGE_JOBS = f"""UPDATE jobs AS j SET
@@ -110,11 +116,10 @@ async def write(conn: Connection, unit: EncodedWrite) -> list[EventId]:
     async with conn.transaction():
         if unit.require_queue is not None:
             await _require_queue(conn, unit.require_queue)
+        if unit.client_ids:
+            await _record_client_ids(conn, unit.client_ids)
         if unit.job_rows:
             await _insert_jobs(conn, unit.job_rows)
-        if unit.client_ids:
-            columns = [list(column) for column in zip(*unit.client_ids, strict=True)]
-            await conn.execute(_INSERT_CLIENT_IDS, columns)
         if unit.changes:
             await _apply_changes(conn, unit.changes)
         if not unit.appends:
@@ -132,6 +137,19 @@ async def _require_queue(conn: Connection, name: str) -> None:
 
 
 # --- jobs ------------------------------------------------------------------------------
+
+
+async def _record_client_ids(conn: Connection, keys: dict[tuple[str, str], str]) -> None:
+    """Record the client ids, or raise `ClientIdsTaken` if another write has any."""
+    columns = [[q for q, _ in keys], [c for _, c in keys], list(keys.values())]
+    cursor = await conn.execute(_INSERT_CLIENT_IDS, columns)
+    missing = keys.keys() - {(q, c) for q, c in await cursor.fetchall()}
+    if not missing:
+        return
+    cursor = await conn.execute(
+        _TAKEN_CLIENT_IDS, ([q for q, _ in missing], [c for _, c in missing])
+    )
+    raise ClientIdsTaken({(q, c): job_id for q, c, job_id in await cursor.fetchall()})
 
 
 async def _insert_jobs(conn: Connection, rows: list[tuple[Any, ...]]) -> None:

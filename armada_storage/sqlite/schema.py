@@ -6,6 +6,8 @@ the missing ones in one transaction when the storage opens. Append new migration
 
 Tables:
 - `jobs.n` is the submission order (an INTEGER PRIMARY KEY, so VACUUM keeps it).
+- `client_ids` records each `(queue, client_id)` once, with the job a later submit of
+  that client id is answered with (the dedup target: the oldest, since migration 2).
 - `job_sets` gives each job set a small integer id and holds the id of its last entry.
 - `events` holds each log entry as one or more rows of at most `CHUNK` events, keyed
   by `(set_id, ms, seq, start)` where `start` is the index of the row's first event;
@@ -21,6 +23,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from armada_storage._migrations import OLDEST_JOB_PER_CLIENT_ID
 from armada_storage.config import StorageConfigError
 
 logger = logging.getLogger(__name__)
@@ -72,6 +75,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (set_id, ms, seq, start)
         ) WITHOUT ROWID""",
     ),
+    (OLDEST_JOB_PER_CLIENT_ID,),  # 2: one dedup target per client id, the oldest job
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 CHUNK = 256  # events per `events` row at most

@@ -12,13 +12,14 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from armada_core.errors import Conflict, NotFound
+from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
 from armada_core.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
 from armada_storage._codec import events_to_json, job_to_json, queue_to_json
-from armada_storage._rules import check_appends, next_entry
+from armada_storage._rules import check_appends, client_id_keys, next_entry
+from armada_storage.sqlite.reads import find_client_ids
 from armada_storage.sqlite.schema import CHUNK
 
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
@@ -86,6 +87,7 @@ def write(
     if require_queue is not None and not _queue_exists(conn, require_queue):
         raise NotFound(f"queue {require_queue} does not exist")
     if jobs:
+        _record_client_ids(conn, jobs)
         _insert_jobs(conn, jobs)
     if changes:
         _apply_changes(conn, changes)
@@ -116,9 +118,30 @@ def _insert_jobs(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
             conn.execute(_insert_jobs_sql(len(chunk)), values)
     except sqlite3.IntegrityError:
         raise Conflict(f"job {_taken_id(conn, jobs)} exists already") from None
-    client_ids = [(j.queue, j.client_id, j.id) for j in jobs if j.client_id]
-    if client_ids:
-        conn.executemany("INSERT OR IGNORE INTO client_ids VALUES (?, ?, ?)", client_ids)
+
+
+def _record_client_ids(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
+    """Record the jobs' client ids, or raise `ClientIdsTaken` if any is recorded already.
+
+    The writer connection is the file's only writer, so nothing can record a key
+    between this SELECT and the INSERT.
+    """
+    keys = client_id_keys(jobs)
+    if not keys:
+        return
+    by_queue: dict[str, list[str]] = {}
+    for queue, client_id in keys:
+        by_queue.setdefault(queue, []).append(client_id)
+    taken = {
+        (queue, client_id): job_id
+        for queue, client_ids in by_queue.items()
+        for client_id, job_id in find_client_ids(conn, queue, client_ids).items()
+    }
+    if taken:
+        raise ClientIdsTaken(taken)
+    conn.executemany(
+        "INSERT INTO client_ids VALUES (?, ?, ?)", [(q, c, j) for (q, c), j in keys.items()]
+    )
 
 
 def _taken_id(conn: sqlite3.Connection, jobs: Sequence[Job]) -> str:

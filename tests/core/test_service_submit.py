@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import pytest
 from core_support import ADMIN, ALICE, BOB, JOB_SET, QUEUE, item, make_queue, submit
 
@@ -141,3 +142,44 @@ async def test_priority_is_rounded(service: ArmadaService, storage: MemoryStorag
     )
     records = await storage.get_jobs(ids)
     assert [records[i].priority for i in ids] == [3, 0]
+
+
+async def test_concurrent_submits_of_the_same_client_ids_make_one_job_each(
+    service: ArmadaService, storage: MemoryStorage
+) -> None:
+    """Every lookup runs before any write: the write, not the lookup, must dedup."""
+    await make_queue(service)
+    request = SubmitJobs(QUEUE, JOB_SET, tuple(item(f"c{i}") for i in range(20)))
+    answers: list[list[str]] = []
+
+    async def submit_one() -> None:
+        answers.append(await service.submit_jobs(ADMIN, request))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(8):
+            tg.start_soon(submit_one)
+    assert all(answer == answers[0] for answer in answers)
+    assert len(set(answers[0])) == 20
+    assert len(await storage.jobs_in_job_set(QUEUE, JOB_SET, list(JobState))) == 20
+    assert len(await _kinds(storage)) == 40
+
+
+async def test_a_lost_race_writes_the_items_nobody_else_wrote(
+    service: ArmadaService, storage: MemoryStorage
+) -> None:
+    await make_queue(service)
+    requests = [
+        SubmitJobs(QUEUE, JOB_SET, (item("a"), item("b"), item())),
+        SubmitJobs(QUEUE, JOB_SET, (item("c"), item("b"), item("d"))),
+    ]
+    answers: dict[int, list[str]] = {}
+
+    async def submit_one(index: int) -> None:
+        answers[index] = await service.submit_jobs(ADMIN, requests[index])
+
+    async with anyio.create_task_group() as tg:
+        for index in range(2):
+            tg.start_soon(submit_one, index)
+    assert answers[0][1] == answers[1][1]  # "b": one job, both answered with it
+    assert len(set(answers[0]) | set(answers[1])) == 5
+    assert len(await storage.jobs_in_job_set(QUEUE, JOB_SET, list(JobState))) == 5

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 from pathlib import Path
 
 import pytest
+import yaml
+from e2e_support import run_to_exit
 from grpclib.client import Channel
 
 from armada_adapters.grpc._betterproto import api
@@ -117,3 +120,42 @@ async def test_serve_runs_in_an_existing_loop_until_stopped() -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+# --- the command line, for a newcomer (issue 9, finding 9) ----------------------------
+
+
+def test_version_is_printed(tmp_path: Path) -> None:
+    result = run_to_exit(tmp_path, ["--version"])
+    assert result.returncode == 0
+    assert re.fullmatch(r"armada-server \S+\n", result.stdout)
+
+
+def test_help_names_the_ports_the_data_folder_and_the_config_option(tmp_path: Path) -> None:
+    result = run_to_exit(tmp_path, ["--help"])
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for expected in ("--config", "50051", "8080", DEFAULT_SQLITE_PATH, "--version"):
+        assert expected in text, expected
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        {"basicAuth": {"users": {"a": {"password": "pbkdf2_sha256$x"}}}},
+        {"noSuchAuth": {}},
+        "not a mapping",
+    ],
+)
+def test_a_bad_config_creates_nothing(tmp_path: Path, auth: object) -> None:
+    """Every section is checked before the database is created or migrated."""
+    config = tmp_path / "armada.yaml"
+    config.write_text(yaml.safe_dump({"auth": auth}), encoding="utf-8")
+    workdir = tmp_path / "empty"
+    workdir.mkdir()
+    result = run_to_exit(workdir, ["--config", str(config)])
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("armada-server: ")
+    assert list(workdir.iterdir()) == []

@@ -10,7 +10,7 @@ import anyio
 import pytest
 from storage_helpers import event, make_job, submit_append
 
-from armada_core.errors import Conflict, NotFound, Unavailable
+from armada_core.errors import ClientIdsTaken, Conflict, NotFound, Unavailable
 from armada_core.jobs import JobChange, JobSetActivity, JobState
 from armada_core.ports import Append, DeleteOutcome, Storage
 from armada_core.queues import (
@@ -122,14 +122,22 @@ async def test_inserted_jobs_are_queued_records(storage: Storage) -> None:
     )
 
 
-async def test_client_ids_map_insert_or_ignore_per_queue(storage: Storage) -> None:
+async def test_client_ids_map_per_queue_to_the_first_job(storage: Storage) -> None:
     first = make_job(client_id="c1")
-    await submit(storage, first, make_job(client_id=""))
-    second = make_job(client_id="c1")
-    await submit(storage, second)  # the core dedups first; storage keeps the first mapping
+    await submit(storage, first, make_job(client_id=""), make_job(client_id="c1"))
+    await submit(storage, make_job(queue="other", client_id="c1"))
     assert await storage.find_client_ids("q", ["c1", "c2", ""]) == {"c1": first.id}
-    assert await storage.find_client_ids("other", ["c1"]) == {}
     assert await storage.find_client_ids("q", []) == {}
+
+
+async def test_a_taken_client_id_writes_nothing_and_names_the_job(storage: Storage) -> None:
+    old = make_job(client_id="c1")
+    await submit(storage, old)
+    new = make_job(client_id="c9", job_set_id="js2")
+    with pytest.raises(ClientIdsTaken) as raised:
+        await submit(storage, new, make_job(client_id="c1", job_set_id="js2"))
+    assert raised.value.job_ids == {("q", "c1"): old.id}
+    await _assert_untouched(storage, old.id, new)
 
 
 async def test_many_client_ids_in_one_lookup(storage: Storage) -> None:

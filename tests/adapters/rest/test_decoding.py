@@ -77,9 +77,15 @@ def test_any_query_decodes_or_is_a_400(query: list[tuple[str, str]]) -> None:
     _decodes_or_refuses(BY_PATH["/api.Submit/GetQueues"], b"", query)
 
 
-@pytest.mark.parametrize("body", [b"", b"  \n", b"null"])
+@pytest.mark.parametrize("body", [b"", b"null", b" null\n"])
 def test_an_empty_body_is_an_empty_object(body: bytes) -> None:
     assert parse_body(body) == {}
+
+
+@pytest.mark.parametrize("body", [b"\r", b"  \n", b" \t\r\n "])
+def test_a_body_of_whitespace_only_is_refused(body: bytes) -> None:
+    with pytest.raises(WireDecodeError, match="whitespace only"):
+        parse_body(body)
 
 
 def test_only_the_first_json_value_is_read() -> None:

@@ -76,3 +76,39 @@ def test_the_public_api_is_deliberate() -> None:
     import armada_adapters.rest as rest
 
     assert rest.__all__ == ["RestSettings", "create_app"]
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/v1/queue/q", "DELETE, GET, HEAD, PUT"),
+        ("/v1/job/submit", "POST"),
+        ("/v1/batched/queues", "GET, HEAD"),
+    ],
+)
+async def test_a_405_allows_every_method_the_path_serves(
+    client: httpx.AsyncClient, path: str, allow: str
+) -> None:
+    response = await client.patch(path)
+    assert response.status_code == 405
+    assert sorted(response.headers["allow"].split(", ")) == allow.split(", ")
+
+
+async def test_each_method_of_a_shared_path_reaches_its_own_rpc(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/v1/queue/nope")).status_code == 404  # GetQueue: not found
+    assert (await client.head("/v1/queue/nope")).status_code == 404  # as GET
+    created = await client.post("/v1/queue", json={"name": "q1", "priorityFactor": 1})
+    assert created.status_code == 200
+    assert (await client.put("/v1/queue/q1", json={"name": "q1", "priorityFactor": 2})).is_success
+    assert (await client.get("/v1/queue/q1")).json()["priorityFactor"] == 2
+    assert (await client.delete("/v1/queue/q1")).is_success
+    assert (await client.get("/v1/queue/q1")).status_code == 404
+
+
+@pytest.mark.parametrize("body", [b"\r", b" \n"])
+async def test_a_body_of_whitespace_only_is_a_400(client: httpx.AsyncClient, body: bytes) -> None:
+    response = await client.post("/v1/queue", content=body)
+    assert response.status_code == 400
+    assert response.json()["code"] == 3
+    assert "whitespace only" in response.json()["message"]
+    assert (await client.post("/v1/queue", content=b"")).status_code == 400  # {}: no name
