@@ -8,8 +8,10 @@ so connections alone never exhaust the process (SQLite files, PostgreSQL sockets
 and the other listener need descriptors too).
 
 When `accept()` fails anyway (EMFILE, ENFILE, ENOBUFS, ENOMEM), asyncio logs an
-ERROR with a traceback, and CPython 3.11 does so once per connection waiting in
-the listen backlog on every try: tens of thousands of tracebacks a minute. Those
+ERROR with a traceback and retries a second later, and before CPython's fix for
+gh-151615 it does so up to `backlog` times per try (uvicorn's backlog is 2048),
+each scheduling its own retry; retries still pending when the listener closes
+fail with a traceback each. Tens of thousands of tracebacks a minute: those
 reports become one warning line per interval with a count.
 """
 
@@ -29,7 +31,7 @@ except ImportError:  # pragma: no cover - not on Windows
 logger = logging.getLogger(__name__)
 
 # Descriptors kept aside from connections: storage, logs, the listeners, a margin.
-RESERVED = 256
+RESERVED = 128
 # Where the hard limit is "unlimited", ask for this much (Linux refuses more than
 # fs.nr_open, 1,048,576 by default).
 UNLIMITED_TARGET = 1 << 20
@@ -76,7 +78,7 @@ def throttle_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
     previous = loop.get_exception_handler()
 
     def handle(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        if context.get("message") == ACCEPT_FAILED:
+        if context.get("message") == ACCEPT_FAILED or _stale_retry(context):
             warning.note()
         elif previous is not None:
             previous(loop, context)
@@ -84,3 +86,10 @@ def throttle_accept_errors(loop: asyncio.AbstractEventLoop) -> None:
             loop.default_exception_handler(context)
 
     loop.set_exception_handler(handle)
+
+
+def _stale_retry(context: dict[str, Any]) -> bool:
+    """An accept retry asyncio scheduled after a failure, run after its listener closed."""
+    callback = getattr(context.get("handle"), "_callback", None)
+    stale = isinstance(context.get("exception"), ValueError)
+    return stale and getattr(callback, "__name__", "") == "_start_serving"
