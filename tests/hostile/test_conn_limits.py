@@ -22,7 +22,7 @@ from armada_client.armada import event_pb2
 from armada_client.client import ArmadaClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from e2e_support import ServerProcess  # noqa: E402
+from e2e_support import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
