@@ -176,8 +176,8 @@ def _http_server(config: ServerConfig, app: Any, gate: ConnectionGate) -> _Embed
     )
 
     def protocol(**kwargs: Any) -> asyncio.Protocol:
-        make: Any = gate.wrap(functools.partial(h11, **kwargs))
-        return cast(asyncio.Protocol, make())
+        # uvicorn calls its "protocol class" with its own arguments: gate, then build.
+        return gate.wrap(functools.partial(h11, **kwargs))()
 
     uv_config = uvicorn.Config(
         app,

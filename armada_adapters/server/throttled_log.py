@@ -32,8 +32,6 @@ class ThrottledWarning:
         self._timer = None
         if not self._count:
             return
-        self._logger.warning(
-            "%s (%d time(s) in %g s)", self._message, self._count, self._interval
-        )
+        self._logger.warning("%s (%d time(s) in %g s)", self._message, self._count, self._interval)
         self._count = 0
         self._timer = asyncio.get_running_loop().call_later(self._interval, self._report)
