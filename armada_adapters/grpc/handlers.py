@@ -24,10 +24,10 @@ from armada_adapters.grpc.auth import principal
 from armada_adapters.grpc.errors import status_for
 from armada_adapters.grpc.replies import ReplyEncoder, SubmittedCache, reply_encoder
 from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
-from armada_adapters.grpc.shutdown import SHUTTING_DOWN, CallTracker
 from armada_adapters.wire.jsoncodec import from_json, prepare, to_json
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation, hints_for
 from armada_adapters.wire.pool import message_class, service_descriptor
+from armada_adapters.wire.shutdown import CallTracker
 from armada_core.service import ArmadaService
 
 HandlerFunc = Callable[[Stream[Any, Any]], Coroutine[Any, Any, None]]
@@ -135,7 +135,7 @@ def _unary_handler(
     reply_type: type[Message],
 ) -> HandlerFunc:
     async def handle(stream: Stream[Message, Message]) -> None:
-        with request_scope(stream.metadata), tracker.unary_call():
+        with request_scope(stream.metadata), tracker.call():
             try:
                 tracker.refuse_if_closing()
                 request = await _receive(stream)
@@ -162,7 +162,7 @@ def _stream_handler(
     encode: ReplyEncoder,
 ) -> HandlerFunc:
     async def handle(stream: Stream[Message, Message]) -> None:
-        with request_scope(stream.metadata):
+        with request_scope(stream.metadata), tracker.call():
             try:
                 tracker.refuse_if_closing()
                 request = await _receive(stream)
@@ -188,7 +188,8 @@ async def _relay(
     tracker: CallTracker,
     path: str,
 ) -> None:
-    """Send every item until the iterator ends, the client leaves or the server drains.
+    """Send every item until the iterator ends, the client leaves or the server drains
+    (then the stream ends with UNAVAILABLE, as any failure ends it).
 
     When the client leaves, grpclib cancels this task; `_closing` then closes the
     core's iterator at once, so a dead watcher holds nothing.
@@ -196,7 +197,7 @@ async def _relay(
     async with _closing(items):
         await _send_headers_now(stream)
         try:
-            with tracker.stream_call() as scope:
+            with tracker.stream():
                 async for item in items:
                     await stream.send_message(encode(item))
         except StreamTerminatedError:
@@ -204,9 +205,6 @@ async def _relay(
         except Exception as exc:
             await _send_error(stream, exc, path)
             return
-    if scope.cancelled_caught:
-        await _send_error(stream, GRPCError(Status.UNAVAILABLE, SHUTTING_DOWN), path)
-        return
     await stream.send_trailing_metadata(metadata=trailers())
 
 

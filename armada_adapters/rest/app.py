@@ -42,6 +42,7 @@ from armada_adapters.rest.swagger import swagger_document
 from armada_adapters.wire.jsoncodec import prepare
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation
 from armada_adapters.wire.pool import message_class
+from armada_adapters.wire.shutdown import CallTracker
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
 
@@ -54,17 +55,20 @@ def create_app(
     *,
     settings: RestSettings | None = None,
     operations: Mapping[str, Operation] = OPERATIONS,
+    calls: CallTracker | None = None,
 ) -> Starlette:
     """The REST API for `service`; mount it in any ASGI app or serve it as it is.
 
-    Without an authenticator every caller is `anonymous`.
+    Without an authenticator every caller is `anonymous`. `calls.drain()` refuses
+    new calls and ends every stream (share one tracker with the gRPC adapter).
     """
     settings = settings or RestSettings()
     routes = rest_routes(SERVICES)
     # Compile every codec now, so no request pays for it (tens of ms the first time).
     prepare(*(message_class(t) for r in routes for t in (r.request_type, r.response_type)))
     swagger = _swagger_routes(swagger_document(routes, settings.prefix or "/"), settings)
-    api = _api_routes(routes, service, authenticator, operations, settings)
+    calls = calls or CallTracker()
+    api = _api_routes(routes, service, authenticator, operations, settings, calls)
     app = Starlette(
         routes=[Route("/health", _health, methods=["GET"]), *swagger, *api],
         middleware=[
@@ -86,12 +90,13 @@ def _api_routes(
     authenticator: Authenticator | None,
     operations: Mapping[str, Operation],
     settings: RestSettings,
+    calls: CallTracker,
 ) -> list[Route]:
     """One Starlette route per path, whatever its verbs: a 405's `Allow` lists them all
     (with a route per verb, Starlette answers from the first and lists only its own)."""
     by_path: dict[str, dict[str, ASGIApp]] = {}
     for route in routes:
-        app = _api_app(route, service, authenticator, operations)
+        app = _api_app(route, service, authenticator, operations, calls)
         by_path.setdefault(settings.prefix + route.starlette_path, {})[route.http_method] = app
     return [Route(path, _ByMethod(apps), methods=list(apps)) for path, apps in by_path.items()]
 
@@ -116,9 +121,10 @@ def _api_app(
     service: ArmadaService,
     authenticator: Authenticator | None,
     operations: Mapping[str, Operation],
+    calls: CallTracker,
 ) -> ASGIApp:
     endpoint_type = StreamEndpoint if route.server_streaming else UnaryEndpoint
-    app: ASGIApp = endpoint_type(route, operations[route.method_path], service)
+    app: ASGIApp = endpoint_type(route, operations[route.method_path], service, calls)
     if authenticator is not None:
         app = AuthenticationMiddleware(app, authenticator, exempt_paths=())
     # Outside authentication: the gateway reads Grpc-Timeout before the gRPC call,

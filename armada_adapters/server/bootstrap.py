@@ -14,7 +14,7 @@ import signal
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
@@ -152,7 +152,16 @@ def _stop_on_signals() -> asyncio.Event:
 
 def _on_signal(stop: asyncio.Event, sig: signal.Signals) -> None:
     if stop.is_set():
-        logger.info("%s received again; already shutting down", sig.name)
-        return
-    logger.info("%s received", sig.name)
+        _exit_now(sig)
+    logger.info("%s received; a second one forces exit", sig.name)
     stop.set()
+
+
+def _exit_now(sig: signal.Signals) -> NoReturn:
+    """The operator insists: exit without waiting for running calls (as Kubernetes'
+    signal handler does on a second signal). Nothing acknowledged is lost: every
+    write the server answered for is committed; storage and clients see a dropped
+    connection, as after a crash."""
+    logger.warning("%s received again; exiting now without waiting for running calls", sig.name)
+    logging.shutdown()  # flush the log before the process goes
+    os._exit(128 + sig)

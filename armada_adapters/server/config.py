@@ -22,6 +22,9 @@ from typing import Any
 
 import yaml
 
+from armada_adapters.server.connection_settings import KEYS as CONNECTION_KEYS
+from armada_adapters.server.connection_settings import ConnectionSettings
+
 logger = logging.getLogger(__name__)
 
 CONFIG_ENV = "ARMADA_CONFIG"
@@ -40,6 +43,7 @@ KNOWN = (
     "auth",
     "queryapi",
     "shutdownGracePeriod",
+    "connections",
 )
 # Armada server keys that configure infrastructure we do not have: warned, not refused.
 IGNORED = (
@@ -83,6 +87,7 @@ class ServerConfig:
     auth: Mapping[str, Any] | None = None
     max_query_items: int = 500
     shutdown_grace_seconds: float = 10.0
+    connections: ConnectionSettings = field(default_factory=ConnectionSettings)
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -166,6 +171,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
         shutdown_grace_seconds=_duration(
             values.get("shutdownGracePeriod", 10), "shutdownGracePeriod"
         ),
+        connections=_connections(values.get("connections")),
         source=source,
     )
 
@@ -183,6 +189,23 @@ def _by_known_name(data: Mapping[str, Any]) -> dict[str, Any]:
         else:
             raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(KNOWN)}")
     return values
+
+
+def _connections(value: Any) -> ConnectionSettings:
+    """The `connections:` section: a count and durations, each key optional."""
+    section = _mapping(value, "connections")
+    fields: dict[str, Any] = {}
+    for key, raw in section.items():
+        name = next((n for k, n in CONNECTION_KEYS.items() if k.lower() == str(key).lower()), None)
+        if name is None:
+            known = ", ".join(CONNECTION_KEYS)
+            raise ConfigError(f"unknown key connections.{key}; known keys: {known}")
+        read = _int if name == "max_per_listener" else _duration
+        fields[name] = read(raw, f"connections.{key}")
+    try:
+        return ConnectionSettings(**fields)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _storage(value: Any) -> Mapping[str, Any]:

@@ -14,10 +14,10 @@ from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError
 
 from armada_adapters.grpc.handlers import build_servables
-from armada_adapters.grpc.shutdown import SHUTTING_DOWN, CallTracker
 from armada_adapters.wire.errors import ERROR_CODES, WireDecodeError
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation
 from armada_adapters.wire.pool import message_class, service_descriptor
+from armada_adapters.wire.shutdown import SHUTTING_DOWN, CallTracker
 from armada_core import errors
 from armada_core.service import ArmadaService
 

@@ -14,9 +14,9 @@ from grpclib.server import Server
 
 from armada_adapters.grpc._betterproto import api
 from armada_adapters.grpc.server import build_grpc_server
-from armada_adapters.grpc.shutdown import CallTracker
 from armada_adapters.server.listeners import bind
 from armada_adapters.wire.pool import message_class
+from armada_adapters.wire.shutdown import CallTracker
 from armada_auth import build_authenticator
 from armada_core.service import ArmadaService
 
