@@ -20,6 +20,7 @@ from armada_adapters.wire.deadlines import DeadlineExceeded
 from armada_core.errors import (
     AlreadyExists,
     ArmadaError,
+    ClientIdsTaken,
     Conflict,
     FailedPrecondition,
     InvalidArgument,
@@ -81,6 +82,8 @@ ERROR_CODES: Mapping[type[BaseException], StatusCode] = {
     AlreadyExists: StatusCode.ALREADY_EXISTS,
     FailedPrecondition: StatusCode.FAILED_PRECONDITION,
     Conflict: StatusCode.ABORTED,
+    # Never leaves the core (the submit answers with the earlier ids); listed to be complete.
+    ClientIdsTaken: StatusCode.ABORTED,
     PermissionDenied: StatusCode.PERMISSION_DENIED,
     Unauthenticated: StatusCode.UNAUTHENTICATED,
     Unavailable: StatusCode.UNAVAILABLE,
