@@ -355,6 +355,10 @@ def test_items_are_checked_in_order() -> None:
     )
 
 
-def test_labels_annotations_and_services_are_not_validated() -> None:
-    odd = item(labels={"not a key!": "x" * 1000}, annotations={"": ""})
+def test_label_and_annotation_syntax_is_not_validated_only_their_lengths() -> None:
+    # Armada checks neither; we keep its leniency on characters (templates such as
+    # `{JobId}` rely on it) but bound lengths as Kubernetes does (armada_core.limits).
+    odd = item(labels={"not a key!": "x" * 63}, annotations={"": ""})
     assert rejection(submit(odd)) is None
+    too_long = item(labels={"not a key!": "x" * 64})
+    assert rejection(submit(too_long)) == "labels: the value of not a key! is longer than 63 bytes"
