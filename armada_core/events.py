@@ -92,7 +92,9 @@ class EventId:
         try:
             return _parse(text)
         except (ValueError, KeyError):
-            raise InvalidArgument(f"invalid message id {shown(repr(text))}") from None
+            raise InvalidArgument(
+                f"from_message_id is not a valid message id: {shown(repr(text))}"
+            ) from None
 
 
 def _parse(text: str) -> EventId:
