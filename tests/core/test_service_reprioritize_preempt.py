@@ -70,7 +70,7 @@ async def test_reprioritize_refuses_priorities_out_of_range(
     service: ArmadaService, storage: MemoryStorage, priority: float
 ) -> None:
     ids = await _setup(service, 1)
-    with pytest.raises(InvalidArgument, match="^new_priority must be a number from 0 to"):
+    with pytest.raises(InvalidArgument, match=r"^new_priority must be a number from 0 to"):
         await service.reprioritize_jobs(ADMIN, ReprioritizeJobs(QUEUE, JOB_SET, priority))
     assert (await storage.get_jobs(ids))[ids[0]].priority == 1
 

@@ -150,6 +150,6 @@ async def test_priority_out_of_range_is_refused_not_clamped(
     service: ArmadaService, storage: MemoryStorage, priority: float
 ) -> None:
     await make_queue(service)
-    with pytest.raises(InvalidArgument, match="^priority must be a number from 0 to 4294967295"):
+    with pytest.raises(InvalidArgument, match=r"^priority must be a number from 0 to 4294967295"):
         await service.submit_jobs(ADMIN, SubmitJobs(QUEUE, JOB_SET, (item(priority=priority),)))
     assert not await storage.jobs_in_job_set(QUEUE, JOB_SET, ACTIVE_STATES)
