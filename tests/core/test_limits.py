@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from core_support import ADMIN, QUEUE
@@ -99,14 +98,15 @@ def test_a_megabyte_message_shows_only_a_prefix() -> None:
 
 
 @pytest.mark.parametrize("size", [10**6, 10**7])
-def test_checks_are_linear(size: int) -> None:
-    # 10 MB is checked in well under a second: nothing quadratic (a bound, not a benchmark).
-    started = time.perf_counter()
-    with pytest.raises(InvalidArgument):
-        check_labels("labels", {"k" * size: "v"})
-    with pytest.raises(InvalidArgument):
-        check_queue_name("é" * size)
-    assert time.perf_counter() - started < 1.0
+def test_huge_values_are_refused_with_a_short_message(size: int) -> None:
+    # Speed is measured over sockets in tests/hostile; here: refused, and briefly said.
+    for check in (
+        lambda: check_labels("labels", {"k" * size: "v"}),
+        lambda: check_queue_name("é" * size),
+    ):
+        with pytest.raises(InvalidArgument) as caught:
+            check()
+        assert len(caught.value.message) < 300
 
 
 # --- numbers ---------------------------------------------------------------------------
