@@ -175,21 +175,28 @@ GRPC_BIG = [
 ]
 
 
-def _timed(call: Any) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = call()
-    return result, time.perf_counter() - started
+ATTEMPTS = 3
 
 
-def _report(what: str, elapsed: float, health: HealthPoller) -> None:
-    assert len(health.latencies) >= 5, "the poller did not run"
-    slowest = max(health.latencies)
-    print(
-        f"\n[hostile] {what}: refused in {elapsed * 1000:.1f} ms; /health slowest "
-        f"{slowest * 1000:.1f} ms over {len(health.latencies)} polls"
-    )
-    assert elapsed <= CALL_BOUND
-    assert slowest <= HEALTH_BOUND
+def _measured(server: ServerProcess, what: str, call: Any) -> Any:
+    """Run `call` a few times with /health polled meanwhile; the best attempt must be fast.
+
+    On a shared machine any one attempt may be slowed by others; a cost that grows
+    with the request (the stall this guards against lasted seconds) slows them all.
+    """
+    results, timings = [], []
+    for _ in range(ATTEMPTS):
+        with HealthPoller(server.http_port).running() as health:
+            started = time.perf_counter()
+            results.append(call())
+            elapsed = time.perf_counter() - started
+        assert len(health.latencies) >= 5, "the poller did not run"
+        timings.append((elapsed, max(health.latencies)))
+    shown = ", ".join(f"{e * 1000:.1f} ms (/health {h * 1000:.1f} ms)" for e, h in timings)
+    print(f"\n[hostile] {what}: refused in {shown}")
+    assert min(e for e, _ in timings) <= CALL_BOUND
+    assert min(h for _, h in timings) <= HEALTH_BOUND
+    return results[-1]
 
 
 @pytest.mark.parametrize(("method", "request_body", "field"), GRPC_BIG, ids=lambda v: str(v)[:40])
@@ -202,10 +209,8 @@ def test_grpc_megabyte_input_is_refused_at_once_and_health_stays_fast(
     field: str,
 ) -> None:
     assert grpc_call(channel, "/api.Submit/GetQueue", {"name": queue}) is None  # warm
-    with HealthPoller(server.http_port).running() as health:
-        error, elapsed = _timed(lambda: grpc_call(channel, method, request_body))
+    error = _measured(server, f"gRPC {method}", lambda: grpc_call(channel, method, request_body))
     assert_invalid(error, field)
-    _report(f"gRPC {method}", elapsed, health)
 
 
 REST_BIG = [
@@ -225,10 +230,8 @@ def test_rest_megabyte_input_is_refused_at_once_and_health_stays_fast(
     field: str,
 ) -> None:
     content = json.dumps(body).encode()
-    with HealthPoller(server.http_port).running() as health:
-        response, elapsed = _timed(lambda: http.post(path, content=content))
+    response = _measured(server, f"REST {path}", lambda: http.post(path, content=content))
     assert_400(response, field)
-    _report(f"REST {path}", elapsed, health)
 
 
 # --- findings 2 and 3 over gRPC -------------------------------------------------------
