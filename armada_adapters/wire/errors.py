@@ -8,6 +8,9 @@ nothing here imports a transport library.
     DeadlineExceeded (a call's deadline) ─▶ DEADLINE_EXCEEDED
     WireDecodeError (bad JSON shape) ─────▶ INVALID_ARGUMENT
     anything else ────────────────────────▶ INTERNAL
+
+And the last bound on what a failure may say: `bounded_message` cuts any message to
+`MAX_MESSAGE_BYTES`, whatever produced it (the core bounds what it echoes already).
 """
 
 from __future__ import annotations
@@ -136,6 +139,22 @@ _GO_NAMES: Mapping[StatusCode, str] = {
     StatusCode.DATA_LOSS: "DataLoss",
     StatusCode.UNAUTHENTICATED: "Unauthenticated",
 }
+
+
+# grpclib HPACK-encodes a status message in time quadratic in its length, on the loop
+# both protocols share: no message that leaves may be longer than this.
+MAX_MESSAGE_BYTES = 1024
+_CUT = "… (truncated)"
+_KEPT_BYTES = MAX_MESSAGE_BYTES - len(_CUT.encode())
+
+
+def bounded_message(message: str) -> str:
+    """`message` if it has at most `MAX_MESSAGE_BYTES` of UTF-8, else its start and a mark."""
+    head = message[: MAX_MESSAGE_BYTES + 1]  # O(1) in the message: look no further
+    data = head.encode("utf-8", "surrogatepass")
+    if len(data) <= MAX_MESSAGE_BYTES and len(head) == len(message):
+        return message
+    return data[:_KEPT_BYTES].decode("utf-8", "ignore") + _CUT
 
 
 def code_for(error: BaseException) -> StatusCode:

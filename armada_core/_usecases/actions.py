@@ -33,9 +33,12 @@ from armada_core.commands import (
 from armada_core.errors import InvalidArgument
 from armada_core.events import EventKind
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobState
+from armada_core.limits import check_ids, check_names
 from armada_core.permissions import Permission, QueueVerb
 from armada_core.principal import Principal
-from armada_core.submission import priority_as_uint32
+from armada_core.submission import check_priority, priority_as_uint32
+
+JOB_IDS = "job_ids"
 
 
 async def _active_by_id(
@@ -74,6 +77,7 @@ async def cancel_jobs(ctx: Context, principal: Principal, command: CancelJobs) -
         await cancel_job_set(ctx, principal, whole)
         return [""]
     check_job_set(command.queue, command.job_set_id)
+    check_ids(JOB_IDS, job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.CANCEL)
 
     async def attempt() -> None:
@@ -98,6 +102,12 @@ async def cancel_job_set(ctx: Context, principal: Principal, command: CancelJobS
     await ctx.retrying(attempt)
 
 
+def _check_filters(priority_classes: Sequence[str], pools: Sequence[str]) -> None:
+    """The names a queue-wide cancel or preempt filters on."""
+    check_names("priority_classes", priority_classes)
+    check_names("pools", pools)
+
+
 def _priority_class(record: JobRecord) -> str:
     return str(record.job.pod_spec.get("priorityClassName", ""))
 
@@ -108,6 +118,7 @@ async def cancel_on_queue(ctx: Context, principal: Principal, command: CancelOnQ
     if not command.name:
         raise InvalidArgument("queue name cannot be empty")
     states = active_filter(command.job_states)
+    _check_filters(command.priority_classes, command.pools)
     await ctx.queue(command.name)
     classes = frozenset(command.priority_classes)
 
@@ -145,9 +156,11 @@ async def reprioritize_jobs(
 ) -> dict[str, str]:
     """New priority for the named jobs, or for every active job of the set."""
     check_job_set(command.queue, command.job_set_id)
+    check_priority("new_priority", command.new_priority)
+    job_ids = unique(command.job_ids)
+    check_ids(JOB_IDS, job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.REPRIORITIZE)
     priority = priority_as_uint32(command.new_priority)
-    job_ids = unique(command.job_ids)
     emits = _reprioritize_emits(principal, priority, bool(job_ids))
 
     async def attempt() -> None:
@@ -168,8 +181,9 @@ async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs)
     """Record a preemption request (`preempting`) for each named active job."""
     check_reason(command.reason)
     check_job_set(command.queue, command.job_set_id)
-    await ctx.authorized_queue(principal, command.queue, QueueVerb.PREEMPT)
     job_ids = unique(command.job_ids)
+    check_ids(JOB_IDS, job_ids)
+    await ctx.authorized_queue(principal, command.queue, QueueVerb.PREEMPT)
     emits: list[Emit] = [
         (EventKind.PREEMPTING, {"requestor": principal.name, "reason": command.reason})
     ]
@@ -188,4 +202,5 @@ async def preempt_on_queue(ctx: Context, principal: Principal, command: PreemptO
     ctx.config.permissions.require(principal, Permission.PREEMPT_ANY_JOBS)
     if not command.name:
         raise InvalidArgument("queue name cannot be empty")
+    _check_filters(command.priority_classes, command.pools)
     await ctx.queue(command.name)

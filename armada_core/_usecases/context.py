@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from armada_core.config import ServiceConfig
+from armada_core.echo import shown
 from armada_core.errors import Conflict, NotFound
+from armada_core.limits import check_queue_name
 from armada_core.permissions import QueueVerb
 from armada_core.ports import Clock, IdFactory, Storage
 from armada_core.principal import Principal
@@ -19,6 +21,11 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NS_PER_MS = 1_000_000
+
+
+def missing_queue(name: str) -> NotFound:
+    """Armada's GetQueue wording for a queue that does not exist."""
+    return NotFound(f'could not find queue "{shown(name)}"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +39,10 @@ class Context:
 
     async def queue(self, name: str) -> Queue:
         """The named queue; NotFound (Armada's GetQueue wording) if it is missing."""
+        check_queue_name(name)
         queue = await self.storage.get_queue(name)
         if queue is None:
-            raise NotFound(f'could not find queue "{name}"')
+            raise missing_queue(name)
         return queue
 
     async def authorized_queue(self, principal: Principal, name: str, verb: QueueVerb) -> Queue:

@@ -9,8 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from armada_core._usecases.context import Context
+from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, NotFound
 from armada_core.jobs import JobState
+from armada_core.limits import (
+    EXTERNAL_URI_BYTES,
+    check_ids,
+    check_job_set_id,
+    check_length,
+    check_queue_name,
+)
 from armada_core.permissions import QueueVerb
 from armada_core.principal import Principal
 from armada_core.queues import authorize_queue_action
@@ -20,10 +28,11 @@ from armada_core.results import JobDetails, QueueInfo
 _RUN_STATES = (JobState.LEASED, JobState.PENDING, JobState.RUNNING)
 
 
-def _check_count(ctx: Context, ids: Sequence[str]) -> None:
+def _check_count(ctx: Context, ids: Sequence[str], field: str = "job_ids") -> None:
     limit = ctx.config.max_query_items
     if len(ids) > limit:
         raise InvalidArgument(f"request contains {len(ids)} ids; at most {limit} are allowed")
+    check_ids(field, ids)
 
 
 async def job_status(ctx: Context, job_ids: Sequence[str]) -> dict[str, JobState]:
@@ -39,6 +48,9 @@ async def job_status_by_external_uri(
     """The jobs of a job set carrying this external URI (possibly none)."""
     if not uri:
         raise InvalidArgument("external job uri cannot be empty")
+    check_queue_name(queue)
+    check_job_set_id(job_set_id)
+    check_length("external_job_uri", uri, EXTERNAL_URI_BYTES)
     records = await ctx.storage.jobs_by_external_uri(queue, job_set_id, uri)
     return {r.job.id: r.state for r in records}
 
@@ -63,7 +75,7 @@ async def job_errors(ctx: Context, job_ids: Sequence[str]) -> dict[str, str]:
 
 async def job_run_details(ctx: Context, run_ids: Sequence[str]) -> Mapping[str, object]:
     """No job has a run until executors lease jobs: always empty for now."""
-    _check_count(ctx, run_ids)
+    _check_count(ctx, run_ids, "run_ids")
     return {}
 
 
@@ -81,8 +93,9 @@ async def active_queues(ctx: Context) -> dict[str, list[str]]:
 
 async def queue_info(ctx: Context, principal: Principal, name: str) -> QueueInfo:
     """Job sets with queued or leased jobs, sorted by name (LEGACY order of checks)."""
+    check_queue_name(name)
     queue = await ctx.storage.get_queue(name)
     if queue is None:
-        raise NotFound(f"Queue {name} does not exist")
+        raise NotFound(f"Queue {shown(name)} does not exist")
     authorize_queue_action(ctx.config.permissions, principal, queue, QueueVerb.WATCH)
     return QueueInfo(name, tuple(await ctx.storage.job_set_activity(name)))

@@ -7,7 +7,12 @@ Armada's server-side defaults and generated Services/Ingresses.
 
 from __future__ import annotations
 
-from armada_core.submission.build import build_job, priority_as_uint32, template_job_id
+from armada_core.submission.build import (
+    build_job,
+    check_priority,
+    priority_as_uint32,
+    template_job_id,
+)
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.gangs import GangInfo, parse_gang
 from armada_core.submission.podspec import main_pod_spec
@@ -18,6 +23,7 @@ __all__ = [
     "GangInfo",
     "SubmissionConfig",
     "build_job",
+    "check_priority",
     "main_pod_spec",
     "parse_gang",
     "priority_as_uint32",

@@ -15,9 +15,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,6 +111,24 @@ class ServerProcess:
         self.wait_exit()
         self._reader.join(timeout=STOP_TIMEOUT)  # it ends at EOF of stderr
         return "\n".join(self.log)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The reference server on a SQLite file, authentication off (open to everyone)."""
+    cwd: Path = tmp_path_factory.mktemp("server")
+    config = {"storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}}}
+    process = ServerProcess(cwd, config, {}).wait_ready()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="module")
+def channel(server: ServerProcess) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(server.grpc_target) as channel:
+        yield channel
 
 
 def server_env(extra: dict[str, str]) -> dict[str, str]:
