@@ -1,7 +1,8 @@
 """Limits on one pass: token buckets for new placements, caps on resources.
 
 A cap is a list of (resource slot, most allowed) pairs; resources without a fraction
-are not capped. Fractions of the pool are taken exactly (no float rounding of the
+are not capped, nor those with a fraction of 1 or more: what is placed never exceeds
+the pool, and leaving them out lets a full pool say "does not fit" instead. Fractions of the pool are taken exactly (no float rounding of the
 integer amounts beyond the fraction itself).
 """
 
@@ -30,7 +31,7 @@ def cap_of(space: ResourceSpace, totals: Sequence[int], fractions: Mapping[str, 
     cap = []
     for i, name in enumerate(space.names):
         fraction = fractions.get(name)
-        if fraction is not None:
+        if fraction is not None and fraction < 1.0:
             numerator, denominator = fraction.as_integer_ratio()
             cap.append((i, totals[i] * numerator // denominator))
     return cap

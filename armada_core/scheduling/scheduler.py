@@ -9,7 +9,7 @@ first, so any order of the same inputs gives the same result.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from itertools import chain
 from operator import attrgetter
 
@@ -152,7 +152,7 @@ class _Pass:
             by_queue,
             None if overall is None else overall.burst,
             None if per_queue is None else per_queue.burst,
-            cap_of(self.space, self.totals, _binding(config.maximum_resource_fraction_to_schedule)),
+            cap_of(self.space, self.totals, config.maximum_resource_fraction_to_schedule),
             len(self.space.names),
         )
 
@@ -207,12 +207,6 @@ def _amounts(
         (job.requests for job in round.jobs),
         (run.requests for run in runs),
     )
-
-
-def _binding(fractions: Mapping[str, float]) -> dict[str, float]:
-    # New placements never exceed the pool, so a fraction of 1 or more cannot bind;
-    # leaving it out lets a full pool say "does not fit" rather than "round limit".
-    return {name: fraction for name, fraction in fractions.items() if fraction < 1.0}
 
 
 def _without_nodes(round: SchedulingRound) -> SchedulingResult:
