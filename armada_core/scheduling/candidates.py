@@ -19,7 +19,7 @@ OrderKey = tuple[int, int, int, int, str]
 
 
 class Candidate:
-    """One job to place. `up_to` is the highest level it will count at once placed;
+    """One job to place at `level`. `up_to` is the highest level it counts at once placed;
     `pinned` the node an evicted run must go back to (-1 for a queued job)."""
 
     __slots__ = (

@@ -3,9 +3,8 @@
 Each queue offers its next unit; the unit with the highest priority-class priority
 goes first, then the one whose queue would have the smallest weighted cost after it
 (cost(allocation + unit) / weight), then by queue name. A placed unit adds to its
-queue's allocation; either way the queue moves on to its next unit. So the global
-order never rises in priority, and a lower-priority job never takes room that a
-later, higher-priority placement needs.
+queue's allocation; either way the queue moves on to its next unit. So higher
+priorities are served first, and what is placed stays placed for the whole pass.
 
 Evicted runs only ever go back to their own node and are exempt from the limits; a
 pass that hits a global limit stops placing queued jobs but still offers them.

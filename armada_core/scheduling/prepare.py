@@ -75,13 +75,15 @@ def _candidate(
         )
         return None
     priority = priority_class.priority
-    level = db.level_of[priority]
+    # A job placed in this pass counts at every level for the rest of it: nothing
+    # placed later, whatever its priority, may take its room (Armada does not preempt
+    # what it has just scheduled either).
     return Candidate(
         job.id,
         name,
         priority,
-        level,
-        level if priority_class.preemptible else db.top,
+        db.level_of[priority],
+        db.top,
         space.vector(job.requests),
         constraints_of(job),
         job_order(job, priority),

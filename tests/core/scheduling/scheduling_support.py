@@ -42,19 +42,32 @@ def job(
     **fields: Any,
 ) -> QueuedJob:
     info = GangInfo(gang[0], gang[1], uniformity) if gang else None
-    fields.setdefault("submitted_ns", int(id.strip("abcdefghijklmnopqrstuvwxyz-_") or 0))
-    return QueuedJob(id=id, queue=queue, job_set="s", requests=res(cpu, memory), gang=info,
-                     **fields)
+    return QueuedJob(
+        id=id, queue=queue, job_set="s", requests=res(cpu, memory), gang=info, **fields
+    )
 
 
 def run(
-    id: str, node_id: str, queue: str = "q", cpu: float = 1, memory: float = 1,
-    priority_class: str = "armada-preemptible", priority: int = 1000, preemptible: bool = True,
+    id: str,
+    node_id: str,
+    queue: str = "q",
+    cpu: float = 1,
+    memory: float = 1,
+    priority_class: str = "armada-preemptible",
+    priority: int = 1000,
+    preemptible: bool = True,
     **fields: Any,
 ) -> RunningRun:
     return RunningRun(
-        id=id, job_id=f"job-{id}", queue=queue, node_id=node_id, requests=res(cpu, memory),
-        priority_class=priority_class, priority=priority, preemptible=preemptible, **fields,
+        id=id,
+        job_id=f"job-{id}",
+        queue=queue,
+        node_id=node_id,
+        requests=res(cpu, memory),
+        priority_class=priority_class,
+        priority=priority,
+        preemptible=preemptible,
+        **fields,
     )
 
 
@@ -73,8 +86,15 @@ def one_pass(
 ) -> SchedulingResult:
     return schedule(
         config,
-        SchedulingRound(pool="default", now_ns=now_ns, queues=queue_list, jobs=tuple(jobs),
-                        nodes=tuple(nodes), runs=tuple(runs), **fields),
+        SchedulingRound(
+            pool="default",
+            now_ns=now_ns,
+            queues=queue_list,
+            jobs=tuple(jobs),
+            nodes=tuple(nodes),
+            runs=tuple(runs),
+            **fields,
+        ),
     )
 
 

@@ -27,8 +27,8 @@ from armada_core.scheduling import (
     RateState,
     Requirement,
     Taint,
-    Toleration,
     TokenBucket,
+    Toleration,
 )
 
 URGENCY = replace(
@@ -109,7 +109,9 @@ def test_a_gang_with_a_uniformity_label_stays_within_one_value() -> None:
 
 def test_a_higher_priority_class_preempts_a_preemptible_job() -> None:
     low = run("r1", "n1", priority_class="low", priority=100)
-    result = one_pass([job("j1", priority_class="high")], [node("n1", cpu=1)], [low], config=URGENCY)
+    result = one_pass(
+        [job("j1", priority_class="high")], [node("n1", cpu=1)], [low], config=URGENCY
+    )
     assert placed(result) == {"j1": "n1"}
     (preemption,) = result.preemptions
     assert (preemption.run_id, preemption.kind) == ("r1", PreemptionKind.URGENCY)
@@ -118,7 +120,9 @@ def test_a_higher_priority_class_preempts_a_preemptible_job() -> None:
 
 def test_a_non_preemptible_run_is_never_displaced() -> None:
     firm = run("r1", "n1", priority_class="low", priority=100, preemptible=False)
-    result = one_pass([job("j1", priority_class="high")], [node("n1", cpu=1)], [firm], config=URGENCY)
+    result = one_pass(
+        [job("j1", priority_class="high")], [node("n1", cpu=1)], [firm], config=URGENCY
+    )
     assert result.placements == () and result.preemptions == ()
 
 
@@ -212,8 +216,9 @@ def test_rate_limits_are_token_buckets_carried_between_passes() -> None:
     assert {first.pending[j].kind for j in ("j2", "j3", "j4")} == {PendingKind.RATE_LIMITED}
     assert first.rate_state.overall == TokenBucket(0.0, 10 * CPU)
     left = [j for j in jobs if j.id in first.pending]
-    second = one_pass(left, [node("n1")], config=config, now_ns=11 * CPU,
-                      rate_state=first.rate_state)
+    second = one_pass(
+        left, [node("n1")], config=config, now_ns=11 * CPU, rate_state=first.rate_state
+    )
     assert len(second.placements) == 1
 
 
@@ -230,8 +235,9 @@ def test_a_queue_rate_limit_stops_only_that_queue() -> None:
 def test_per_queue_limits_by_priority_class() -> None:
     half = PriorityClassResourceLimits(maximum_resource_fraction={"cpu": 0.5})
     limited = (Queue("a", resource_limits_by_priority_class_name={"armada-default": half}),)
-    result = one_pass([job(f"a{i}", "a") for i in range(4)], [node("n1", cpu=4)],
-                      queue_list=limited)
+    result = one_pass(
+        [job(f"a{i}", "a") for i in range(4)], [node("n1", cpu=4)], queue_list=limited
+    )
     assert len(result.placements) == 2
     assert result.pending["a2"].kind is PendingKind.QUEUE_LIMIT
 
