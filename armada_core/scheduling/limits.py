@@ -2,8 +2,8 @@
 
 A cap is a list of (resource slot, most allowed) pairs; resources without a fraction
 are not capped, nor those with a fraction of 1 or more: what is placed never exceeds
-the pool, and leaving them out lets a full pool say "does not fit" instead. Fractions of the pool are taken exactly (no float rounding of the
-integer amounts beyond the fraction itself).
+the pool, and leaving them out lets a full pool say "does not fit" instead. Fractions
+of the pool are taken exactly (no float rounding of the integer amounts).
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ def test_a_gang_with_a_uniformity_label_stays_within_one_value() -> None:
     gang = [job(f"g{i}", gang=("g", 3), uniformity="zone") for i in range(3)]
     result = one_pass(gang, nodes)
     assert sorted(placed(result).values()) == ["b0", "b1", "b2"]
-    result = one_pass(gang[:2] + [job("g9", gang=("g", 3), uniformity="zone")], nodes[:4])
+    result = one_pass([*gang[:2], job("g9", gang=("g", 3), uniformity="zone")], nodes[:4])
     assert result.placements == ()
     assert result.pending["g0"].kind is PendingKind.GANG_DOES_NOT_FIT
 
