@@ -12,7 +12,7 @@ pass that hits a global limit stops placing queued jobs but still offers them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from heapq import heappop, heappush
 
 from armada_core.scheduling.candidates import Candidate, Unit
@@ -177,12 +177,10 @@ class Filling:
         return None
 
     def _queue_limit(self, queue: str, unit: Unit) -> Pending | None:
-        wanted: dict[str, list[int]] = {}
-        for member in unit.members:
-            add_into(wanted.setdefault(member.priority_class, self.space.zero()), member.request)
+        wanted = _by_class(unit.members, self.space)
         for name, request in wanted.items():
-            cap = self.queue_caps.get((queue, name), [])
-            if not within(cap, self._class_held(queue, name), request):
+            cap = self.queue_caps.get((queue, name))
+            if cap and not within(cap, self._class_held(queue, name), request):
                 return Pending(
                     PendingKind.QUEUE_LIMIT,
                     f"queue {queue} would exceed its resource limit for priority class {name}",
@@ -192,6 +190,16 @@ class Filling:
     def _pend(self, unit: Unit, pending: Pending) -> None:
         for member in unit.members:
             self.pending[member.job_id] = pending
+
+
+def _by_class(members: list[Candidate], space: ResourceSpace) -> dict[str, Sequence[int]]:
+    """What the members ask for, summed per priority class."""
+    if len(members) == 1:
+        return {members[0].priority_class: members[0].request}
+    sums: dict[str, list[int]] = {}
+    for member in members:
+        add_into(sums.setdefault(member.priority_class, space.zero()), member.request)
+    return dict(sums)
 
 
 def _key(member: Candidate) -> SchedulingKey:

@@ -8,6 +8,9 @@ Capacity is the node's total less everything non-Armada pods hold.
 For each level the nodes sit in a list sorted by free vector (fairness resources
 first), so the best fit — the node with least free that still fits, bin-packing — is
 found by bisecting to the first node with enough of the first resource and walking on.
+A node left with less of some resource than the smallest job of the pass asks for
+is taken out of the list (and put back should a charge be undone), so the walk does
+not trip over full nodes again and again.
 """
 
 from __future__ import annotations
@@ -39,8 +42,20 @@ class NodeDb:
         self.labels = [{node_id_label: node.id, **node.labels} for node in nodes]
         self.capacity = [_capacity(node, space) for node in nodes]
         self.free = [[list(c) for c in self.capacity] for _ in self.levels]
-        self.index = [sorted((*c, i) for i, c in enumerate(self.capacity)) for _ in self.levels]
+        self.smallest: Vector = space.vector({})
+        self.index: list[list[tuple[int, ...]]] = []
+        self.listed: list[list[bool]] = []
+        self.expect(self.smallest)
         self._eligible: dict[Constraints, list[bool]] = {}
+
+    def expect(self, smallest: Vector) -> None:
+        """Keep only nodes with at least `smallest` free in the sorted lists."""
+        self.smallest = smallest
+        self.listed = [[all(map(ge, free, smallest)) for free in level] for level in self.free]
+        self.index = [
+            sorted((*free, i) for i, free in enumerate(level) if listed[i])
+            for level, listed in zip(self.free, self.listed, strict=True)
+        ]
 
     def eligible(self, constraints: Constraints) -> list[bool]:
         """Per node, whether such a job may go there resources aside (cached)."""
@@ -57,10 +72,13 @@ class NodeDb:
     def charge(self, i: int, amount: Sequence[int], up_to: int, sign: int = 1) -> None:
         """Take `amount` from node i at levels 0..up_to (give it back with sign -1)."""
         for level in range(up_to + 1):
-            index, free = self.index[level], self.free[level][i]
-            del index[bisect_left(index, (*free, i))]
+            index, free, listed = self.index[level], self.free[level][i], self.listed[level]
+            if listed[i]:
+                del index[bisect_left(index, (*free, i))]
             add_into(free, amount, -sign)
-            insort(index, (*free, i))
+            listed[i] = all(map(ge, free, self.smallest))
+            if listed[i]:
+                insort(index, (*free, i))
 
     def best_fit(self, request: Vector, level: int, eligible: Sequence[bool]) -> int:
         """The eligible node with least free that fits the request at the level, or -1."""

@@ -9,11 +9,12 @@ first, so any order of the same inputs gives the same result.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain
 from operator import attrgetter
 
 from armada_core.queues import Queue
+from armada_core.scheduling.candidates import Unit
 from armada_core.scheduling.config import SchedulingConfig
 from armada_core.scheduling.fairness import CostModel, queue_weight
 from armada_core.scheduling.filling import Budget, Filling
@@ -35,7 +36,7 @@ from armada_core.scheduling.preemption import (
     urgency_victims,
 )
 from armada_core.scheduling.prepare import complete_units, evicted_entry, prepare_jobs
-from armada_core.scheduling.resources import ResourceSpace
+from armada_core.scheduling.resources import ResourceSpace, Vector
 from armada_core.scheduling.result import (
     Pending,
     PendingKind,
@@ -98,6 +99,7 @@ class _Pass:
             queue: complete_units(entries, pending, len(self.space.names))
             for queue, entries in sorted(self.prepared.entries.items())
         }
+        self.db.expect(_smallest(units.values(), len(self.space.names)))
         filling.run(units)
         pending.update(filling.pending)
         preempted = self._preempt(evicted, filling)
@@ -207,6 +209,14 @@ def _amounts(
         (job.requests for job in round.jobs),
         (run.requests for run in runs),
     )
+
+
+def _smallest(units: Iterable[list[Unit]], size: int) -> Vector:
+    """Per resource, the least any member of any unit asks for."""
+    requests = {m.request for queue_units in units for unit in queue_units for m in unit.members}
+    if not requests:
+        return (0,) * size
+    return tuple(min(amounts) for amounts in zip(*requests, strict=True))
 
 
 def _without_nodes(round: SchedulingRound) -> SchedulingResult:
