@@ -8,6 +8,7 @@ job left waiting, a reason (`SchedulingResult`). See docs/scheduling.md.
 from __future__ import annotations
 
 from armada_core.scheduling.config import PriorityClass, RateLimit, SchedulingConfig
+from armada_core.scheduling.from_jobs import queued_job
 from armada_core.scheduling.matching import NodeSelectorTerm, Requirement, Taint, Toleration
 from armada_core.scheduling.model import (
     Node,
@@ -50,6 +51,7 @@ __all__ = [
     "Taint",
     "TokenBucket",
     "Toleration",
+    "queued_job",
     "schedule",
     "units_of",
 ]
