@@ -28,7 +28,12 @@ EVENTS = "/api.Event/GetJobSetEvents"
 QueueGetRequest = message_class("api.QueueGetRequest")
 JobSetRequest = message_class("api.JobSetRequest")
 
-CORE_ERRORS = [cls for cls in ERROR_CODES if cls not in (errors.ArmadaError, WireDecodeError)]
+# ClientIdsTaken carries job ids, not a message (and never leaves the core).
+CORE_ERRORS = [
+    cls
+    for cls in ERROR_CODES
+    if cls not in (errors.ArmadaError, WireDecodeError, errors.ClientIdsTaken)
+]
 
 
 def raising(exc: Exception) -> Any:
