@@ -33,6 +33,7 @@ from armada_core.commands import (
 from armada_core.errors import InvalidArgument
 from armada_core.events import EventKind
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobState
+from armada_core.pacing import paced_map
 from armada_core.permissions import Permission, QueueVerb
 from armada_core.principal import Principal
 from armada_core.submission import priority_as_uint32
@@ -62,12 +63,14 @@ async def _cancel(
     ctx: Context, principal: Principal, records: Iterable[JobRecord], reason: str
 ) -> None:
     at_ns = ctx.clock.now_ns()
-    await write_steps(ctx, [_cancel_step(r, principal, reason, at_ns) for r in records], at_ns)
+    steps = await paced_map(lambda r: _cancel_step(r, principal, reason, at_ns), records)
+    await write_steps(ctx, steps, at_ns)
 
 
 async def cancel_jobs(ctx: Context, principal: Principal, command: CancelJobs) -> list[str]:
     """Cancel the named jobs; the answer echoes the requested ids (`[""]` without ids)."""
     check_reason(command.reason)
+    ctx.check_count("JobIds", command.job_ids)
     job_ids = unique(command.job_ids)
     if not job_ids:
         whole = CancelJobSet(command.queue, command.job_set_id, reason=command.reason)
@@ -107,6 +110,7 @@ async def cancel_on_queue(ctx: Context, principal: Principal, command: CancelOnQ
     ctx.config.permissions.require(principal, Permission.CANCEL_ANY_JOBS)
     if not command.name:
         raise InvalidArgument("queue name cannot be empty")
+    ctx.check_count("PriorityClasses", command.priority_classes)
     states = active_filter(command.job_states)
     await ctx.queue(command.name)
     classes = frozenset(command.priority_classes)
@@ -145,6 +149,7 @@ async def reprioritize_jobs(
 ) -> dict[str, str]:
     """New priority for the named jobs, or for every active job of the set."""
     check_job_set(command.queue, command.job_set_id)
+    ctx.check_count("JobIds", command.job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.REPRIORITIZE)
     priority = priority_as_uint32(command.new_priority)
     job_ids = unique(command.job_ids)
@@ -153,7 +158,8 @@ async def reprioritize_jobs(
     async def attempt() -> None:
         records = await _active_jobs(ctx, command.queue, command.job_set_id, job_ids)
         at_ns = ctx.clock.now_ns()
-        await write_steps(ctx, [step(r, emits, at_ns, priority=priority) for r in records], at_ns)
+        steps = await paced_map(lambda r: step(r, emits, at_ns, priority=priority), records)
+        await write_steps(ctx, steps, at_ns)
 
     await ctx.retrying(attempt)
     if not job_ids:
@@ -168,6 +174,7 @@ async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs)
     """Record a preemption request (`preempting`) for each named active job."""
     check_reason(command.reason)
     check_job_set(command.queue, command.job_set_id)
+    ctx.check_count("JobIds", command.job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.PREEMPT)
     job_ids = unique(command.job_ids)
     emits: list[Emit] = [
@@ -177,7 +184,7 @@ async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs)
     async def attempt() -> None:
         records = await _active_by_id(ctx, command.queue, command.job_set_id, job_ids)
         at_ns = ctx.clock.now_ns()
-        await write_steps(ctx, [step(r, emits, at_ns) for r in records], at_ns)
+        await write_steps(ctx, await paced_map(lambda r: step(r, emits, at_ns), records), at_ns)
 
     await ctx.retrying(attempt)
     return dict.fromkeys(job_ids, "")
