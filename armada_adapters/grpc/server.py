@@ -11,6 +11,7 @@ from armada_adapters.grpc.gzip import install_gzip_support
 from armada_adapters.grpc.handlers import build_servables
 from armada_adapters.grpc.request_id import attach_request_ids
 from armada_adapters.grpc.shutdown import CallTracker
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
 
@@ -22,6 +23,7 @@ def build_grpc_server(
     tracker: CallTracker | None = None,
     config: Configuration = KEEPALIVE,
     max_concurrent_streams: int = MAX_CONCURRENT_STREAMS,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
 ) -> Server:
     """A grpclib server for `api.Submit`, `api.QueueService`, `api.Event` and `api.Jobs`.
 
@@ -29,9 +31,11 @@ def build_grpc_server(
     Without an authenticator every caller is `anonymous`. Pass the `tracker` whose
     `drain()` should end the calls gracefully before `Server.close()`. Each client
     connection may hold `max_concurrent_streams` calls at once (watchers included).
+    A request message may hold at most `max_message_bytes` (decompressed).
     """
     install_gzip_support()
-    server = Server(build_servables(service, tracker=tracker), config=config)
+    servables = build_servables(service, tracker=tracker, max_message_bytes=max_message_bytes)
+    server = Server(servables, config=config)
     raise_stream_limit(server, max_concurrent_streams)
     attach_request_ids(server)
     if authenticator is not None:

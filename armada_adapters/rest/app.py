@@ -88,7 +88,8 @@ def _api_route(
     settings: RestSettings,
 ) -> Route:
     endpoint_type = StreamEndpoint if route.server_streaming else UnaryEndpoint
-    app: ASGIApp = endpoint_type(route, operations[route.method_path], service)
+    operation = operations[route.method_path]
+    app: ASGIApp = endpoint_type(route, operation, service, settings.max_message_bytes)
     if authenticator is not None:
         app = AuthenticationMiddleware(app, authenticator, exempt_paths=())
     # Outside authentication: the gateway reads Grpc-Timeout before the gRPC call,

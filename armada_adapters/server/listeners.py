@@ -105,7 +105,9 @@ async def start_listeners(
         grpc_sock.close()
         raise
     tracker = CallTracker()
-    grpc = build_grpc_server(service, authenticator, tracker=tracker)
+    grpc = build_grpc_server(
+        service, authenticator, tracker=tracker, max_message_bytes=config.max_message_bytes
+    )
     await grpc.start(sock=grpc_sock)
     http = _http_server(config, service, authenticator)
     http_task = asyncio.create_task(http.serve(sockets=[http_sock]), name="armada-rest")
@@ -116,7 +118,10 @@ async def start_listeners(
 def _http_server(
     config: ServerConfig, service: ArmadaService, authenticator: Authenticator
 ) -> _EmbeddedUvicorn:
-    settings = RestSettings(cors_allowed_origins=config.cors_allowed_origins)
+    settings = RestSettings(
+        cors_allowed_origins=config.cors_allowed_origins,
+        max_message_bytes=config.max_message_bytes,
+    )
     app = create_app(service, authenticator, settings=settings)
     uv_config = uvicorn.Config(
         app,

@@ -16,6 +16,7 @@ from grpclib.exceptions import GRPCError
 from armada_adapters.grpc.handlers import build_servables
 from armada_adapters.grpc.shutdown import SHUTTING_DOWN, CallTracker
 from armada_adapters.wire.errors import ERROR_CODES, WireDecodeError
+from armada_adapters.wire.limits import MessageTooLarge
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_core import errors
@@ -28,7 +29,8 @@ EVENTS = "/api.Event/GetJobSetEvents"
 QueueGetRequest = message_class("api.QueueGetRequest")
 JobSetRequest = message_class("api.JobSetRequest")
 
-CORE_ERRORS = [cls for cls in ERROR_CODES if cls not in (errors.ArmadaError, WireDecodeError)]
+ADAPTER_ERRORS = (errors.ArmadaError, WireDecodeError, MessageTooLarge)
+CORE_ERRORS = [cls for cls in ERROR_CODES if cls not in ADAPTER_ERRORS]
 
 
 def raising(exc: Exception) -> Any:
