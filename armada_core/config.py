@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from armada_core.permissions import PermissionConfig
 from armada_core.submission import SubmissionConfig
 
+# Entries per request list: room for a 10,000-job submit (Armada has no such cap;
+# its 4 MiB message limit is its only bound).
+DEFAULT_MAX_REQUEST_ITEMS = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceConfig:
@@ -25,7 +29,7 @@ class ServiceConfig:
     permissions: PermissionConfig = field(default_factory=PermissionConfig)
     submission: SubmissionConfig = field(default_factory=SubmissionConfig)
     max_query_items: int = 500
-    max_request_items: int = 10_000
+    max_request_items: int = DEFAULT_MAX_REQUEST_ITEMS
     event_batch_size: int = 500
     conflict_retries: int = 5
     default_pool: str = "default"

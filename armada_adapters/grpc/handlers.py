@@ -26,10 +26,10 @@ from armada_adapters.grpc.gzip import install_gzip_support, message_limit
 from armada_adapters.grpc.replies import ReplyEncoder, SubmittedCache, reply_encoder
 from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
 from armada_adapters.grpc.shutdown import SHUTTING_DOWN, CallTracker
-from armada_adapters.wire.jsoncodec import from_json, prepare
+from armada_adapters.wire.jsoncodec import prepare
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES, check_message_limit
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation, hints_for
-from armada_adapters.wire.paced import to_json_paced
+from armada_adapters.wire.paced import from_json_paced, to_json_paced
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_core.service import ArmadaService
 
@@ -67,9 +67,7 @@ def build_servables(
     calls = tracker or CallTracker()
     cache = submitted_cache if submitted_cache is not None else SubmittedCache()
     limit = check_message_limit(max_message_bytes)
-    servables = [
-        _servable(name, service, calls, operations, cache, limit) for name in services
-    ]
+    servables = [_servable(name, service, calls, operations, cache, limit) for name in services]
     _prepare_codecs(servables)
     return servables
 
@@ -155,7 +153,7 @@ def _unary_handler(
                 reply = await operation.call_unary(
                     service, principal(), await _request_json(request), hints_for(request)
                 )
-                message = from_json(reply, reply_type)
+                message = await from_json_paced(reply, reply_type)
             except StreamTerminatedError:
                 raise
             except Exception as exc:

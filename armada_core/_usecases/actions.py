@@ -50,6 +50,8 @@ async def _active_by_id(
 
 # --- cancel ---------------------------------------------------------------------------
 
+CANCEL_BATCH = 1000  # jobs per write (Armada's default `cancelJobsBatchSize`)
+
 
 def _cancel_step(record: JobRecord, principal: Principal, reason: str, at_ns: int) -> Step:
     requested: Emit = (EventKind.CANCELLING, {"requestor": principal.name})
@@ -64,7 +66,11 @@ async def _cancel(
 ) -> None:
     at_ns = ctx.clock.now_ns()
     steps = await paced_map(lambda r: _cancel_step(r, principal, reason, at_ns), records)
-    await write_steps(ctx, steps, at_ns)
+    # In batches, as Armada cancels (`cancelJobsBatchSize`): each is one write, so a
+    # 100,000-job cancel does not hold the storage writer from every other call. A
+    # retry after a failed batch re-reads, and finds the cancelled jobs inactive.
+    for start in range(0, len(steps), CANCEL_BATCH):
+        await write_steps(ctx, steps[start : start + CANCEL_BATCH], at_ns)
 
 
 async def cancel_jobs(ctx: Context, principal: Principal, command: CancelJobs) -> list[str]:
