@@ -96,7 +96,7 @@ def _api_routes(
     (with a route per verb, Starlette answers from the first and lists only its own)."""
     by_path: dict[str, dict[str, ASGIApp]] = {}
     for route in routes:
-        app = _api_app(route, service, authenticator, operations, calls)
+        app = _api_app(route, service, authenticator, operations, settings, calls)
         by_path.setdefault(settings.prefix + route.starlette_path, {})[route.http_method] = app
     return [Route(path, _ByMethod(apps), methods=list(apps)) for path, apps in by_path.items()]
 
@@ -121,10 +121,12 @@ def _api_app(
     service: ArmadaService,
     authenticator: Authenticator | None,
     operations: Mapping[str, Operation],
+    settings: RestSettings,
     calls: CallTracker,
 ) -> ASGIApp:
     endpoint_type = StreamEndpoint if route.server_streaming else UnaryEndpoint
-    app: ASGIApp = endpoint_type(route, operations[route.method_path], service, calls)
+    operation = operations[route.method_path]
+    app: ASGIApp = endpoint_type(route, operation, service, calls, settings.max_message_bytes)
     if authenticator is not None:
         app = AuthenticationMiddleware(app, authenticator, exempt_paths=())
     # Outside authentication: the gateway reads Grpc-Timeout before the gRPC call,

@@ -104,6 +104,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
             permissions=permissions_for(config),
             submission=SubmissionConfig.from_mapping(config.submission),
             max_query_items=config.max_query_items,
+            max_request_items=config.max_request_items,
         )
     except ValueError as exc:
         raise StartupError(f"invalid configuration: {exc}") from None

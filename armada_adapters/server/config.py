@@ -24,6 +24,8 @@ import yaml
 
 from armada_adapters.server.connection_settings import KEYS as CONNECTION_KEYS
 from armada_adapters.server.connection_settings import ConnectionSettings
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
+from armada_core.config import DEFAULT_MAX_REQUEST_ITEMS
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ KNOWN = (
     "queryapi",
     "shutdownGracePeriod",
     "connections",
+    "requestLimits",
 )
 # Armada server keys that configure infrastructure we do not have: warned, not refused.
 IGNORED = (
@@ -64,6 +67,9 @@ IGNORED = (
     "leaderConfig",
     "scheduling",
 )
+# `requestLimits` (ours; Armada's server has gRPC's 4 MiB and no item cap):
+# ServerConfig field → key.
+LIMIT_KEYS = {"max_message_bytes": "maxMessageBytes", "max_request_items": "maxItems"}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -86,6 +92,8 @@ class ServerConfig:
     submission: Mapping[str, Any] = field(default_factory=dict)
     auth: Mapping[str, Any] | None = None
     max_query_items: int = 500
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    max_request_items: int = DEFAULT_MAX_REQUEST_ITEMS
     shutdown_grace_seconds: float = 10.0
     connections: ConnectionSettings = field(default_factory=ConnectionSettings)
     source: Path | None = None
@@ -95,6 +103,9 @@ class ServerConfig:
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise ConfigError(f"{name} must be a port number (0-65535), got {port}")
+        for name, key in LIMIT_KEYS.items():
+            if getattr(self, name) < 1:
+                raise ConfigError(f"requestLimits.{key} must be at least 1")
 
     @property
     def authentication_configured(self) -> bool:
@@ -157,6 +168,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
     """A `ServerConfig` from the parsed YAML mapping."""
     values = _by_known_name(data)
     queryapi = _mapping(values.get("queryapi"), "queryapi")
+    limits = _request_limits(values.get("requestLimits"))
     return ServerConfig(
         grpc_port=_int(values.get("grpcPort", 50051), "grpcPort"),
         http_port=_int(values.get("httpPort", 8080), "httpPort"),
@@ -168,12 +180,27 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
         submission=_mapping(values.get("submission"), "submission"),
         auth=None if values.get("auth") is None else _mapping(values["auth"], "auth"),
         max_query_items=_int(_get(queryapi, "maxQueryItems", 500), "queryapi.maxQueryItems"),
+        **limits,
         shutdown_grace_seconds=_duration(
             values.get("shutdownGracePeriod", 10), "shutdownGracePeriod"
         ),
         connections=_connections(values.get("connections")),
         source=source,
     )
+
+
+def _request_limits(value: Any) -> dict[str, int]:
+    """`requestLimits`: ServerConfig field → value, for the keys given."""
+    section = _mapping(value, "requestLimits")
+    known = {key.lower(): name for name, key in LIMIT_KEYS.items()}
+    limits = {}
+    for key, item in section.items():
+        name = known.get(str(key).lower())
+        if name is None:
+            keys = ", ".join(LIMIT_KEYS.values())
+            raise ConfigError(f"unknown key requestLimits.{key}; known keys: {keys}")
+        limits[name] = _int(item, f"requestLimits.{LIMIT_KEYS[name]}")
+    return limits
 
 
 def _by_known_name(data: Mapping[str, Any]) -> dict[str, Any]:

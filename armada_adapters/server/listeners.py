@@ -145,6 +145,7 @@ async def start_listeners(
         tracker=calls,
         idle_timeout=config.connections.grpc_idle_timeout,
         wrap_protocol=gates.grpc.wrap,
+        max_message_bytes=config.max_message_bytes,
     )
     await grpc.start(sock=grpc_sock)
     http = _http_server(
@@ -164,7 +165,10 @@ def _gates(config: ServerConfig) -> Gates:
 
 
 def _rest(config: ServerConfig) -> RestSettings:
-    return RestSettings(cors_allowed_origins=config.cors_allowed_origins)
+    return RestSettings(
+        cors_allowed_origins=config.cors_allowed_origins,
+        max_message_bytes=config.max_message_bytes,
+    )
 
 
 def _http_server(config: ServerConfig, app: Any, gate: ConnectionGate) -> _EmbeddedUvicorn:
