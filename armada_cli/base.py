@@ -27,16 +27,20 @@ class Command(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         wanted = [p for p in self.params if isinstance(p, click.Argument)]
         if wanted and all(p.nargs == 1 for p in wanted) and not _asks_help(ctx, args):
-            parser = self.make_parser(ctx)
-            try:
-                _, positional, _ = parser.parse_args(args=list(args))
-            except click.UsageError:
-                positional = None  # the real parse below reports it
-            if positional is not None and len(positional) != len(wanted):
-                raise click.UsageError(
-                    f"accepts {len(wanted)} arg(s), received {len(positional)}", ctx
-                )
+            received = self._positional_count(ctx, args)
+            if received is not None and received != len(wanted):
+                raise click.UsageError(f"accepts {len(wanted)} arg(s), received {received}", ctx)
         return super().parse_args(ctx, args)
+
+    def _positional_count(self, ctx: click.Context, args: list[str]) -> int | None:
+        """How many positional words `args` holds (None if the options do not parse)."""
+        options = [p for p in self.params if not isinstance(p, click.Argument)]
+        counter = click.Command(self.name, params=[*options, click.Argument(["rest"], nargs=-1)])
+        try:
+            parsed, _, _ = counter.make_parser(ctx).parse_args(args=list(args))
+        except click.UsageError:
+            return None  # the real parse reports it
+        return len(parsed.get("rest") or ())
 
 
 class Group(click.Group):

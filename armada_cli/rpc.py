@@ -9,10 +9,11 @@ RESOURCE_EXHAUSTED. A server that cannot be reached fails at once (an OSError fo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from google.protobuf.message import Message
 from grpclib.client import Channel
@@ -71,16 +72,18 @@ class Api:
     async def _unary_once(self, path: str, request: Message, timeout: float) -> Any:
         reply_class = message_class(method(path).output_type.full_name)
         async with await self._open(path, type(request), reply_class, timeout) as stream:
-            await stream.send_message(request, end=True)
-            return await stream.recv_message()
+            with _trailers_only(stream):
+                await stream.send_message(request, end=True)
+                return await stream.recv_message()
 
     async def stream(self, path: str, request: Message) -> AsyncIterator[Any]:
         """The messages of a server stream (no deadline, as armadactl's watch)."""
         reply_class = message_class(method(path).output_type.full_name)
         async with await self._open(path, type(request), reply_class, None) as stream:
-            await stream.send_message(request, end=True)
-            async for message in stream:
-                yield message
+            with _trailers_only(stream):
+                await stream.send_message(request, end=True)
+                async for message in stream:
+                    yield message
 
     async def _open(self, path: str, request: type, reply: type, timeout: float | None) -> Any:
         """A grpclib stream (not yet entered) carrying fresh credentials."""
@@ -91,6 +94,27 @@ class Api:
         return self._channel.request(
             path, cardinality, request, reply, timeout=timeout, metadata=metadata
         )
+
+
+@contextmanager
+def _trailers_only(stream: Any) -> Iterator[None]:
+    """The status of a trailers-only reply that lacks a content-type.
+
+    grpclib's server answers an unknown method that way (UNIMPLEMENTED) and grpclib's
+    client then reports UNKNOWN "Missing content-type header" before reading the
+    status; the status is in the headers it received.
+    """
+    try:
+        yield
+    except GRPCError as error:
+        headers = dict(getattr(getattr(stream, "_stream", None), "headers", None) or ())
+        if error.status is not Status.UNKNOWN or "grpc-status" not in headers:
+            raise
+        try:
+            status = Status(int(headers["grpc-status"]))
+        except ValueError:
+            raise error from None
+        raise GRPCError(status, unquote(headers.get("grpc-message", ""))) from None
 
 
 def split_target(url: str) -> tuple[str, int]:

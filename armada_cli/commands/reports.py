@@ -19,10 +19,11 @@ DEPRECATED = (
 
 
 def _report(session: Session, method: str, name: str, body: dict[str, object]) -> None:
+    command = "get " + name.replace("Report", "-report").lower()
     message = request(f"schedulerobjects.{name}Request", body)
     reply = session.call(
         lambda api: call_or_fail(
-            lambda: api.unary(SERVICE + method, message), "error getting report", f"get {method}"
+            lambda: api.unary(SERVICE + method, message), "error getting report", command
         )
     )
     click.echo(reply.report, nl=False)

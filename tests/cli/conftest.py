@@ -1,0 +1,38 @@
+"""Fixtures of the CLI tests: one real server (SQLite file) per module, and a way to run
+armadactl in-process against it with a config file of contexts."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cli_support import Armadactl  # noqa: E402
+from e2e_support import ServerProcess  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """The reference server on a SQLite file, authentication off (caller is `anonymous`)."""
+    cwd: Path = tmp_path_factory.mktemp("server")
+    config = {"storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}}}
+    process = ServerProcess(cwd, config, {}).wait_ready()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def armadactl(
+    server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Armadactl:
+    """armadactl with `--config` naming a context `main` that points at the server."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return Armadactl.with_contexts(tmp_path, server.grpc_target, capsys)
