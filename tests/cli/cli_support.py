@@ -63,5 +63,9 @@ def subprocess_armadactl(*args: str, home: Path) -> subprocess.CompletedProcess[
     env = {**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "armada_cli", *args],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )

@@ -12,8 +12,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cli_support import Armadactl  # noqa: E402
-from e2e_support import ServerProcess  # noqa: E402
+from cli_support import Armadactl
+from e2e_support import ServerProcess
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 @pytest.fixture
 def armadactl(
-    server: ServerProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    server: ServerProcess,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Armadactl:
     """armadactl with `--config` naming a context `main` that points at the server."""

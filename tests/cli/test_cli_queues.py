@@ -42,8 +42,17 @@ priorityFactor: 1.337
 
 def test_queue_lifecycle_as_in_the_example_session(armadactl: Armadactl) -> None:
     created = armadactl(
-        "create", "queue", "q1", "--priority-factor", "1.337",
-        "--owners", "ubar,ubaz", "--group-owners", "gbar", "--group-owners", "gbaz",
+        "create",
+        "queue",
+        "q1",
+        "--priority-factor",
+        "1.337",
+        "--owners",
+        "ubar,ubaz",
+        "--group-owners",
+        "gbar",
+        "--group-owners",
+        "gbaz",
     )
     assert (created.code, created.out) == (0, "Created queue q1\n")
     assert armadactl("get", "queue", "q1").out == GET_Q1
@@ -85,7 +94,13 @@ def test_bulk_selection_by_label_cordon_and_cancel(armadactl: Armadactl) -> None
     armadactl("create", "queue", "queue-b", "-l", "armadaproject.io/pool=gpu")
 
     dry = armadactl(
-        "cancel", "queues", "-l", "armadaproject.io/pool=cpu", "-s", "queued,running", "-a",
+        "cancel",
+        "queues",
+        "-l",
+        "armadaproject.io/pool=cpu",
+        "-s",
+        "queued,running",
+        "-a",
         "--dry-run",
     )
     assert dry.lines == [
@@ -102,9 +117,12 @@ def test_bulk_selection_by_label_cordon_and_cancel(armadactl: Armadactl) -> None
     assert [q["name"] for q in only] == ["queue-b"]
     assert armadactl("uncordon", "queue", "queue-b").lines[-1] == "queue-b uncordoned"
 
-    both = armadactl("cancel", "queues", "queue-a", "-l", "armadaproject.io/pool=cpu", "-s", "queued", "-a")
+    both = armadactl(
+        "cancel", "queues", "queue-a", "-l", "armadaproject.io/pool=cpu", "-s", "queued", "-a"
+    )
     assert (both.code, both.err) == (
-        1, "Error: queues can be selected either with a set of names or a set of labels, but not both\n"
+        1,
+        "Error: queues can be selected either with a set of names or a set of labels, but not both\n",
     )
     no_class = armadactl("cancel", "queues", "queue-a", "-s", "queued")
     assert no_class.code == 1 and 'required flag(s) "priority-classes" not set' in no_class.err
@@ -141,7 +159,8 @@ def test_create_from_a_queue_file(armadactl: Armadactl, tmp_path: Path) -> None:
     assert body["labels"] == {"armadaproject.io/team": "a"}
     # the creator first (no userOwners were sent: the file's are ignored, as armadactl does)
     assert body["permissions"][-1] == {
-        "subjects": [{"kind": "Group", "name": "team-a"}], "verbs": ["submit"]
+        "subjects": [{"kind": "Group", "name": "team-a"}],
+        "verbs": ["submit"],
     }
     assert "ignored" not in str(body)
 
