@@ -14,11 +14,11 @@ from armada_cli.bulk import (
     chosen_classes,
     priority_class_options,
     queue_selection_options,
-    queues_or_all,
     selected_names,
     selection,
     shown,
 )
+from armada_cli.commands import targets
 from armada_cli.errors import CliError
 from armada_cli.fetch import request
 from armada_cli.rpc import Api
@@ -138,78 +138,4 @@ def register(root: click.Group) -> None:
         session.call(act)
 
     alias(cancel, cancel_queues, "queue")
-
-    @cancel.command("executor")
-    @click.argument("executor", metavar="<executor>")
-    @slice_option("-q", "--queues", help="Queues to cancel jobs on (default all).")
-    @priority_class_options
-    @slice_option("--pools", help="Pools to cancel jobs on (default all).")
-    @pass_session
-    def cancel_executor(
-        session: Session,
-        executor: str,
-        queues: Sequence[str],
-        priority_classes: Sequence[str],
-        all_priority_classes: bool,
-        pools: Sequence[str],
-    ) -> None:
-        """Cancels jobs on an executor."""
-        classes = chosen_classes(priority_classes, all_priority_classes)
-
-        async def act(api: Api) -> None:
-            names = await queues_or_all(api, queues)
-            click.echo(
-                f"Requesting cancellation of jobs matching executor: {executor}, queues: "
-                f"{shown(queues)}, priority-classes: {shown(classes)}, pools: {shown(pools)}"
-            )
-            message = request(
-                "api.ExecutorCancelRequest",
-                {
-                    "name": executor,
-                    "queues": names,
-                    "priorityClasses": classes,
-                    "pools": list(pools),
-                },
-            )
-            await call_or_fail(
-                lambda: api.unary("/api.Executor/CancelOnExecutor", message),
-                f"error cancelling jobs on executor {executor}",
-                "cancel executor",
-            )
-
-        session.call(act)
-
-    @cancel.command("node")
-    @click.argument("node", metavar="<node>")
-    @click.option("-e", "--executor", required=True, help="Executor the node belongs to.")
-    @slice_option("-q", "--queues", help="Queues to cancel jobs on (default all).")
-    @priority_class_options
-    @pass_session
-    def cancel_node(
-        session: Session,
-        node: str,
-        executor: str,
-        queues: Sequence[str],
-        priority_classes: Sequence[str],
-        all_priority_classes: bool,
-    ) -> None:
-        """Cancels jobs on a node."""
-        classes = chosen_classes(priority_classes, all_priority_classes)
-
-        async def act(api: Api) -> None:
-            names = await queues_or_all(api, queues)
-            click.echo(
-                f"Requesting cancellation of jobs matching node: {node}, executor: "
-                f"{executor}, queues: {shown(queues)}, priority-classes: {shown(classes)}"
-            )
-            message = request(
-                "api.NodeCancelRequest",
-                {"name": node, "executor": executor, "queues": names, "priorityClasses": classes},
-            )
-            await call_or_fail(
-                lambda: api.unary("/api.Node/CancelOnNode", message),
-                f"error cancelling jobs on executor {executor}",
-                "cancel node",
-            )
-
-        session.call(act)
+    targets.register(cancel, targets.CANCEL)

@@ -14,11 +14,11 @@ from armada_cli.bulk import (
     chosen_classes,
     priority_class_options,
     queue_selection_options,
-    queues_or_all,
     selected_names,
     selection,
     shown,
 )
+from armada_cli.commands import targets
 from armada_cli.fetch import request
 from armada_cli.rpc import Api
 from armada_cli.session import Session, pass_session
@@ -93,78 +93,4 @@ def register(root: click.Group) -> None:
         session.call(act)
 
     alias(preempt, preempt_queues, "queue")
-
-    @preempt.command("executor")
-    @click.argument("executor", metavar="<executor>")
-    @slice_option("-q", "--queues", help="Queues to preempt jobs on (default all).")
-    @priority_class_options
-    @slice_option("--pools", help="Pools to preempt jobs on (default all).")
-    @pass_session
-    def preempt_executor(
-        session: Session,
-        executor: str,
-        queues: Sequence[str],
-        priority_classes: Sequence[str],
-        all_priority_classes: bool,
-        pools: Sequence[str],
-    ) -> None:
-        """Preempts jobs on an executor."""
-        classes = chosen_classes(priority_classes, all_priority_classes)
-
-        async def act(api: Api) -> None:
-            names = await queues_or_all(api, queues)
-            click.echo(
-                f"Requesting preemption of jobs matching executor: {executor}, queues: "
-                f"{shown(queues)}, priority-classes: {shown(classes)}, pools: {shown(pools)}"
-            )
-            message = request(
-                "api.ExecutorPreemptRequest",
-                {
-                    "name": executor,
-                    "queues": names,
-                    "priorityClasses": classes,
-                    "pools": list(pools),
-                },
-            )
-            await call_or_fail(
-                lambda: api.unary("/api.Executor/PreemptOnExecutor", message),
-                f"error preempting jobs on executor {executor}",
-                "preempt executor",
-            )
-
-        session.call(act)
-
-    @preempt.command("node")
-    @click.argument("node", metavar="<node>")
-    @click.option("-e", "--executor", required=True, help="Executor the node belongs to.")
-    @slice_option("-q", "--queues", help="Queues to preempt jobs on (default all).")
-    @priority_class_options
-    @pass_session
-    def preempt_node(
-        session: Session,
-        node: str,
-        executor: str,
-        queues: Sequence[str],
-        priority_classes: Sequence[str],
-        all_priority_classes: bool,
-    ) -> None:
-        """Preempts jobs on a node."""
-        classes = chosen_classes(priority_classes, all_priority_classes)
-
-        async def act(api: Api) -> None:
-            names = await queues_or_all(api, queues)
-            click.echo(
-                f"Requesting preemption of jobs matching node: {node}, executor: {executor}, "
-                f"queues: {shown(queues)}, priority-classes: {shown(classes)}"
-            )
-            message = request(
-                "api.NodePreemptRequest",
-                {"name": node, "executor": executor, "queues": names, "priorityClasses": classes},
-            )
-            await call_or_fail(
-                lambda: api.unary("/api.Node/PreemptOnNode", message),
-                f"error preempting jobs on node {node}",
-                "preempt node",
-            )
-
-        session.call(act)
+    targets.register(preempt, targets.PREEMPT)

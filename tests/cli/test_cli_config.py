@@ -122,7 +122,7 @@ async def _credentials() -> None:
     empty = provider_for({"execauth": {"cmd": "true"}}, "h:1")
     with pytest.raises(CliError, match="command didn't return a token"):
         await empty()
-    with pytest.raises(CliError, match="openIdAuth .browser login. is not supported"):
+    with pytest.raises(CliError, match=r"openIdAuth \(browser login\) is not supported"):
         provider_for({"openidauth": {"providerurl": "https://idp"}}, "h:1")
 
 

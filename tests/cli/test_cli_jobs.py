@@ -121,7 +121,8 @@ def test_bad_job_files_name_the_line_and_the_reason(armadactl: Armadactl, tmp_pa
         "Error: Warning: You have provided no jobs to submit.\n"
     )
     assert submit("queue: q\njobs:\n  - priority: high\n") == (
-        "Error: Failed to parse file F because: line 3: jobs[0].priority: expected number, got string\n"
+        "Error: Failed to parse file F because: line 3: jobs[0].priority: "
+        "expected number, got string\n"
     )
 
 
@@ -139,14 +140,17 @@ def test_example_session_submit_reprioritize_cancel_watch(
     ]
     watched = armadactl("watch", "q1", "set1", "--exit-if-inactive")
     assert watched.code == 0, watched.err
-    counts = "Queued: {}, Leased:   0, Pending:   0, Running:   0, Succeeded:   0, Failed:   0, Cancelled: {}"
+    counts = (
+        "Queued: {}, Leased:   0, Pending:   0, Running:   0, Succeeded:   0, Failed:   0, "
+        "Cancelled: {}"
+    )
     lines = unstamped(watched.out).splitlines()
     assert lines[0] == "Watching job set set1"
     assert lines[1] == f"<t> | {counts.format('  0', '  0')} | JobSubmittedEvent, job id: {job}"
     assert lines[2] == f"<t> | {counts.format('  1', '  0')} | JobQueuedEvent, job id: {job}"
     assert (
-        f"<t> | {counts.format('  1', '  0')} | JobReprioritizedEvent, job id: {job}, user: anonymous"
-        in lines
+        f"<t> | {counts.format('  1', '  0')} | JobReprioritizedEvent, job id: {job}, "
+        "user: anonymous" in lines
     )
     assert lines[-1] == (
         f"<t> | {counts.format('  0', '  1')} | JobCancelledEvent, job id: {job}, user: anonymous"
@@ -165,7 +169,8 @@ def test_cancel_job_set_preempt_and_reprioritize_errors(
     job = submitted_id(armadactl("submit", str(job_file(tmp_path, "q2"))).out)
     bad = armadactl("reprioritize", "job-set", "q2", "set1", "high")
     assert bad.err == (
-        'Error: error converting high to float64: strconv.ParseFloat: parsing "high": invalid syntax\n'
+        "Error: error converting high to float64: "
+        'strconv.ParseFloat: parsing "high": invalid syntax\n'
     )
     preempt = armadactl("preempt", "job", "q2", "set1", job, "testing")
     assert preempt.lines[0] == (

@@ -122,7 +122,8 @@ def test_bulk_selection_by_label_cordon_and_cancel(armadactl: Armadactl) -> None
     )
     assert (both.code, both.err) == (
         1,
-        "Error: queues can be selected either with a set of names or a set of labels, but not both\n",
+        "Error: queues can be selected either with a set of names or a set of labels, "
+        "but not both\n",
     )
     no_class = armadactl("cancel", "queues", "queue-a", "-s", "queued")
     assert no_class.code == 1 and 'required flag(s) "priority-classes" not set' in no_class.err
