@@ -13,19 +13,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cli_support import Armadactl
-from e2e_support import ServerProcess
+from e2e_support import ServerProcess, sqlite_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """The reference server on a SQLite file, authentication off (caller is `anonymous`)."""
-    cwd: Path = tmp_path_factory.mktemp("server")
-    config = {"storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}}}
-    process = ServerProcess(cwd, config, {}).wait_ready()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from sqlite_server(tmp_path_factory)
 
 
 @pytest.fixture

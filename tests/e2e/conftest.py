@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
 import pytest
 from armada_client.client import ArmadaClient
-from e2e_support import ServerProcess
+from e2e_support import ServerProcess, sqlite_server
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """The reference server on a SQLite file, authentication off (open to everyone)."""
-    cwd: Path = tmp_path_factory.mktemp("server")
-    config = {"storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}}}
-    process = ServerProcess(cwd, config, {}).wait_ready()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from sqlite_server(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,17 @@ class ServerProcess:
         self.wait_exit()
         self._reader.join(timeout=STOP_TIMEOUT)  # it ends at EOF of stderr
         return "\n".join(self.log)
+
+
+def sqlite_server(tmp_path_factory: Any) -> Iterator[ServerProcess]:
+    """A fixture body: the reference server on a SQLite file, authentication off."""
+    cwd: Path = tmp_path_factory.mktemp("server")
+    config = {"storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}}}
+    process = ServerProcess(cwd, config, {}).wait_ready()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def server_env(extra: dict[str, str]) -> dict[str, str]:
