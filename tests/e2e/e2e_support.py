@@ -116,6 +116,11 @@ class ServerProcess:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """The reference server on a SQLite file, authentication off (open to everyone)."""
+    yield from sqlite_server(tmp_path_factory)
+
+
+def sqlite_server(tmp_path_factory: Any) -> Iterator[ServerProcess]:
+    """A fixture body: the reference server on a SQLite file, authentication off."""
     cwd: Path = tmp_path_factory.mktemp("server")
     config = {"storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}}}
     process = ServerProcess(cwd, config, {}).wait_ready()
