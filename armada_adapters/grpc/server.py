@@ -9,8 +9,10 @@ from armada_adapters.grpc.auth import attach_authentication
 from armada_adapters.grpc.connection import KEEPALIVE, MAX_CONCURRENT_STREAMS, raise_stream_limit
 from armada_adapters.grpc.gzip import install_gzip_support
 from armada_adapters.grpc.handlers import build_servables
+from armada_adapters.grpc.observe import attach_observer
 from armada_adapters.grpc.request_id import attach_request_ids
 from armada_adapters.grpc.shutdown import CallTracker
+from armada_adapters.observability.record import RequestObserver
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
 
@@ -22,6 +24,7 @@ def build_grpc_server(
     tracker: CallTracker | None = None,
     config: Configuration = KEEPALIVE,
     max_concurrent_streams: int = MAX_CONCURRENT_STREAMS,
+    observer: RequestObserver | None = None,
 ) -> Server:
     """A grpclib server for `api.Submit`, `api.QueueService`, `api.Event` and `api.Jobs`.
 
@@ -29,6 +32,7 @@ def build_grpc_server(
     Without an authenticator every caller is `anonymous`. Pass the `tracker` whose
     `drain()` should end the calls gracefully before `Server.close()`. Each client
     connection may hold `max_concurrent_streams` calls at once (watchers included).
+    Every call is reported to `observer` (access log, metrics), if given.
     """
     install_gzip_support()
     server = Server(build_servables(service, tracker=tracker), config=config)
@@ -36,4 +40,6 @@ def build_grpc_server(
     attach_request_ids(server)
     if authenticator is not None:
         attach_authentication(server, authenticator)
+    if observer is not None:
+        attach_observer(server, observer)  # after authentication: sees refusals too
     return server

@@ -20,6 +20,7 @@ from grpclib.server import Server as GrpcServer
 
 from armada_adapters.grpc.server import build_grpc_server
 from armada_adapters.grpc.shutdown import CallTracker
+from armada_adapters.observability.record import RequestObserver
 from armada_adapters.rest import create_app
 from armada_adapters.rest.settings import RestSettings
 from armada_adapters.server.config import ServerConfig
@@ -36,10 +37,14 @@ class Endpoints:
     host: str
     grpc_port: int
     http_port: int
+    metrics_port: int | None = None  # None: metrics are off
 
     def describe(self) -> str:
-        """`gRPC on host:port, REST on host:port`, for the ready log line."""
-        return f"gRPC on {self.host}:{self.grpc_port}, REST on {self.host}:{self.http_port}"
+        """`gRPC on host:port, REST on host:port[, metrics on host:port]`, for the ready line."""
+        text = f"gRPC on {self.host}:{self.grpc_port}, REST on {self.host}:{self.http_port}"
+        if self.metrics_port is not None:
+            text += f", metrics on {self.host}:{self.metrics_port}"
+        return text
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -95,9 +100,12 @@ class Listeners:
 
 
 async def start_listeners(
-    config: ServerConfig, service: ArmadaService, authenticator: Authenticator
+    config: ServerConfig,
+    service: ArmadaService,
+    authenticator: Authenticator,
+    observer: RequestObserver | None = None,
 ) -> Listeners:
-    """Bind both ports, then start serving on them."""
+    """Bind both ports, then start serving on them; requests are reported to `observer`."""
     grpc_sock = bind(config.bind_address, config.grpc_port)
     try:
         http_sock = bind(config.bind_address, config.http_port)
@@ -105,19 +113,22 @@ async def start_listeners(
         grpc_sock.close()
         raise
     tracker = CallTracker()
-    grpc = build_grpc_server(service, authenticator, tracker=tracker)
+    grpc = build_grpc_server(service, authenticator, tracker=tracker, observer=observer)
     await grpc.start(sock=grpc_sock)
-    http = _http_server(config, service, authenticator)
+    http = _http_server(config, service, authenticator, observer)
     http_task = asyncio.create_task(http.serve(sockets=[http_sock]), name="armada-rest")
     endpoints = Endpoints(config.bind_address, _port(grpc_sock), _port(http_sock))
     return Listeners(endpoints, grpc, tracker, http, http_task)
 
 
 def _http_server(
-    config: ServerConfig, service: ArmadaService, authenticator: Authenticator
+    config: ServerConfig,
+    service: ArmadaService,
+    authenticator: Authenticator,
+    observer: RequestObserver | None = None,
 ) -> _EmbeddedUvicorn:
     settings = RestSettings(cors_allowed_origins=config.cors_allowed_origins)
-    app = create_app(service, authenticator, settings=settings)
+    app = create_app(service, authenticator, settings=settings, observer=observer)
     uv_config = uvicorn.Config(
         app,
         lifespan="off",
