@@ -4,7 +4,7 @@
 listener then wraps whatever handler authentication chose (the call itself or a
 refusal), so refused calls are reported too. The caller is read when the call
 sends its first headers or its trailers, while authentication's context variable
-holds it. A server stream counts as a live watcher from its first headers on.
+holds it. An event stream counts as a live watcher from its first headers on.
 """
 
 from __future__ import annotations
@@ -22,18 +22,19 @@ from grpclib.server import Server, Stream
 
 from armada_adapters.grpc.auth import current_principal
 from armada_adapters.grpc.request_id import current_request_id
-from armada_adapters.observability.record import RequestObserver, RequestRecord
+from armada_adapters.observability.record import RequestObserver, RequestRecord, is_watch
 from armada_adapters.wire.operations import OPERATIONS
 
 
 class _Call:
     """What is known of one RPC so far."""
 
-    __slots__ = ("method", "principal", "started", "status", "streaming", "watching")
+    __slots__ = ("method", "principal", "started", "status", "streaming", "watch", "watching")
 
     def __init__(self, method: str) -> None:
         self.method = method
         self.streaming = method in OPERATIONS and OPERATIONS[method].streaming
+        self.watch = self.streaming and is_watch(method)
         self.started = time.perf_counter()
         self.status: Status | None = None
         self.principal = ""
@@ -54,7 +55,7 @@ def attach_observer(server: Server, observer: RequestObserver) -> None:
 
     async def on_headers(event: SendInitialMetadata) -> None:
         call = _learn_principal()
-        if call is not None and call.streaming and not call.watching:
+        if call is not None and call.watch and not call.watching:
             call.watching = True
             observer.watch_opened(call.principal)
 

@@ -27,6 +27,11 @@ class RequestRecord:
     health: bool
 
 
+def is_watch(method_path: str) -> bool:
+    """Whether an RPC's stream is a watcher (an event stream, not GetQueues' list)."""
+    return method_path.startswith("/api.Event/") and not method_path.endswith("/Health")
+
+
 class RequestObserver(Protocol):
     """Hears of requests; called on the event loop, so it must be cheap."""
 
@@ -34,7 +39,7 @@ class RequestObserver(Protocol):
         """A request arrived (before authentication)."""
 
     def watch_opened(self, principal: str) -> None:
-        """A stream began sending (a live watcher)."""
+        """An event stream began sending (a live watcher, see `is_watch`)."""
 
     def watch_closed(self, principal: str) -> None:
         """A stream that `watch_opened` ended."""

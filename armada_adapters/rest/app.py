@@ -29,7 +29,7 @@ from starlette.responses import Response
 from starlette.routing import Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from armada_adapters.observability.record import RequestObserver
+from armada_adapters.observability.record import RequestObserver, is_watch
 from armada_adapters.rest.auth import AuthenticationMiddleware
 from armada_adapters.rest.cors import CorsMiddleware
 from armada_adapters.rest.deadline import DeadlineMiddleware
@@ -99,7 +99,8 @@ def _api_routes(
         path = settings.prefix + route.starlette_path
         app = _api_app(route, service, authenticator, operations)
         if observer is not None:
-            app = ObservedRoute(app, observer, path, streaming=route.server_streaming)
+            streaming, watch = route.server_streaming, is_watch(route.method_path)
+            app = ObservedRoute(app, observer, path, streaming=streaming, watch=watch)
         by_path.setdefault(path, {})[route.http_method] = app
     return [Route(path, _ByMethod(apps), methods=list(apps)) for path, apps in by_path.items()]
 

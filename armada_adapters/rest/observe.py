@@ -2,8 +2,8 @@
 
 `ObservedRoute` wraps one route's app (outside authentication, so refusals count)
 and labels the request with the route's template, never its concrete path. The
-caller is read from `scope["state"]` once authentication has run; a streaming
-route counts as a live watcher from its `200` on.
+caller is read from `scope["state"]` once authentication has run; an event
+stream counts as a live watcher from its `200` on.
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ class ObservedRoute:
         route: str,
         *,
         streaming: bool = False,
+        watch: bool = False,
         health: bool = False,
     ) -> None:
         self.app = app
         self.observer = observer
         self.route = route
         self.streaming = streaming
+        self.watch = watch
         self.health = health
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -45,7 +47,7 @@ class ObservedRoute:
             nonlocal status, watching
             if message["type"] == "http.response.start":
                 status = message["status"]
-                if self.streaming and status == 200:
+                if self.watch and status == 200:
                     watching = True
                     self.observer.watch_opened(_principal(scope))
             await send(message)
