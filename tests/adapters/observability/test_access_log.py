@@ -19,7 +19,7 @@ from armada_adapters.grpc._betterproto import api
 from armada_adapters.observability.log_format import JsonFormatter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "e2e"))
-from e2e_support import ServerProcess  # noqa: E402
+from e2e_support import ServerProcess
 
 pytestmark = pytest.mark.anyio
 ACCESS = "armada.access"
@@ -71,9 +71,9 @@ async def test_health_checks_logged_when_asked(
 ) -> None:
     caplog.set_level(logging.INFO, logger=ACCESS)
     logging_section = {"logging": {"healthChecks": True}}
-    async with running_server(tmp_path, **logging_section) as endpoints:
-        async with httpx.AsyncClient(timeout=10) as client:
-            await client.get(f"http://127.0.0.1:{endpoints.http_port}/health")
+    server = running_server(tmp_path, **logging_section)
+    async with server as endpoints, httpx.AsyncClient(timeout=10) as client:
+        await client.get(f"http://127.0.0.1:{endpoints.http_port}/health")
     assert [r.fields["method"] for r in _access(caplog)] == ["GET /health"]  # type: ignore[attr-defined]
 
 
@@ -81,12 +81,12 @@ async def test_requests_off_writes_no_access_line(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=ACCESS)
-    async with running_server(tmp_path, logging={"requests": False}) as endpoints:
-        async with httpx.AsyncClient(timeout=10) as client:
-            await client.post(
-                f"http://127.0.0.1:{endpoints.http_port}/v1/queue",
-                json={"name": "q", "priorityFactor": 1},
-            )
+    server = running_server(tmp_path, logging={"requests": False})
+    async with server as endpoints, httpx.AsyncClient(timeout=10) as client:
+        await client.post(
+            f"http://127.0.0.1:{endpoints.http_port}/v1/queue",
+            json={"name": "q", "priorityFactor": 1},
+        )
     assert _access(caplog) == []
 
 
