@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
@@ -134,6 +135,12 @@ class Storage(Protocol):
 
     async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
         """Whether the job set's log has at least one entry."""
+
+    async def job_counts(self) -> list[JobCount]:
+        """Active jobs (QUEUED, LEASED, PENDING, RUNNING) per queue and state, non-zero only."""
+
+    async def queued_jobs(self) -> list[QueuedJobs]:
+        """Every QUEUED job, grouped by queue, priority class and resource requests."""
 
     async def aclose(self) -> None:
         """Release connections and threads; later calls fail."""
