@@ -39,7 +39,7 @@ from armada_storage._rules import (
     new_record,
     next_entry,
 )
-from armada_storage.config import reject_unknown
+from armada_storage.config import MemorySettings, read_settings
 from armada_storage.feed import LocalChangeFeed
 
 _ALL = frozenset(JobState)
@@ -280,5 +280,5 @@ class MemoryStorage:
 
 async def from_config(section: Mapping[str, Any]) -> Storage:
     """Registry factory: the `memory` backend takes no settings."""
-    reject_unknown("storage.memory", section, allowed=())
+    read_settings(MemorySettings, section, "storage.memory")
     return MemoryStorage()

@@ -20,6 +20,7 @@ from armada_adapters.observability.access_log import AccessLog
 from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
+from armada_adapters.server.config.policy import lookup
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
 from armada_adapters.server.metrics import MetricsServer, start_metrics
 from armada_auth import Authenticator, build_authenticator
@@ -28,7 +29,6 @@ from armada_core.config import ServiceConfig
 from armada_core.permissions import PermissionConfig
 from armada_core.ports import Storage
 from armada_core.service import ArmadaService
-from armada_core.submission import SubmissionConfig
 from armada_storage.registry import open_storage
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
     try:
         return ServiceConfig(
             permissions=permissions_for(config),
-            submission=SubmissionConfig.from_mapping(config.submission),
+            submission=config.submission,
             max_query_items=config.max_query_items,
             max_request_items=config.max_request_items,
         )
@@ -121,8 +121,7 @@ def permissions_for(config: ServerConfig) -> PermissionConfig:
     """Global permissions: the auth section's mappings, or everything for everyone without one."""
     if config.auth is None:
         return PermissionConfig.everyone_may()
-    lowered = {str(key).lower(): value for key, value in config.auth.items()}
-    mappings = {name: lowered.get(key.lower()) for name, key in PERMISSION_KEYS.items()}
+    mappings = {name: lookup(config.auth, key) for name, key in PERMISSION_KEYS.items()}
     for name, value in mappings.items():
         if value is not None and not isinstance(value, Mapping):
             raise StartupError(f"auth.{PERMISSION_KEYS[name]} must be a mapping")

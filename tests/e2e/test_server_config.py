@@ -50,9 +50,9 @@ def test_armada_only_keys_are_warned_about_not_refused(caplog: pytest.LogCapture
     ("data", "message"),
     [
         ({"grpcPort": 70000}, "port number"),
-        ({"grpcPort": "50051"}, "grpcPort must be an integer"),
-        ({"storagee": {}}, "unknown config key 'storagee'"),
-        ({"corsAllowedOrigins": "http://x"}, "list of strings"),
+        ({"grpcPort": "fifty"}, "grpcPort must be an integer"),
+        ({"storagee": {}}, "unknown key storagee; known keys: grpcPort"),
+        ({"corsAllowedOrigins": "http://x"}, "corsAllowedOrigins must be a list"),
         ({"shutdownGracePeriod": "soon"}, "duration"),
         ({"auth": ["anonymousAuth"]}, "auth must be a mapping"),
     ],
