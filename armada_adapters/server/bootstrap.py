@@ -11,8 +11,8 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable, Mapping
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
@@ -20,7 +20,7 @@ from armada_adapters.observability.access_log import AccessLog
 from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
-from armada_adapters.server.config.policy import lookup
+from armada_adapters.server.config.policy import CONFIG_LOGGER, lookup
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
 from armada_adapters.server.metrics import MetricsServer, start_metrics
 from armada_auth import Authenticator, build_authenticator
@@ -59,12 +59,38 @@ class Assembly:
 
 def run(cli_config: str | None, environ: Mapping[str, str] = os.environ) -> None:
     """Load the configuration, serve until SIGINT/SIGTERM, shut down cleanly."""
-    try:
-        config = load_config(config_path(cli_config, environ), environ)
-    except ConfigError as exc:
-        raise StartupError(str(exc)) from None
-    use_format(config.log_format)
+    with _held(CONFIG_LOGGER) as held:
+        try:
+            config = load_config(config_path(cli_config, environ), environ)
+        except ConfigError as exc:
+            raise StartupError(str(exc)) from None
+        use_format(config.log_format)
+    for record in held:
+        logging.getLogger(record.name).handle(record)
     asyncio.run(serve(config, stop=None))
+
+
+class _Holding(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.held.append(record)
+
+
+@contextmanager
+def _held(name: str) -> Iterator[list[logging.LogRecord]]:
+    """The records of logger `name` kept back, to be logged in the configured format."""
+    handler = _Holding()
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.held
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
 
 
 async def serve(

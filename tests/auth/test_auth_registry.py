@@ -119,7 +119,9 @@ async def test_bad_values_are_config_errors(config: Any, message: str) -> None:
 
 
 async def test_unknown_keys_are_refused_with_their_path() -> None:
-    with pytest.raises(ConfigError, match=r"^unknown key auth\.basicAuth\.usres; known keys: users$"):
+    with pytest.raises(
+        ConfigError, match=r"^unknown key auth\.basicAuth\.usres; known keys: users"
+    ):
         await build_authenticator({"basicAuth": {"usres": {"a": {"password": "p"}}}})
     with pytest.raises(ConfigError, match=r"unknown key auth\.basicAuth\.users\.a\.pasword"):
         await build_authenticator({"basicAuth": {"users": {"a": {"pasword": "p"}}}})

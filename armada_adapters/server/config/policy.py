@@ -28,7 +28,8 @@ from typing import Annotated, Any, TypeVar, cast
 from armada_adapters.server.config.durations import read_go_duration, read_seconds
 from armada_core.echo import shown
 
-logger = logging.getLogger("armada_adapters.server.config")
+CONFIG_LOGGER = "armada_adapters.server.config"  # durations logs under it too
+logger = logging.getLogger(CONFIG_LOGGER)
 
 T = TypeVar("T")
 Reader = Callable[[Any, str], Any]  # (raw value, its path) -> value; ValueError says why

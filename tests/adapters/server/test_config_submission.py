@@ -150,5 +150,5 @@ def test_bad_values_name_their_key(key: str, value: object) -> None:
 
 
 def test_the_default_priority_class_must_be_allowed() -> None:
-    with pytest.raises(ConfigError, match="submission.defaultPriorityClassName armada-default"):
+    with pytest.raises(ConfigError, match=r"submission\.defaultPriorityClassName armada-default"):
         submission({"allowedPriorityClassNames": {"other": True}})
