@@ -20,7 +20,7 @@ from armada_adapters.observability.access_log import AccessLog
 from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
-from armada_adapters.server.config.policy import CONFIG_LOGGER, lookup
+from armada_adapters.server.config.policy import CONFIG_LOGGER, lookup, read_value
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
 from armada_adapters.server.metrics import MetricsServer, start_metrics
 from armada_auth import Authenticator, build_authenticator
@@ -38,6 +38,7 @@ PERMISSION_KEYS = {
     "scopes": "permissionScopeMapping",
     "claims": "permissionClaimMapping",
 }
+PermissionMapping = Mapping[str, frozenset[str]]  # permission -> groups, scopes or claims
 AUTH_OFF_WARNING = (
     "authentication is off: no auth section is configured, every caller is 'anonymous' "
     "and every user-facing permission is granted to everyone"
@@ -147,10 +148,13 @@ def permissions_for(config: ServerConfig) -> PermissionConfig:
     """Global permissions: the auth section's mappings, or everything for everyone without one."""
     if config.auth is None:
         return PermissionConfig.everyone_may()
-    mappings = {name: lookup(config.auth, key) for name, key in PERMISSION_KEYS.items()}
-    for name, value in mappings.items():
-        if value is not None and not isinstance(value, Mapping):
-            raise StartupError(f"auth.{PERMISSION_KEYS[name]} must be a mapping")
+    try:
+        mappings = {
+            name: read_value(PermissionMapping, lookup(config.auth, key), f"auth.{key}")
+            for name, key in PERMISSION_KEYS.items()
+        }
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
     return PermissionConfig.from_mappings(**mappings)
 
 

@@ -90,6 +90,12 @@ def test_permission_mappings_come_from_the_auth_section() -> None:
     assert not permissions.holds(ANONYMOUS, Permission.CREATE_QUEUE)
 
 
+def test_permission_mappings_are_read_under_the_config_policy() -> None:
+    auth = {"anonymousAuth": True, "PERMISSIONGROUPMAPPING": {"create_queue": "admins"}}
+    with pytest.raises(StartupError, match=r"auth\.permissionGroupMapping\.create_queue must"):
+        permissions_for(parse_config({"auth": auth}))  # a string is not a list of groups
+
+
 def test_a_bad_config_file_is_a_startup_error(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text("grpcPort: [\n", encoding="utf-8")
     with pytest.raises(StartupError, match="not valid YAML"):
