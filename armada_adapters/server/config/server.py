@@ -82,6 +82,13 @@ class LoggingSection:
 
 
 @dataclass(frozen=True, slots=True)
+class UiSection:
+    """`ui`: the web UI at / and /lookout (on main since a7aa4b8; read here already)."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class ServerConfig:
     """Everything the composition root needs; `source` is the file read, if any.
 
@@ -124,6 +131,7 @@ class ServerConfig:
     connections: ConnectionSettings = field(default_factory=ConnectionSettings)
     metrics: MetricsSection = field(default_factory=MetricsSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
+    ui: UiSection = field(default_factory=UiSection)
     source: Path | None = field(default=None, metadata={KEY: None})
 
     def __post_init__(self) -> None:
@@ -174,3 +182,7 @@ class ServerConfig:
     @property
     def log_health_checks(self) -> bool:
         return self.logging.health_checks
+
+    @property
+    def ui_enabled(self) -> bool:
+        return self.ui.enabled

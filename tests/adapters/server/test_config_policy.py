@@ -128,6 +128,14 @@ def test_armadas_unused_keys_are_warned_about_once(caplog: pytest.LogCaptureFixt
     assert records[0].getMessage().endswith("ignored: pulsar, Redis, profiling")
 
 
+def test_a_section_added_in_one_place_is_read_like_the_others() -> None:
+    assert parse_config({}).ui_enabled
+    assert not parse_config({"UI": {"Enabled": "false"}}).ui_enabled
+    assert not load_config(None, {"ARMADA_UI_ENABLED": "false"}).ui_enabled
+    with pytest.raises(ConfigError, match=r"^unknown key ui\.enable; known keys: enabled$"):
+        parse_config({"ui": {"enable": False}})
+
+
 def test_an_empty_key_keeps_its_default() -> None:
     config = parse_config(
         {"grpcPort": None, "connections": None, "submission": {"defaultNamespace": None}}
