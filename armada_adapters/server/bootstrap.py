@@ -167,7 +167,8 @@ async def _startup_step(what: str, step: Any) -> Any:
     try:
         return await step
     except (AuthConfigError, ValueError) as exc:
-        raise StartupError(f"{what}: {exc}") from None
+        text = str(exc)
+        raise StartupError(text if f"{what}." in text else f"{what}: {text}") from None
     except OSError as exc:
         raise StartupError(f"{what}: {exc.strerror or exc}") from None
 

@@ -118,6 +118,6 @@ def test_a_mistyped_key_exits_2_with_one_line_naming_its_path(tmp_path: Path) ->
     result = run_to_exit(workdir, ["--config", str(tmp_path / "armada.yaml")])
     assert result.returncode == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("armada-server: ")]
-    assert errors == ["armada-server: auth: unknown key auth.basicAuth.usres; known keys: users"]
+    assert errors == ["armada-server: unknown key auth.basicAuth.usres; known keys: users"]
     assert "Traceback" not in result.stderr
     assert list(workdir.iterdir()) == []
