@@ -43,6 +43,10 @@ class ConfigError(ValueError):
     """The configuration cannot be used; the message is one line naming the key's path."""
 
 
+class SchemaError(Exception):
+    """A schema uses a type the policy cannot read: the code's mistake, not the file's."""
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Read:
     """`Annotated[T, Read(reader)]`: the value is `reader(raw, path)`."""
@@ -141,11 +145,11 @@ class _Reading:
             return raw
         scalar = _SCALARS.get(tp)
         if scalar is None:
-            raise TypeError(f"{path}: the configuration cannot read type {tp!r}")
+            raise SchemaError(f"{path}: the configuration cannot read type {tp!r}")
         return scalar(raw, path)
 
     def section(self, schema: type, raw: Any, path: str) -> Any:
-        keys, values = schema_keys(schema), {}
+        keys, values, seen = schema_keys(schema), {}, set[str]()
         retyped = self.field_types.get(schema, {})
         unused = {key.lower() for key in getattr(schema, "armada_unused", ())}
         for key, item in _mapping(raw, path):
@@ -156,12 +160,14 @@ class _Reading:
             elif found is None:
                 known = ", ".join(k for _, k, _ in keys.values()) or "none"
                 raise ValueError(f"unknown key {where}; known keys: {known}")
-            elif found[0] in values:
+            elif found[0] in seen:
                 raise ValueError(f"{where} is given twice (keys match ignoring case)")
-            elif item is not None:  # an empty key keeps the default, as in Armada
+            else:
                 name, canonical, tp = found
-                where = f"{path}.{canonical}" if path else canonical
-                values[name] = self.value(retyped.get(name, tp), item, where)
+                seen.add(name)
+                if item is not None:  # an empty key keeps the default, as in Armada
+                    where = f"{path}.{canonical}" if path else canonical
+                    values[name] = self.value(retyped.get(name, tp), item, where)
         _require(schema, values, path)
         try:
             return schema(**values)
@@ -173,7 +179,7 @@ class _Reading:
         if raw is None and len(present) < len(args):
             return None
         if len(present) != 1:
-            raise TypeError(f"{path}: the configuration cannot read a union {args!r}")
+            raise SchemaError(f"{path}: the configuration cannot read a union {args!r}")
         return self.value(present[0], raw, path)
 
     def _items(self, tp: Any, raw: Any, path: str) -> list[Any]:

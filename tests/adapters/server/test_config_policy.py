@@ -22,6 +22,7 @@ from armada_adapters.server.config import (
     with_environment,
 )
 from armada_adapters.server.config.durations import parse_go_duration
+from armada_adapters.server.config.policy import SchemaError
 from armada_auth.config import parse_basic, parse_kerberos, parse_openid
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -98,9 +99,19 @@ def test_keys_match_ignoring_case_at_every_level() -> None:
     assert (config.max_query_items, config.log_format) == (9, "json")
 
 
-def test_a_key_given_twice_in_different_case_is_refused() -> None:
+@pytest.mark.parametrize("first", [1, None])
+def test_a_key_given_twice_in_different_case_is_refused(first: object) -> None:
     with pytest.raises(ConfigError, match=r"^GRPCPORT is given twice"):
-        parse_config({"grpcPort": 1, "GRPCPORT": 2})
+        parse_config({"grpcPort": first, "GRPCPORT": 2})
+
+
+def test_a_schema_the_policy_cannot_read_is_the_codes_mistake() -> None:
+    @dataclass(frozen=True)
+    class Odd:
+        when: complex = 0j
+
+    with pytest.raises(SchemaError, match="cannot read type"):
+        read_section(Odd, {"when": 1}, "odd")
 
 
 @pytest.mark.parametrize(
