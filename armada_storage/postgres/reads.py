@@ -11,9 +11,16 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_storage._browse_sql import (
+    POSTGRES,
+    group_statement,
+    page_from_rows,
+    page_statement,
+)
 from armada_storage._codec import (
     STORED_JOB,
     events_from_json,
@@ -109,6 +116,19 @@ async def job_set_activity(conn: Connection, queue: str) -> list[JobSetActivity]
         (_LEASED, queue, _ACTIVE),
     )
     return [JobSetActivity(js, queued, leased) for js, queued, leased in await cursor.fetchall()]
+
+
+async def browse_jobs(conn: Connection, query: JobQuery) -> JobPage:
+    sql, params = page_statement(POSTGRES, query)
+    cursor = await conn.execute(sql, params)
+    rows = await cursor.fetchall()
+    return await off_loop(len(rows), page_from_rows, rows, query, _record)
+
+
+async def group_jobs(conn: Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+    sql, params = group_statement(POSTGRES, filter, field)
+    cursor = await conn.execute(sql, params)
+    return build_groups(await cursor.fetchall(), field)
 
 
 # --- events ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.events import EventId, StoredEvent
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
@@ -127,6 +128,14 @@ class PostgresStorage:
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
         return await self._pool.run(reads.job_set_activity, queue)
+
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs by position (see `Storage.browse_jobs`)."""
+        return await self._pool.run(reads.browse_jobs, query)
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state."""
+        return await self._pool.run(reads.group_jobs, filter, field)
 
     # --- events ----------------------------------------------------------------------
 

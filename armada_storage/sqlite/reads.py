@@ -11,9 +11,11 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_storage._browse_sql import SQLITE, group_statement, page_from_rows, page_statement
 from armada_storage._codec import (
     STORED_JOB,
     events_from_json,
@@ -115,6 +117,16 @@ def job_set_activity(conn: sqlite3.Connection, queue: str) -> list[JobSetActivit
         (queue,),
     ).fetchall()
     return [JobSetActivity(js, queued, leased) for js, queued, leased in rows]
+
+
+def browse_jobs(conn: sqlite3.Connection, query: JobQuery) -> JobPage:
+    sql, params = page_statement(SQLITE, query)
+    return page_from_rows(conn.execute(sql, params).fetchall(), query, _record)
+
+
+def group_jobs(conn: sqlite3.Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+    sql, params = group_statement(SQLITE, filter, field)
+    return build_groups(conn.execute(sql, params).fetchall(), field)
 
 
 def read_events(
