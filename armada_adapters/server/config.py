@@ -44,6 +44,7 @@ KNOWN = (
     "queryapi",
     "shutdownGracePeriod",
     "connections",
+    "ui",
 )
 # Armada server keys that configure infrastructure we do not have: warned, not refused.
 IGNORED = (
@@ -88,6 +89,7 @@ class ServerConfig:
     max_query_items: int = 500
     shutdown_grace_seconds: float = 10.0
     connections: ConnectionSettings = field(default_factory=ConnectionSettings)
+    ui_enabled: bool = True  # `ui.enabled`: the web UI at / and /lookout
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -172,6 +174,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
             values.get("shutdownGracePeriod", 10), "shutdownGracePeriod"
         ),
         connections=_connections(values.get("connections")),
+        ui_enabled=_ui_enabled(values.get("ui")),
         source=source,
     )
 
@@ -212,6 +215,13 @@ def _storage(value: Any) -> Mapping[str, Any]:
     if value is None:
         return ServerConfig().storage
     return _mapping(value, "storage")
+
+
+def _ui_enabled(value: Any) -> bool:
+    enabled = _get(_mapping(value, "ui"), "enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"ui.enabled must be true or false, got {enabled!r}")
+    return enabled
 
 
 def _get(section: Mapping[str, Any], key: str, default: Any) -> Any:

@@ -148,7 +148,11 @@ async def start_listeners(
     )
     await grpc.start(sock=grpc_sock)
     http = _http_server(
-        config, create_app(service, authenticator, settings=_rest(config), calls=calls), gates.http
+        config,
+        create_app(
+            service, authenticator, settings=_rest(config), calls=calls, ui=config.ui_enabled
+        ),
+        gates.http,
     )
     http_task = asyncio.create_task(http.serve(sockets=[http_sock]), name="armada-rest")
     endpoints = Endpoints(config.bind_address, _port(grpc_sock), _port(http_sock))
