@@ -137,7 +137,9 @@ def group_statement(dialect: Dialect, filter: JobFilter, field: GroupField) -> S
     where, params = _conditions(dialect, filter, filter.states)
     queue, name = _GROUP_COLUMNS[field]
     order = (
-        "" if field is GroupField.STATE else f" ORDER BY {queue}{dialect.collate}, {name}{dialect.collate}"
+        ""
+        if field is GroupField.STATE
+        else f" ORDER BY {queue}{dialect.collate}, {name}{dialect.collate}"
     )
     sql = (
         f"SELECT {queue}, {name}, state, count(*) FROM jobs{_where(where)}"

@@ -226,16 +226,17 @@ class MemoryStorage:
         """A page by position; a linear scan (the reference, not for millions of jobs)."""
         await self._enter()
         limit = min(max(query.limit, 1), MAX_PAGE_JOBS)
-        positions = (
-            (PagePosition(sort_value(r, query.order), self._seq[r.job.id]), r)
+        after = None if query.after is None else _key(query.after)
+        positions = [
+            (position, r)
             for r in self._jobs.values()
             if matches(r, query.filter)
-        )
-        if query.after is not None:
-            after = _key(query.after)
-            positions = (
-                p for p in positions if (_key(p[0]) < after if query.descending else _key(p[0]) > after)
+            and _beyond(
+                position := PagePosition(sort_value(r, query.order), self._seq[r.job.id]),
+                after,
+                query.descending,
             )
+        ]
         pick = heapq.nlargest if query.descending else heapq.nsmallest
         found = pick(limit + 1, positions, key=lambda p: _key(p[0]))
         more = len(found) > limit
@@ -295,6 +296,14 @@ class MemoryStorage:
 
 def _key(position: PagePosition) -> tuple[str | int, int]:
     return position.value, position.seq
+
+
+def _beyond(position: PagePosition, after: tuple[str | int, int] | None, descending: bool) -> bool:
+    """Whether `position` comes after `after` in the page order (None: the start)."""
+    if after is None:
+        return True
+    key = _key(position)
+    return key < after if descending else key > after
 
 
 async def from_config(section: Mapping[str, Any]) -> Storage:

@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from armada_adapters.rest import create_app
 from armada_core import ArmadaService, PermissionConfig, ServiceConfig
 from armada_core.browse import JobFilter, JobQuery
+from armada_core.clock import SystemClock
 from armada_core.ids import UlidFactory
 from armada_core.jobs import Job, JobChange, JobState
-from armada_core.clock import SystemClock
 from armada_storage._browse_sql import SQLITE, page_statement
 from armada_storage.sqlite import SqliteStorage
 
@@ -47,7 +47,10 @@ POD = {
             "name": "main",
             "image": "busybox:1.36",
             "args": ["sleep", "60"],
-            "resources": {"requests": {"cpu": "1", "memory": "1Gi"}, "limits": {"cpu": "1", "memory": "1Gi"}},
+            "resources": {
+                "requests": {"cpu": "1", "memory": "1Gi"},
+                "limits": {"cpu": "1", "memory": "1Gi"},
+            },
         }
     ],
     "restartPolicy": "Never",
@@ -138,12 +141,16 @@ async def timed(work: Callable[[], Awaitable[object]], rounds: int) -> tuple[flo
 
 async def measure(path: Path, rounds: int) -> None:
     storage = await SqliteStorage.open(path)
-    service = ArmadaService(storage, config=ServiceConfig(permissions=PermissionConfig.everyone_may()))
+    service = ArmadaService(
+        storage, config=ServiceConfig(permissions=PermissionConfig.everyone_may())
+    )
     app = create_app(service, None, ui=True)
     raw = sqlite3.connect(path, check_same_thread=False)
     print(f"{_count(path):,} jobs; {rounds} rounds; milliseconds p50 / p99")
     print(f"{'view':32} {'ceiling (raw SQL)':>20} {'port':>16} {'page (HTTP)':>16}")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://b") as web:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://b"
+    ) as web:
         for name, (params, filter) in VIEWS.items():
             query = JobQuery(filter, limit=50)
             sql, args = page_statement(SQLITE, query)
@@ -163,7 +170,8 @@ async def measure(path: Path, rounds: int) -> None:
             cells = "".join(f"{p50:>9.2f} /{p99:>6.2f}" for p50, p99 in figures)
             print(f"{name:32} {cells}")
         overview = await timed(lambda: web.get("/"), max(5, rounds // 10))
-        print(f"{'overview (counts of every queue)':32} page p50 {overview[0]:.0f} / p99 {overview[1]:.0f}")
+        label = "overview (counts of every queue)"
+        print(f"{label:32} page p50 {overview[0]:.0f} / p99 {overview[1]:.0f}")
     raw.close()
     await storage.aclose()
 

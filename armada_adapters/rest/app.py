@@ -73,7 +73,12 @@ def create_app(
     calls = calls or CallTracker()
     api = _api_routes(routes, service, authenticator, operations, settings, calls)
     app = Starlette(
-        routes=[Route("/health", _health, methods=["GET"]), *swagger, *api, *_ui(ui, service, authenticator)],
+        routes=[
+            Route("/health", _health, methods=["GET"]),
+            *swagger,
+            *api,
+            *_ui(ui, service, authenticator),
+        ],
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(

@@ -72,7 +72,9 @@ def ui_routes(ui: ASGIApp) -> list[BaseRoute]:
 def _middleware(authenticator: Authenticator | None) -> list[Middleware]:
     stack = [Middleware(SecurityMiddleware)]
     if authenticator is not None:
-        stack.append(Middleware(AuthenticationMiddleware, authenticator=authenticator, exempt_paths=()))
+        stack.append(
+            Middleware(AuthenticationMiddleware, authenticator=authenticator, exempt_paths=())
+        )
     return stack
 
 

@@ -79,7 +79,9 @@ def _form(request: Request, error: str | None = None) -> dict[str, Any]:
 
 async def job(request: Request) -> Response:
     """One job: details, error, runs, logs, events and its spec as YAML."""
-    history = await service_of(request).job_history(principal(request), request.path_params["job_id"])
+    history = await service_of(request).job_history(
+        principal(request), request.path_params["job_id"]
+    )
     return render(
         request,
         "job.html",

@@ -18,7 +18,6 @@ import hmac
 import secrets
 from collections.abc import MutableMapping
 from typing import Any
-
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import ImmutableMultiDict

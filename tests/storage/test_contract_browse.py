@@ -139,6 +139,10 @@ async def test_groups_count_per_state(storage: Storage) -> None:
     by_set = await storage.group_jobs(JobFilter(queue="a"), GroupField.JOB_SET)
     assert [(g.queue, g.name, g.count) for g in by_set] == [("a", "s1", 4), ("a", "s3", 2)]
     by_state = await storage.group_jobs(JobFilter(), GroupField.STATE)
-    assert [(g.name, g.count) for g in by_state] == [("QUEUED", 7), ("RUNNING", 2), ("CANCELLED", 1)]
+    assert [(g.name, g.count) for g in by_state] == [
+        ("QUEUED", 7),
+        ("RUNNING", 2),
+        ("CANCELLED", 1),
+    ]
     running = JobFilter(states=frozenset({S.RUNNING}))
     assert [g.name for g in await storage.group_jobs(running, GroupField.QUEUE)] == ["b"]

@@ -21,7 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
 
-from e2e_support import ServerProcess  # noqa: E402
+from e2e_support import ServerProcess
 
 CHROMIUM = os.environ.get("ARMADA_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("ARMADA_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))

@@ -16,7 +16,6 @@ from armada_core.service import ArmadaService
 from armada_storage.memory import MemoryStorage
 
 
-
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

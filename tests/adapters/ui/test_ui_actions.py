@@ -45,12 +45,14 @@ async def test_selection_spans_job_sets(service: ArmadaService, admin: httpx.Asy
     one = await submit(service, "a", "s1", 2)
     two = await submit(service, "a", "s2", 1)
     token = (await admin.get("/"), csrf_of(admin))[1]
-    done = await admin.post(
-        "/actions/cancel", data={"job": [one[0], two[0]], "csrf_token": token}
-    )
+    done = await admin.post("/actions/cancel", data={"job": [one[0], two[0]], "csrf_token": token})
     assert done.status_code == 200 and done.text.count("done") == 2
     states = await service.job_status(ADMIN, [*one, *two])
-    assert [states[j] for j in (*one, *two)] == [JobState.CANCELLED, JobState.QUEUED, JobState.CANCELLED]
+    assert [states[j] for j in (*one, *two)] == [
+        JobState.CANCELLED,
+        JobState.QUEUED,
+        JobState.CANCELLED,
+    ]
 
 
 async def test_cancel_a_whole_job_set(service: ArmadaService, admin: httpx.AsyncClient) -> None:
@@ -76,7 +78,9 @@ async def test_reprioritize(service: ArmadaService, admin: httpx.AsyncClient) ->
         data={"job": job_id, "priority": "7", "csrf_token": csrf_of(admin)},
     )
     assert done.status_code == 200
-    details = await service.job_details(ADMIN, [job_id], expand_job_spec=False, expand_job_run=False)
+    details = await service.job_details(
+        ADMIN, [job_id], expand_job_spec=False, expand_job_run=False
+    )
     assert details[job_id].record.priority == 7
     page = await admin.get(f"/jobs/{job_id}")
     assert '<td class="priority">7</td>' in page.text
@@ -86,7 +90,9 @@ async def test_cordon_and_uncordon(service: ArmadaService, admin: httpx.AsyncCli
     await make_queue(service, "a")
     await admin.get("/")
     for action, cordoned in (("cordon", True), ("uncordon", False)):
-        done = await admin.post(f"/actions/{action}", data={"queue": "a", "csrf_token": csrf_of(admin)})
+        done = await admin.post(
+            f"/actions/{action}", data={"queue": "a", "csrf_token": csrf_of(admin)}
+        )
         assert done.status_code == 200
         assert (await service.get_queue(ADMIN, "a")).cordoned is cordoned
 
@@ -109,7 +115,9 @@ async def test_without_the_permission_the_api_refusal(
     assert await state_of(service, job_id) == JobState.QUEUED
 
 
-async def test_cordon_without_the_permission(service: ArmadaService, bob: httpx.AsyncClient) -> None:
+async def test_cordon_without_the_permission(
+    service: ArmadaService, bob: httpx.AsyncClient
+) -> None:
     await make_queue(service, "a")
     done = await post_form(bob, "/actions/cordon", {"queue": "a", "csrf_token": ""})
     assert done.status_code == 403  # no token
@@ -144,7 +152,9 @@ async def test_posts_without_a_matching_token_are_refused(
     ]
     assert [r.status_code for r in refusals] == [403] * 4
     assert await state_of(service, job_id) == JobState.QUEUED
-    fresh = httpx.AsyncClient(transport=admin._transport, base_url="http://ui.test", headers=admin.headers)
+    fresh = httpx.AsyncClient(
+        transport=admin._transport, base_url="http://ui.test", headers=admin.headers
+    )
     async with fresh:  # a token without the cookie (another site cannot read or send it)
         refused = await fresh.post("/actions/cancel", data={"job": job_id, "csrf_token": token})
     assert refused.status_code == 403
