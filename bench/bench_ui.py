@@ -30,8 +30,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from armada_adapters.rest import create_app
+from armada_adapters.ui.query import encode_position
 from armada_core import ArmadaService, PermissionConfig, ServiceConfig
-from armada_core.browse import JobFilter, JobQuery
+from armada_core.browse import JobFilter, JobQuery, PagePosition
 from armada_core.clock import SystemClock
 from armada_core.ids import UlidFactory
 from armada_core.jobs import Job, JobChange, JobState
@@ -148,11 +149,11 @@ async def measure(path: Path, rounds: int) -> None:
     raw = sqlite3.connect(path, check_same_thread=False)
     print(f"{_count(path):,} jobs; {rounds} rounds; milliseconds p50 / p99")
     print(f"{'view':32} {'ceiling (raw SQL)':>20} {'port':>16} {'page (HTTP)':>16}")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://b"
-    ) as web:
-        for name, (params, filter) in VIEWS.items():
-            query = JobQuery(filter, limit=50)
+    views = {name: (params, JobQuery(filter, limit=50)) for name, (params, filter) in VIEWS.items()}
+    views["queue + QUEUED, 40,000 rows deep"] = _deep(raw)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://b") as web:
+        for name, (params, query) in views.items():
             sql, args = page_statement(SQLITE, query)
 
             async def ceiling(sql: str = sql, args: list[object] = args) -> object:
@@ -174,6 +175,17 @@ async def measure(path: Path, rounds: int) -> None:
         print(f"{label:32} page p50 {overview[0]:.0f} / p99 {overview[1]:.0f}")
     raw.close()
     await storage.aclose()
+
+
+def _deep(raw: sqlite3.Connection) -> tuple[dict[str, object], JobQuery]:
+    """The page 40,000 rows into queue q3's QUEUED jobs (a position, not an offset)."""
+    (n,) = raw.execute(
+        "SELECT n FROM jobs WHERE queue = 'q3' AND state = 0 ORDER BY n DESC LIMIT 1 OFFSET 40000"
+    ).fetchone()
+    after = PagePosition(0, n)
+    filter = JobFilter(queue="q3", states=frozenset({JobState.QUEUED}))
+    params = {"queue": "q3", "state": "QUEUED", "after": encode_position(after)}
+    return params, JobQuery(filter, after=after, limit=50)
 
 
 def main() -> None:
