@@ -19,6 +19,8 @@ MAX_PAGE_JOBS = 500  # rows one page may ask for
 DEFAULT_PAGE_JOBS = 50
 MAX_GROUPS = 1000  # groups one grouping returns at most
 MAX_FILTER_PAIRS = 8  # label or annotation conditions per query
+FILTER_VALUE_BYTES = 1024  # a label or annotation value to match (annotations run longer)
+POSITION_BYTES = 2048  # the sort value of a page position (an id, a name, a job set id)
 
 
 class JobOrder(Enum):

@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
@@ -66,7 +66,8 @@ def create_ui(service: ArmadaService, authenticator: Authenticator | None) -> St
 
 def ui_routes(ui: ASGIApp) -> list[BaseRoute]:
     """Routes for an app that also serves the API: the UI's paths at `/`, all of `/lookout`."""
-    return [*(Route(path, ui, methods=["GET", "POST"]) for path in PATHS), Mount(ALIAS, ui)]
+    alias = Route(ALIAS, RedirectResponse(f"{ALIAS}/", status_code=308), methods=["GET"])
+    return [*(Route(path, ui, methods=["GET", "POST"]) for path in PATHS), alias, Mount(ALIAS, ui)]
 
 
 def _middleware(authenticator: Authenticator | None) -> list[Middleware]:

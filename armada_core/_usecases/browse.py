@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from armada_core._usecases.context import Context
 from armada_core.browse import (
+    FILTER_VALUE_BYTES,
     MAX_FILTER_PAIRS,
     MAX_PAGE_JOBS,
+    POSITION_BYTES,
     GroupField,
     JobFilter,
     JobGroup,
@@ -24,7 +26,6 @@ from armada_core.events import StoredEvent
 from armada_core.jobs import JobRecord
 from armada_core.limits import (
     ID_BYTES,
-    LABEL_VALUE_BYTES,
     check_job_set_id,
     check_label_key,
     check_length,
@@ -56,8 +57,7 @@ def check_filter(filter: JobFilter) -> None:
             raise InvalidArgument(f"{field}: at most {MAX_FILTER_PAIRS} conditions allowed")
         for key, value in pairs:
             check_label_key(field, key)
-            # Annotation values may be longer than labels'; a filter value need not be.
-            check_length(f"{field} value", value, LABEL_VALUE_BYTES * 16)
+            check_length(f"{field} value", value, FILTER_VALUE_BYTES)
 
 
 async def browse_jobs(ctx: Context, query: JobQuery) -> JobPage:
@@ -66,7 +66,7 @@ async def browse_jobs(ctx: Context, query: JobQuery) -> JobPage:
     if not 1 <= query.limit <= MAX_PAGE_JOBS:
         raise InvalidArgument(f"page size must be between 1 and {MAX_PAGE_JOBS}")
     if query.after is not None and isinstance(query.after.value, str):
-        check_length("page position", query.after.value, 2048)
+        check_length("page position", query.after.value, POSITION_BYTES)
     return await ctx.storage.browse_jobs(query)
 
 

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adapters" / "ui"))
 
 from e2e_support import ServerProcess
 

@@ -11,21 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from ui_support import POD
 
 pytestmark = pytest.mark.e2e
 
-POD = {
-    "containers": [
-        {
-            "name": "main",
-            "image": "busybox",
-            "resources": {
-                "requests": {"cpu": "100m", "memory": "64Mi"},
-                "limits": {"cpu": "100m", "memory": "64Mi"},
-            },
-        }
-    ]
-}
 LIVE_TIMEOUT_MS = 15_000  # a poll is every 2 s; a busy shared machine may be slow
 
 

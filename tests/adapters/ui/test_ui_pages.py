@@ -151,6 +151,8 @@ async def test_lookout_alias_serves_the_same_ui_with_its_own_links(
     service: ArmadaService, admin: httpx.AsyncClient
 ) -> None:
     await make_queue(service, "a")
+    redirect = await admin.get("/lookout")
+    assert (redirect.status_code, redirect.headers["location"]) == (308, "/lookout/")
     page = await admin.get("/lookout/")
     assert page.status_code == 200
     assert 'href="/lookout/jobs?queue=a"' in page.text
