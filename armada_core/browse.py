@@ -107,6 +107,10 @@ class JobGroup:
         return sum(self.counts.values())
 
 
+# Orders whose sort value is a number (the others sort by text).
+NUMERIC_ORDERS = frozenset({JobOrder.SUBMITTED, JobOrder.LAST_TRANSITION, JobOrder.STATE})
+
+
 def matches(record: JobRecord, filter: JobFilter) -> bool:
     """Whether `record` meets every condition of `filter`."""
     job = record.job

@@ -13,12 +13,15 @@ from armada_core.browse import (
     FILTER_VALUE_BYTES,
     MAX_FILTER_PAIRS,
     MAX_PAGE_JOBS,
+    NUMERIC_ORDERS,
     POSITION_BYTES,
     GroupField,
     JobFilter,
     JobGroup,
+    JobOrder,
     JobPage,
     JobQuery,
+    PagePosition,
 )
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, NotFound
@@ -36,6 +39,7 @@ from armada_core.limits import (
 # are read for one job view, so a huge job set costs a bounded read.
 MAX_HISTORY_SCAN = 50_000
 _HISTORY_BATCH = 2_000
+_INT64 = (-(2**63), 2**63 - 1)  # what every backend stores a number of a position in
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +64,25 @@ def check_filter(filter: JobFilter) -> None:
             check_length(f"{field} value", value, FILTER_VALUE_BYTES)
 
 
+def check_position(position: PagePosition, order: JobOrder) -> None:
+    """A position of `order`: a number where it sorts by number, else text; in range."""
+    numeric = order in NUMERIC_ORDERS
+    values = (position.seq, position.value) if numeric else (position.seq,)
+    if any(type(v) is not int or not _INT64[0] <= v <= _INT64[1] for v in values):
+        raise InvalidArgument(f"the page position does not belong to the order {order.value}")
+    if not numeric:
+        if not isinstance(position.value, str):
+            raise InvalidArgument(f"the page position does not belong to the order {order.value}")
+        check_length("page position", position.value, POSITION_BYTES)
+
+
 async def browse_jobs(ctx: Context, query: JobQuery) -> JobPage:
     """A page of jobs by position."""
     check_filter(query.filter)
     if not 1 <= query.limit <= MAX_PAGE_JOBS:
         raise InvalidArgument(f"page size must be between 1 and {MAX_PAGE_JOBS}")
-    if query.after is not None and isinstance(query.after.value, str):
-        check_length("page position", query.after.value, POSITION_BYTES)
+    if query.after is not None:
+        check_position(query.after, query.order)
     return await ctx.storage.browse_jobs(query)
 
 
