@@ -196,3 +196,19 @@ async def test_markup_in_user_text_renders_as_text(
     assert "set&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0].text
     assert "&lt;img src=x onerror=alert(1)&gt;" in pages[0].text
     assert "&lt;b&gt;x&lt;/b&gt;" in pages[0].text
+
+
+async def test_reprioritize_a_whole_job_set(
+    service: ArmadaService, admin: httpx.AsyncClient
+) -> None:
+    await make_queue(service, "a")
+    ids = await submit(service, "a", "s", 2)
+    confirm = await admin.get("/actions/reprioritize", params={"queue": "a", "job_set": "s"})
+    assert "every active job of job set" in confirm.text
+    done = await admin.post(
+        "/actions/reprioritize",
+        data={"queue": "a", "job_set": "s", "priority": "4", "csrf_token": csrf_of(admin)},
+    )
+    assert done.status_code == 200
+    details = await service.job_details(ADMIN, ids, expand_job_spec=False, expand_job_run=False)
+    assert [details[j].record.priority for j in ids] == [4, 4]
