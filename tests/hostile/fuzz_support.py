@@ -1,8 +1,9 @@
 """What the hostile suites share: a real server, hostile values, the case budget.
 
-The suites reuse the e2e server harness (`tests/e2e/e2e_support.py`) and the
-descriptor walk of the wire strategies (`tests/adapters/wire/wire_strategies.py`);
-both folders go on the path here, as pytest puts a test's own folder there.
+The suites reuse the e2e server harness (`tests/e2e/e2e_support.py`), the
+descriptor walk of the wire strategies (`tests/adapters/wire/wire_strategies.py`)
+and the storage helpers (`tests/storage/storage_helpers.py`): those folders go on
+the path here, as pytest puts only a test's own folder there.
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 _TESTS = Path(__file__).resolve().parents[1]
-for _folder in ("e2e", "adapters/wire"):
+for _folder in ("e2e", "adapters/wire", "storage"):
     if str(_TESTS / _folder) not in sys.path:
         sys.path.insert(0, str(_TESTS / _folder))
 
@@ -29,7 +33,10 @@ from e2e_support import ServerProcess  # noqa: E402
 from wire_strategies import MessageStrategies, go_scalar, go_special  # noqa: E402
 
 from armada_adapters.wire import _k8s  # noqa: E402
+from armada_adapters.wire.pool import message_class  # noqa: E402
 
+# The queue (and job set) the suites create, so that fuzzed requests reach past lookups.
+FUZZ_QUEUE = "fuzz"
 # The answer-time bound of the issue: every answer within a second.
 SLOWEST_ANSWER_S = 1.0
 
@@ -52,10 +59,35 @@ def examples(count: int) -> int:
     return max(1, round(count * _SCALE))
 
 
-def sqlite_server(folder: Path) -> ServerProcess:
-    """The reference server on a SQLite file in `folder`, authentication off."""
+@contextmanager
+def fuzzed_server(
+    folder: Path, pytest_config: Any, title: str, tally: Counter[str]
+) -> Iterator[ServerProcess]:
+    """The reference server on a SQLite file in `folder`, authentication off.
+
+    When it stops, the suite's `tally` (requests sent, answers by status, inputs
+    skipped per open finding) is printed in pytest's summary as `title: ...`.
+    """
     config = {"storage": {"backend": "sqlite", "sqlite": {"path": str(folder / "armada.db")}}}
-    return ServerProcess(folder, config, {}).wait_ready()
+    process = ServerProcess(folder, config, {}).wait_ready()
+    try:
+        yield process
+    finally:
+        process.stop()
+        summary_line(
+            pytest_config, f"{title}: " + ", ".join(f"{k}={v}" for k, v in sorted(tally.items()))
+        )
+
+
+def summary_line(pytest_config: Any, line: str) -> None:
+    """Write `line` to the terminal even though pytest captures fixture output."""
+    reporter = pytest_config.pluginmanager.get_plugin("terminalreporter")
+    capture = pytest_config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(line)
 
 
 def health_seconds(server: ServerProcess) -> float:
@@ -155,6 +187,57 @@ def hostile_float() -> st.SearchStrategy[float]:
     return st.one_of(st.sampled_from(_FLOATS), st.floats())
 
 
+def hostile_quantity(text: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, str]]:
+    """A `Quantity` message: valid, garbage, overflowing or any hostile text."""
+    garbage = st.one_of(st.sampled_from(_QUANTITIES), text)
+    valid = go_special(_k8s.QUANTITY)
+    assert valid is not None
+    return st.one_of(valid, garbage.map(lambda s: {"string": s}))
+
+
+def either(good: Any, bad: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.just(good), bad)
+
+
+def hostile_submit(known: Sequence[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """`api.JobSubmitRequest` kwargs valid but for hostile leaves (random pod specs
+    rarely pass the first checks, so quantities and names would never reach deep)."""
+    text = hostile_text(known)
+    resources = st.dictionaries(
+        either("cpu", st.sampled_from(["memory", "nvidia.com/gpu", "ephemeral-storage"]) | text),
+        hostile_quantity(text),
+        min_size=1,
+        max_size=3,
+    )
+    same = resources.map(lambda r: {"requests": r, "limits": r})
+    apart = st.builds(lambda req, lim: {"requests": req, "limits": lim}, resources, resources)
+    container = st.fixed_dictionaries(
+        {"name": either("main", text), "image": either("busybox", text), "resources": same | apart}
+    )
+    pairs = st.dictionaries(text, text, max_size=2)
+    item = st.fixed_dictionaries(
+        {
+            "namespace": either("default", text),
+            "pod_spec": st.fixed_dictionaries(
+                {"containers": st.lists(container, min_size=1, max_size=2)}
+            ),
+        },
+        optional={
+            "priority": hostile_float(),
+            "client_id": text,
+            "labels": pairs,
+            "annotations": pairs,
+        },
+    )
+    return st.fixed_dictionaries(
+        {
+            "queue": either(FUZZ_QUEUE, text),
+            "job_set_id": text,
+            "job_request_items": st.lists(item, min_size=1, max_size=3),
+        }
+    )
+
+
 def hostile_strategies(known: Sequence[str]) -> MessageStrategies:
     """Message kwargs whose leaves are hostile (reusing the wire strategies' walk)."""
     text = hostile_text(known)
@@ -170,12 +253,33 @@ def hostile_strategies(known: Sequence[str]) -> MessageStrategies:
         return go_scalar(field)
 
     def special(name: str) -> st.SearchStrategy[dict[str, Any]] | None:
-        if name != _k8s.QUANTITY:
-            return go_special(name)
-        garbage = st.one_of(st.sampled_from(_QUANTITIES), text)
-        return st.one_of(go_special(name), garbage.map(lambda s: {"string": s}))
+        return hostile_quantity(text) if name == _k8s.QUANTITY else go_special(name)
 
     return MessageStrategies(scalar=scalar, special=special)
+
+
+class HostileRequests:
+    """Request kwargs per message type: hostile leaves in the walk of the whole type
+    and, for the types random messages rarely make valid enough to reach deep
+    checks (a submit), in a valid skeleton too."""
+
+    def __init__(self, known: Sequence[str]) -> None:
+        self._walk = hostile_strategies(known)
+        self._skeletons = {"api.JobSubmitRequest": hostile_submit(known)}
+
+    def kwargs(self, type_name: str) -> st.SearchStrategy[dict[str, Any]]:
+        walked = self._walk.kwargs(message_class(type_name).DESCRIPTOR)
+        skeleton = self._skeletons.get(type_name)
+        return walked if skeleton is None else st.one_of(walked, skeleton)
+
+
+# What the fuzz files mark: skippable locally (`-m "not fuzz"`), quiet about the
+# repr of the huge strategies hypothesis builds.
+FUZZ_MARKS = (
+    pytest.mark.fuzz,
+    pytest.mark.e2e,
+    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
+)
 
 
 def _float32(value: float) -> float:

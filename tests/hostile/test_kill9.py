@@ -10,7 +10,6 @@ stored job has exactly those two events and every event has its job.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -21,15 +20,13 @@ from typing import Any
 import anyio
 import grpc
 import pytest
-from fuzz_support import ServerProcess
+from fuzz_support import ServerProcess, summary_line
+from storage_helpers import POSTGRES_DSN, drop_schema, fresh_schema
 
 from armada_adapters.wire.pool import message_class
 from armada_core.events import EventId, EventKind
 from armada_core.jobs import JobState
 from armada_storage.registry import open_storage
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "storage"))
-from storage_helpers import POSTGRES_DSN, drop_schema, fresh_schema  # noqa: E402
 
 pytestmark = [pytest.mark.e2e]
 
@@ -74,7 +71,7 @@ def storage_config(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[d
 
 
 def test_kill_9_mid_storm_loses_no_acknowledged_job(
-    storage_config: dict[str, Any], tmp_path: Path
+    storage_config: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     acked: dict[str, str] = {}  # job id -> job set
     for round_ in range(ROUNDS):
@@ -95,7 +92,9 @@ def test_kill_9_mid_storm_loses_no_acknowledged_job(
     finally:
         server.stop()
     anyio.run(_assert_nothing_half_written, storage_config, set(acked))
-    print(f"kill -9: {len(acked)} acknowledged jobs survived {ROUNDS} kills")
+    summary_line(
+        request.config, f"kill -9: {len(acked)} acknowledged jobs kept over {ROUNDS} kills"
+    )
 
 
 def _create_queue(target: str) -> None:
@@ -122,7 +121,9 @@ def _storm(server: ServerProcess, acked: dict[str, str]) -> None:
                 with lock:
                     acked.update((i.job_id, job_set) for i in reply.job_response_items)
 
-    threads = [threading.Thread(target=submitter, args=(n,), daemon=True) for n in range(SUBMITTERS)]
+    threads = [
+        threading.Thread(target=submitter, args=(n,), daemon=True) for n in range(SUBMITTERS)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(STORM_S)
