@@ -28,7 +28,8 @@ from armada_core.events import EventId, EventKind
 from armada_core.jobs import JobState
 from armada_storage.registry import open_storage
 
-pytestmark = [pytest.mark.e2e]
+# Long (tens of seconds): skipped with the fuzz suites by `-m "not fuzz"`.
+pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
 QUEUE = "storm"
 JOB_SETS = ("set-a", "set-b", "set-c")
