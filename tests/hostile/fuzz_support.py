@@ -14,7 +14,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -287,28 +287,3 @@ def _float32(value: float) -> float:
     if math.isfinite(value) and abs(value) > 3.4e38:
         return math.copysign(math.inf, value)
     return value
-
-
-def strings_in(value: object) -> list[str]:
-    """Every string inside a kwargs tree (dict keys included)."""
-    found: list[str] = []
-    _walk(value, lambda leaf: isinstance(leaf, str) and found.append(leaf))
-    return found
-
-
-def floats_in(value: object) -> list[float]:
-    found: list[float] = []
-    _walk(value, lambda leaf: isinstance(leaf, float) and found.append(leaf))
-    return found
-
-
-def _walk(value: object, visit: Callable[[object], object]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            visit(key)
-            _walk(item, visit)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _walk(item, visit)
-    else:
-        visit(value)

@@ -7,9 +7,6 @@ overflowing quantities; nested pod specs from the wire strategies), and raw byte
 as the message body (random, or a valid message cut or flipped). Each answer must
 come within a second with any status but INTERNAL or UNKNOWN, and the server must
 still answer /health after each method's run.
-
-Requests carrying the input of an issue-9 finding that another branch fixes
-are not sent: `known_findings` recognises them, and the tally counts them.
 """
 
 from __future__ import annotations
@@ -33,7 +30,6 @@ from fuzz_support import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from known_findings import known_finding
 
 from armada_adapters.wire.operations import OPERATIONS
 from armada_adapters.wire.pool import message_class
@@ -110,10 +106,6 @@ def test_hostile_messages(path: str, channel: grpc.Channel, server: Any, seeded:
     def run(kwargs: dict[str, Any]) -> None:
         if path == "/api.Event/GetJobSetEvents":
             kwargs["watch"] = False  # a watch never ends; Watch itself is fuzzed
-        finding = known_finding(path, kwargs)
-        if finding is not None:
-            TALLY[f"skipped ({finding})"] += 1
-            return
         _check(channel, path, cls(**kwargs).SerializeToString())
 
     run()
@@ -124,9 +116,7 @@ def test_hostile_messages(path: str, channel: grpc.Channel, server: Any, seeded:
 @pytest.mark.parametrize("path", PATHS)
 def test_raw_bytes(path: str, channel: grpc.Channel, server: Any, seeded: None) -> None:
     cls = message_class(OPERATIONS[path].request_type_name)
-    valid = REQUESTS.kwargs(cls.DESCRIPTOR.full_name).filter(
-        lambda k: known_finding(path, k) is None
-    )
+    valid = REQUESTS.kwargs(cls.DESCRIPTOR.full_name)
     body = st.one_of(
         st.binary(max_size=512),
         st.builds(_mangle, valid.map(lambda k: cls(**k).SerializeToString()), st.randoms()),

@@ -6,9 +6,6 @@ route with a body gets random bytes, text that is not JSON, JSON of the wrong
 shape, deeply nested and huge bodies. Every answer must be below 500, within a
 second, and JSON (newline-delimited on the streamed routes, where an error line
 must not carry INTERNAL or UNKNOWN either); /health answers after each route.
-
-Inputs of issue 9's findings still being fixed elsewhere are skipped by the
-predicates of `known_findings` (and counted apart).
 """
 
 from __future__ import annotations
@@ -36,7 +33,6 @@ from fuzz_support import (
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from known_findings import known_finding
 
 from armada_adapters.rest.routes import RestRoute, rest_routes
 from armada_adapters.rest.swagger import swagger_document
@@ -109,11 +105,6 @@ def test_submit_route(
 def _run_case(case: schemathesis.Case[Any], base_url: str, session: requests.Session) -> None:
     if case.path == "/v1/job-set/{queue}/{id}" and isinstance(case.body, dict):
         case.body["watch"] = False  # a watch never ends; live ones are tested elsewhere
-    request = [case.path_parameters, case.query, case.body]
-    finding = known_finding(case.path, request)
-    if finding is not None:
-        TALLY[f"skipped ({finding})"] += 1
-        return
     started = time.perf_counter()
     response = session.request(**case.as_transport_kwargs(base_url=base_url), timeout=30)
     elapsed = time.perf_counter() - started
@@ -217,10 +208,7 @@ def test_raw_bodies(route: RestRoute, server: Any) -> None:
 
     @settings(FUZZ, max_examples=examples(RAW_EXAMPLES))
     @given(body)
-    def run(data: bytes | str) -> None:
-        if isinstance(data, str):
-            TALLY[f"skipped ({data})"] += 1
-            return
+    def run(data: bytes) -> None:
         started = time.perf_counter()
         status, answer = _send(server.http_port, route.http_method, target, data)
         TALLY["raw sent"] += 1
@@ -230,14 +218,11 @@ def test_raw_bodies(route: RestRoute, server: Any) -> None:
     assert health_seconds(server) < SLOWEST_ANSWER_S
 
 
-def _hostile_json(route: RestRoute) -> st.SearchStrategy[bytes | str]:
-    """The gRPC fuzz's hostile messages as Go-JSON, or the open finding they would hit."""
+def _hostile_json(route: RestRoute) -> st.SearchStrategy[bytes]:
+    """The gRPC fuzz's hostile messages as Go-JSON."""
     cls = message_class(route.request_type)
 
-    def encode(request: dict[str, Any]) -> bytes | str:
-        finding = known_finding(route.method_path, request)
-        if finding is not None:
-            return finding
+    def encode(request: dict[str, Any]) -> bytes:
         try:
             return json.dumps(to_json(cls(**request))).encode()
         except WireDecodeError:
