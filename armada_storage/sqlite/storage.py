@@ -21,9 +21,11 @@ import anyio
 
 from armada_core.errors import Unavailable
 from armada_core.events import EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
+from armada_core.runs import Run
 from armada_storage.config import SqliteSettings
 from armada_storage.feed import LocalChangeFeed
 from armada_storage.sqlite import reads, writes
@@ -147,6 +149,7 @@ class SqliteStorage:
         changes: Sequence[JobChange] = (),
         appends: Sequence[Append] = (),
         require_queue: str | None = None,
+        runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work atomically and durably, then wake followers."""
         work = functools.partial(
@@ -156,6 +159,7 @@ class SqliteStorage:
             changes=changes,
             appends=appends,
             require_queue=require_queue,
+            runs=runs,
         )
         ids = await self._committer.run(work)
         for key in dict.fromkeys((a.queue, a.job_set_id) for a in appends):
@@ -186,6 +190,35 @@ class SqliteStorage:
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
         return await self._readers.run(reads.job_set_activity, queue)
+
+    # --- runs and executors ------------------------------------------------------------
+
+    async def get_runs(self, run_ids: Collection[str]) -> dict[str, Run]:
+        """Known runs by id; unknown ids are absent."""
+        if not run_ids:
+            return {}
+        return await self._readers.run(reads.get_runs, run_ids)
+
+    async def runs_of_jobs(self, job_ids: Collection[str]) -> dict[str, list[Run]]:
+        """Each named job's runs in serial order; jobs without runs are absent."""
+        if not job_ids:
+            return {}
+        return await self._readers.run(reads.runs_of_jobs, job_ids)
+
+    async def active_runs(self, executor: str | None = None) -> list[Run]:
+        """Non-terminal runs (of one executor, or all), in serial order."""
+        return await self._readers.run(reads.active_runs, executor)
+
+    async def upsert_executor(self, executor: Executor) -> None:
+        await self._committer.run(functools.partial(writes.upsert_executor, executor=executor))
+
+    async def list_executors(self) -> list[Executor]:
+        """Every executor ever seen, sorted by id."""
+        return await self._readers.run(reads.list_executors)
+
+    async def is_scheduling_leader(self) -> bool:
+        """A SQLite file has one server process: it always schedules."""
+        return not self._closed
 
     # --- events ----------------------------------------------------------------------
 
