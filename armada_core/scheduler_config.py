@@ -32,6 +32,7 @@ class SchedulerConfig:
     """How and when jobs are placed on executors, and when leases expire.
 
     - `schedule_period_ns`: time between scheduling passes (Armada's `schedulePeriod`).
+    - `cycle_period_ns`: time between checks for expired leases (`cyclePeriod`).
     - `executor_timeout_ns`: an executor silent this long loses its runs (`lease_expired`).
     - `scheduling_executor_timeout_ns`: an executor silent this long gets no new runs.
     - `max_retries`: returned leases requeue a job while its runs number at most this.
@@ -40,6 +41,7 @@ class SchedulerConfig:
     """
 
     schedule_period_ns: int = NS_PER_S
+    cycle_period_ns: int = NS_PER_S
     executor_timeout_ns: int = 3600 * NS_PER_S
     scheduling_executor_timeout_ns: int = 600 * NS_PER_S
     max_retries: int = 3
@@ -49,7 +51,8 @@ class SchedulerConfig:
     priority_classes: Mapping[str, PriorityClass] = field(default_factory=_default_classes)
 
     def __post_init__(self) -> None:
-        for name in ("schedule_period_ns", "executor_timeout_ns", "scheduling_executor_timeout_ns"):
+        periods = ("schedule_period_ns", "cycle_period_ns", "executor_timeout_ns")
+        for name in (*periods, "scheduling_executor_timeout_ns"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"scheduler {name} must be positive")
         if self.max_retries < 0:

@@ -18,6 +18,8 @@ from typing import Any
 
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
+from armada_adapters.server.scheduler_settings import scheduler_config
+from armada_adapters.server.scheduling_loop import start_scheduling
 from armada_auth import Authenticator, build_authenticator
 from armada_auth import ConfigError as AuthConfigError
 from armada_core.config import ServiceConfig
@@ -72,6 +74,7 @@ async def serve(
     stop = stop if stop is not None else _stop_on_signals()
     async with AsyncExitStack() as stack:
         assembly = await assemble(config, stack)
+        stack.push_async_callback(start_scheduling(assembly.service))
         listeners = await _start(config, assembly)
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
         logger.info("armada-server ready: %s", listeners.endpoints.describe())
@@ -104,6 +107,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
             permissions=permissions_for(config),
             submission=SubmissionConfig.from_mapping(config.submission),
             max_query_items=config.max_query_items,
+            scheduler=scheduler_config(config.scheduler),
         )
     except ValueError as exc:
         raise StartupError(f"invalid configuration: {exc}") from None

@@ -3,7 +3,7 @@
 Top-level keys are matched ignoring case, as Armada's loader (viper) does. Keys of
 Armada's server config that have no meaning here (Pulsar, Redis, metrics...) are
 accepted with a warning so existing configs carry over; any other key is an error.
-Sections owned by other components (`storage`, `submission`, `auth`) are handed over
+Sections owned by other components (`storage`, `submission`, `auth`, `scheduler`) are handed over
 as mappings and checked by them.
 
 As in Armada, environment variables override the file: `ARMADA_GRPCPORT`,
@@ -40,6 +40,7 @@ KNOWN = (
     "auth",
     "queryapi",
     "shutdownGracePeriod",
+    "scheduler",
 )
 # Armada server keys that configure infrastructure we do not have: warned, not refused.
 IGNORED = (
@@ -81,6 +82,7 @@ class ServerConfig:
     )
     submission: Mapping[str, Any] = field(default_factory=dict)
     auth: Mapping[str, Any] | None = None
+    scheduler: Mapping[str, Any] = field(default_factory=dict)
     max_query_items: int = 500
     shutdown_grace_seconds: float = 10.0
     source: Path | None = None
@@ -162,6 +164,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
         storage=_storage(values.get("storage")),
         submission=_mapping(values.get("submission"), "submission"),
         auth=None if values.get("auth") is None else _mapping(values["auth"], "auth"),
+        scheduler=_mapping(values.get("scheduler"), "scheduler"),
         max_query_items=_int(_get(queryapi, "maxQueryItems", 500), "queryapi.maxQueryItems"),
         shutdown_grace_seconds=_duration(
             values.get("shutdownGracePeriod", 10), "shutdownGracePeriod"

@@ -18,7 +18,9 @@ LEASE_EXPIRED = "lease expired: executor {executor} has not been heard from sinc
 
 
 async def expire_leases(ctx: Context) -> int:
-    """Fail the runs of silent executors; the number of runs ended."""
+    """Fail the runs of silent executors (leader only); the number of runs ended."""
+    if not await ctx.storage.is_scheduling_leader():
+        return 0
     return await ctx.retrying(lambda: _attempt(ctx))
 
 
