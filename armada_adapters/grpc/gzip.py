@@ -34,6 +34,10 @@ if TYPE_CHECKING:
 
 # Go's default receive limit; a decompressed message may not exceed it either.
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# Executors send node snapshots and event batches up to their own 8 MiB limit: the
+# executor API's messages have a limit of their own, with room above that.
+EXECUTOR_MESSAGE_BYTES = 16 * 1024 * 1024
+LARGE_MESSAGES = frozenset({"executorapi.LeaseRequest", "executorapi.EventList"})
 _PREFIX = struct.Struct(">?I")
 _GZIP_MAGIC = b"\x1f\x8b"
 _AUTO_WBITS = 32 + zlib.MAX_WBITS  # zlib detects the gzip or zlib header itself
@@ -49,8 +53,15 @@ async def recv_message(stream: H2Stream, codec: CodecBase, message_type: Any) ->
     if len(data) != length:
         raise GRPCError(Status.INTERNAL, "incomplete request message")
     if compressed:
-        data = decompress(data)
+        data = decompress(data, message_limit(message_type))
     return codec.decode(data, message_type)
+
+
+def message_limit(message_type: Any) -> int:
+    """The most bytes one request message of this type may have."""
+    descriptor = getattr(message_type, "DESCRIPTOR", None)
+    name = getattr(descriptor, "full_name", "")
+    return EXECUTOR_MESSAGE_BYTES if name in LARGE_MESSAGES else MAX_MESSAGE_BYTES
 
 
 def decompress(data: bytes, limit: int = MAX_MESSAGE_BYTES) -> bytes:

@@ -11,6 +11,7 @@ from armada_adapters.grpc.gzip import install_gzip_support
 from armada_adapters.grpc.handlers import build_servables
 from armada_adapters.grpc.request_id import attach_request_ids
 from armada_adapters.grpc.shutdown import CallTracker
+from armada_adapters.wire.operations import EXECUTOR_SERVICES, SERVICES
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
 
@@ -23,7 +24,8 @@ def build_grpc_server(
     config: Configuration = KEEPALIVE,
     max_concurrent_streams: int = MAX_CONCURRENT_STREAMS,
 ) -> Server:
-    """A grpclib server for `api.Submit`, `api.QueueService`, `api.Event` and `api.Jobs`.
+    """A grpclib server for `api.Submit`, `api.QueueService`, `api.Event`, `api.Jobs` and
+    `executorapi.ExecutorApi` (decision E1).
 
     Request ids are attached before authentication, so rejected calls carry one too.
     Without an authenticator every caller is `anonymous`. Pass the `tracker` whose
@@ -31,7 +33,8 @@ def build_grpc_server(
     connection may hold `max_concurrent_streams` calls at once (watchers included).
     """
     install_gzip_support()
-    server = Server(build_servables(service, tracker=tracker), config=config)
+    services = (*SERVICES, *EXECUTOR_SERVICES)
+    server = Server(build_servables(service, tracker=tracker, services=services), config=config)
     raise_stream_limit(server, max_concurrent_streams)
     attach_request_ids(server)
     if authenticator is not None:

@@ -58,9 +58,7 @@ def _cancel_step(
     requestor = {"requestor": principal.name}
     emits: list[Emit] = [(EventKind.CANCELLING, requestor), (EventKind.CANCELLED, requestor)]
     ended = end_run(run, RunState.CANCELLED, at_ns)
-    return step(
-        record, emits, at_ns, cancel_reason=reason, cancel_user=principal.name, runs=ended
-    )
+    return step(record, emits, at_ns, cancel_reason=reason, cancel_user=principal.name, runs=ended)
 
 
 async def _cancel(

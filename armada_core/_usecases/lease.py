@@ -47,9 +47,7 @@ async def answer(ctx: Context, call: LeaseCall) -> LeaseAnswer:
     runs = runs[: call.max_jobs_to_lease]
     records = await ctx.storage.get_jobs([r.job_id for r in runs])
     config = ctx.config.scheduler
-    leases = tuple(
-        leased_pod(records[r.job_id], r, config) for r in runs if r.job_id in records
-    )
+    leases = tuple(leased_pod(records[r.job_id], r, config) for r in runs if r.job_id in records)
     return LeaseAnswer(cancel, leases)
 
 
@@ -71,4 +69,3 @@ def leased_pod(record: JobRecord, run: Run, config: SchedulerConfig) -> Lease:
     labels = {**job.labels, PREEMPTIBLE_LABEL: "true" if preemptible else "false"}
     annotations = {**job.annotations, POOL_ANNOTATION: run.pool}
     return Lease(run, record, spec, labels, annotations)
-

@@ -46,6 +46,8 @@ JOBS_PER_INSERT = 128
 @functools.cache
 def _insert_jobs_sql(rows: int) -> str:
     return _INSERT_JOBS + ", ".join([_JOB_VALUES] * rows)
+
+
 # Right-hand sides see the row before the update, so `state = ?1` compares the old state.
 _CHANGE_JOB = f"""UPDATE jobs SET
     last_transition_ns = CASE WHEN state = ?1 THEN last_transition_ns ELSE ?2 END,

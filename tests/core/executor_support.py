@@ -48,9 +48,7 @@ def node(name: str = "node-1", cpu: str = "8", runs: dict[str, str] | None = Non
     )
 
 
-def call(
-    *nodes: NodeSnapshot, unassigned: tuple[str, ...] = (), max_jobs: int = 100
-) -> LeaseCall:
+def call(*nodes: NodeSnapshot, unassigned: tuple[str, ...] = (), max_jobs: int = 100) -> LeaseCall:
     executor = Executor(EXECUTOR, "default", 0, nodes or (node(),), unassigned)
     return LeaseCall(executor, max_jobs)
 

@@ -55,7 +55,12 @@ async def test_lease_report_success_events_in_order(
     for kind in (ASSIGNED, RUNNING, SUCCEEDED):
         await service.report_events(ADMIN, [run_event(kind, job_id, run_id)])
     assert await kinds(storage) == [
-        "submitted", "queued", "leased", "pending", "running", "succeeded"
+        "submitted",
+        "queued",
+        "leased",
+        "pending",
+        "running",
+        "succeeded",
     ]
     status = await service.job_status(ADMIN, [job_id])
     assert status[job_id] is JobState.SUCCEEDED
