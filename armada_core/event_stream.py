@@ -18,8 +18,10 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from armada_core.commands import WatchJobSet
+from armada_core.echo import shown
 from armada_core.errors import NotFound
 from armada_core.events import EventId, StoredEvent
+from armada_core.limits import MESSAGE_ID_BYTES, check_job_set_id, check_length, check_queue_name
 from armada_core.permissions import PermissionConfig, QueueVerb
 from armada_core.ports import Storage
 from armada_core.principal import Principal
@@ -36,17 +38,24 @@ async def open_job_set_events(
     *,
     batch_size: int,
 ) -> AsyncGenerator[StoredEvent, None]:
-    """Check, in Armada's order, then return the (not yet started) stream."""
+    """Check, in Armada's order, then return the (not yet started) stream.
+
+    Lengths come first: no oversized name or id reaches storage.
+    """
+    check_queue_name(command.queue)
+    check_job_set_id(command.job_set_id)
+    check_length("from_message_id", command.from_message_id, MESSAGE_ID_BYTES)
     queue = await storage.get_queue(command.queue)
     if queue is None:
-        raise NotFound(f"{_PREFIX} Queue {command.queue} does not exist")
+        raise NotFound(f"{_PREFIX} Queue {shown(command.queue)} does not exist")
     authorize_queue_action(permissions, principal, queue, QueueVerb.WATCH)
     after = EventId.parse(command.from_message_id)
     if command.error_if_missing and not await storage.job_set_exists(
         command.queue, command.job_set_id
     ):
         raise NotFound(
-            f"{_PREFIX} Jobset {command.job_set_id} for queue {command.queue} does not exist"
+            f"{_PREFIX} Jobset {shown(command.job_set_id)} for queue {shown(command.queue)} "
+            "does not exist"
         )
     reader = _Reader(storage, command.queue, command.job_set_id, batch_size)
     return reader.follow(after) if command.watch else reader.replay(after)

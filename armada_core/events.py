@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from armada_core.echo import shown
 from armada_core.errors import InvalidArgument
 from armada_core.jobs import Job
 
@@ -58,6 +59,8 @@ class Event:
 _TRUE = {"1", "t", "T", "true", "TRUE", "True"}
 _FALSE = {"0", "f", "F", "false", "FALSE", "False"}
 _AFTER_ENTRY = 1 << 62  # an index beyond any entry's last event
+_INT64_MAX = 2**63 - 1
+_INT64_DIGITS = len(str(_INT64_MAX))
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -89,7 +92,9 @@ class EventId:
         try:
             return _parse(text)
         except (ValueError, KeyError):
-            raise InvalidArgument(f"invalid message id {text!r}") from None
+            raise InvalidArgument(
+                f"from_message_id is not a valid message id: {shown(repr(text))}"
+            ) from None
 
 
 def _parse(text: str) -> EventId:
@@ -106,9 +111,13 @@ def _parse(text: str) -> EventId:
 
 
 def _uint(text: str) -> int:
-    if not text.isdigit() or not text.isascii():
+    """A part of an id: storage keeps them as int64, so larger ones are malformed."""
+    if not text.isdigit() or not text.isascii() or len(text) > _INT64_DIGITS:
         raise ValueError(text)
-    return int(text)
+    value = int(text)
+    if value > _INT64_MAX:
+        raise ValueError(text)
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from armada_core.echo import shown
 from armada_core.errors import PermissionDenied
 from armada_core.principal import EVERYONE, Principal
 
@@ -108,4 +109,6 @@ class PermissionConfig:
     def require(self, principal: Principal, permission: Permission) -> None:
         """Raise PermissionDenied unless the principal holds the permission."""
         if not self.holds(principal, permission):
-            raise PermissionDenied(f"user {principal.name} lacks permission {permission.value}")
+            raise PermissionDenied(
+                f"user {shown(principal.name)} lacks permission {permission.value}"
+            )

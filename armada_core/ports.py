@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
@@ -162,6 +163,12 @@ class Storage(Protocol):
         Backends one process owns always are; a shared database elects one holder
         (and this call is how a process becomes it, when nobody holds it).
         """
+
+    async def job_counts(self) -> list[JobCount]:
+        """Active jobs (QUEUED, LEASED, PENDING, RUNNING) per queue and state, non-zero only."""
+
+    async def queued_jobs(self) -> list[QueuedJobs]:
+        """Every QUEUED job, grouped by queue, priority class and resource requests."""
 
     async def aclose(self) -> None:
         """Release connections and threads; later calls fail."""

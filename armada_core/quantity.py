@@ -11,11 +11,17 @@ back: a decimal-SI value above 999E keeps the `E` suffix with a longer number, a
 binary value above 1023Ei keeps `Ei`. And where Kubernetes echoes text it parsed
 (`+1`, `0100m`), the canonical form is printed instead. Absurd magnitudes (over 1000 digits or a
 decimal exponent above 1000) are refused instead of building huge integers.
+
+Kubernetes caps a binary quantity at 2^63-1 and keeps decimal ones as unbounded
+decimals. We cap binary ones the same way and refuse a decimal one whose value in
+milli-units is beyond the largest double, about 1.8e305 units (`OUT_OF_RANGE`):
+Armada compares resources as floats of milli-units, which must stay finite.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from enum import Enum
 from functools import lru_cache
 
@@ -24,10 +30,12 @@ FORMAT_WRONG = (
 )
 SUFFIX_WRONG = "unable to parse quantity's suffix"
 NUMERIC_WRONG = "unable to parse numeric part of quantity"
+OUT_OF_RANGE = "quantity is out of range: its milli-value must fit a double (1.8e305 at most)"
 
 _NANO = 10**9
 _MILLI_IN_NANOS = 10**6
 _MAX_BINARY_NANOS = (2**63 - 1) * _NANO
+_MAX_DECIMAL_NANOS = int(sys.float_info.max) * _MILLI_IN_NANOS
 _MAX_DIGITS = 1000
 _MAX_EXPONENT = 1000
 
@@ -195,6 +203,8 @@ def _parse_text(text: str) -> Quantity:
         nanos = min(nanos, _MAX_BINARY_NANOS)
         if 0 < nanos < _NANO:  # a fraction of one unit is shown as decimal
             fmt = QuantityFormat.DECIMAL_SI
+    elif nanos > _MAX_DECIMAL_NANOS:
+        raise ValueError(OUT_OF_RANGE)
     return Quantity(-nanos if sign == "-" else nanos, fmt)
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, PermissionDenied
+from armada_core.limits import (
+    MAX_PRIORITY_FACTOR,
+    MAX_RESOURCE_FRACTION,
+    MIN_PRIORITY_FACTOR,
+    check_labels,
+    check_name,
+    check_names,
+    check_number,
+)
 from armada_core.permissions import ALL_VERBS, GLOBAL_FOR_VERB, PermissionConfig, QueueVerb
 from armada_core.principal import Principal
 
@@ -119,23 +129,59 @@ def _owner_entry(spec: QueueSpec) -> tuple[QueuePermission, ...]:
 
 
 def _validate(spec: QueueSpec, prefix: str) -> None:
-    if not spec.priority_factor >= 1.0:  # also rejects NaN
-        raise InvalidArgument(
-            f"{prefix} queue priority factor must be at least 1, got {spec.priority_factor}"
-        )
+    try:
+        _check(spec)
+    except InvalidArgument as exc:
+        raise InvalidArgument(f"{prefix} {exc.message}") from None
+
+
+def _check(spec: QueueSpec) -> None:
+    check_name("name", spec.name)
+    check_number(
+        "queue priority factor", spec.priority_factor, MIN_PRIORITY_FACTOR, MAX_PRIORITY_FACTOR
+    )
+    check_names("user_owners", spec.user_owners)
+    check_names("group_owners", spec.group_owners)
     for entry in spec.permissions:
-        for subject in entry.subjects:
-            if subject.kind not in SUBJECT_KINDS:
-                raise InvalidArgument(
-                    f"{prefix} invalid permission subject kind {subject.kind!r}: "
-                    "must be User or Group"
-                )
+        _check_permission(entry)
+    _check_limits(spec.resource_limits_by_priority_class_name)
+    check_labels("labels", spec.labels)
     for key, value in spec.labels.items():
         if not key or not value:
-            raise InvalidArgument(f"{prefix} queue labels must have non-empty keys and values")
+            raise InvalidArgument("queue labels must have non-empty keys and values")
     if spec.retry_policies:
-        names = ", ".join(spec.retry_policies)
-        raise InvalidArgument(f"{prefix} unknown retry policies: {names}")
+        check_names("retry_policies", spec.retry_policies)
+        raise InvalidArgument(f"unknown retry policies: {shown(', '.join(spec.retry_policies))}")
+
+
+def _check_permission(entry: QueuePermission) -> None:
+    check_names("permissions.verbs", entry.verbs)
+    for subject in entry.subjects:
+        if subject.kind not in SUBJECT_KINDS:
+            raise InvalidArgument(
+                f"invalid permission subject kind {shown(repr(subject.kind))}: "
+                "must be User or Group"
+            )
+        check_name("permissions.subjects.name", subject.name)
+
+
+def _check_limits(limits: Mapping[str, PriorityClassResourceLimits]) -> None:
+    field = "resource_limits_by_priority_class_name"
+    for name, limit in limits.items():
+        check_name(field, name)
+        _check_fractions(f"{field}.maximum_resource_fraction", limit.maximum_resource_fraction)
+        for pool, pool_limits in limit.maximum_resource_fraction_by_pool.items():
+            check_name(f"{field}.maximum_resource_fraction_by_pool", pool)
+            _check_fractions(
+                f"{field}.maximum_resource_fraction_by_pool.maximum_resource_fraction",
+                pool_limits.maximum_resource_fraction,
+            )
+
+
+def _check_fractions(field: str, fractions: Mapping[str, float]) -> None:
+    for resource, fraction in fractions.items():
+        check_name(field, resource)
+        check_number(field, fraction, 0, MAX_RESOURCE_FRACTION)
 
 
 def authorize_queue_action(
@@ -146,6 +192,6 @@ def authorize_queue_action(
     if config.holds(principal, permission) or queue.allows(principal, verb.value):
         return
     raise PermissionDenied(
-        f"user {principal.name} lacks permission {permission.value} "
-        f"and verb {verb.value} on queue {queue.name}"
+        f"user {shown(principal.name)} lacks permission {permission.value} "
+        f"and verb {verb.value} on queue {shown(queue.name)}"
     )

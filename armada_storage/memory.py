@@ -17,6 +17,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
+from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound, Unavailable
 from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor
@@ -31,6 +32,7 @@ from armada_core.jobs import (
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
 from armada_core.runs import Run
+from armada_core.submission.podspec import priority_class_name
 from armada_storage._rules import (
     apply_change,
     check_appends,
@@ -260,6 +262,33 @@ class MemoryStorage:
             pair = counts.setdefault(record.job.job_set_id, [0, 0])
             pair[record.state in _LEASED] += 1
         return [JobSetActivity(js, q, leased) for js, (q, leased) in sorted(counts.items())]
+
+    async def job_counts(self) -> list[JobCount]:
+        """Active jobs per queue and state, non-zero only."""
+        await self._enter()
+        counts: dict[tuple[str, JobState], int] = {}
+        for record in self._queued_or_active(ACTIVE_STATES):
+            key = (record.job.queue, record.state)
+            counts[key] = counts.get(key, 0) + 1
+        return [JobCount(queue, state, n) for (queue, state), n in counts.items()]
+
+    async def queued_jobs(self) -> list[QueuedJobs]:
+        """Queued jobs grouped by queue, priority class and resource requests."""
+        await self._enter()
+        rows = (
+            (
+                r.job.queue,
+                priority_class_name(r.job.pod_spec),
+                tuple(sorted(r.job.scheduling_resource_requirements.requests.items())),
+                r.last_transition_ns,
+            )
+            for r in self._queued_or_active({JobState.QUEUED})
+        )
+        return group_queued(rows, dict)
+
+    def _queued_or_active(self, states: Collection[JobState]) -> list[JobRecord]:
+        """Jobs in `states` of the queues that exist (as the SQL backends read them)."""
+        return [r for q in self._queues for r in self._records(self._queue_jobs.get(q, []), states)]
 
     def _records(self, job_ids: list[str], states: Collection[JobState]) -> list[JobRecord]:
         wanted = frozenset(states)

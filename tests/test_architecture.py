@@ -42,3 +42,21 @@ def test_the_check_catches_a_forbidden_import() -> None:
     tree = ast.parse("import os\nfrom starlette.requests import Request\nfrom . import x\n")
     roots = [root for _, root in _imported_roots(tree)]
     assert [r for r in roots if r not in ALLOWED] == ["starlette"]
+
+
+INNER = ("armada_core", "armada_storage", "armada_auth", "armada_adapters")
+
+
+def test_nothing_inward_imports_the_cli() -> None:
+    """armada_cli is an outer layer: a client of the API, never a dependency."""
+    offenders = []
+    for package in INNER:
+        root = CORE.parent / package
+        for path in sorted(root.rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            offenders += [
+                f"{path.relative_to(CORE.parent)}:{line}"
+                for line, name in _imported_roots(tree)
+                if name == "armada_cli"
+            ]
+    assert offenders == []

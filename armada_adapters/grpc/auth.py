@@ -23,6 +23,7 @@ from grpclib.const import Status
 from grpclib.events import RecvRequest, SendInitialMetadata, SendTrailingMetadata, listen
 from grpclib.server import Server, Stream
 
+from armada_adapters.wire.errors import bounded_message
 from armada_auth import AuthContext, Authenticator, AuthResult
 from armada_core.errors import Unauthenticated, Unavailable
 from armada_core.principal import ANONYMOUS, Principal
@@ -84,7 +85,7 @@ async def _decide(authenticator: Authenticator, event: RecvRequest) -> Handler:
 def _reject(status: Status, message: str, headers: tuple[tuple[str, str], ...] = ()) -> Handler:
     async def reject(stream: Stream[Any, Any]) -> None:
         await stream.send_trailing_metadata(
-            status=status, status_message=message, metadata=headers or None
+            status=status, status_message=bounded_message(message), metadata=headers or None
         )
 
     return reject

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from armada_adapters.rest.metadata import metadata_value
+from armada_adapters.wire.errors import bounded_message
 from armada_auth import AuthContext, Authenticator, AuthResult
 from armada_core.errors import Unauthenticated, Unavailable
 
@@ -91,6 +92,7 @@ def _with_headers(send: Send, result: AuthResult) -> Send:
 
 async def _refuse(scope: Scope, send: Send, exc: Exception) -> None:
     status, code, message, headers = _failure(exc)
+    message = bounded_message(message)
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": ""})
         return

@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from google.protobuf.message import Message
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from armada_adapters.rest.body import read_body
 from armada_adapters.rest.deadline import deadline_of, within_deadline
 from armada_adapters.rest.decoding import decode_request
 from armada_adapters.rest.errors import (
@@ -35,26 +36,38 @@ from armada_adapters.rest.request_id import prefixed, request_id_of
 from armada_adapters.rest.routes import RestRoute
 from armada_adapters.rest.streaming import relay
 from armada_adapters.wire.errors import StatusCode
-from armada_adapters.wire.jsoncodec import to_json
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
 from armada_adapters.wire.operations import Hints, Operation, hints_for
+from armada_adapters.wire.paced import to_json_paced
+from armada_adapters.wire.shutdown import CallTracker
 from armada_core.principal import ANONYMOUS, Principal
 from armada_core.service import ArmadaService
 
 
 class _Endpoint:
-    """What both endpoints share: the route, its operation and the service."""
+    """What both endpoints share: the route, its operation, the service, and the
+    tracker that refuses calls and ends streams when the server drains."""
 
-    def __init__(self, route: RestRoute, operation: Operation, service: ArmadaService) -> None:
+    def __init__(
+        self,
+        route: RestRoute,
+        operation: Operation,
+        service: ArmadaService,
+        calls: CallTracker | None = None,
+        max_body_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    ) -> None:
         self.route = route
         self.operation = operation
         self.service = service
+        self.calls = calls or CallTracker()
+        self.max_body_bytes = max_body_bytes
 
     async def _decode(self, request: Request) -> tuple[dict[str, Any], Hints]:
-        body = await request.body() if self.route.body else b""
-        message: Message = decode_request(
+        body = await read_body(request, self.max_body_bytes) if self.route.body else b""
+        message: Message = await decode_request(
             self.route, body, request.query_params.multi_items(), request.path_params
         )
-        return to_json(message), hints_for(message)
+        return await to_json_paced(message), hints_for(message)
 
     def _failure(self, exc: Exception, scope: Scope) -> tuple[StatusCode, str]:
         request_id = request_id_of(scope)
@@ -68,13 +81,20 @@ class UnaryEndpoint(_Endpoint):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
         request = Request(scope, receive)
+        with self.calls.call():
+            await self._answer(request, scope, receive, send)
+
+    async def _answer(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         try:
+            self.calls.refuse_if_closing()
             with within_deadline(deadline_of(scope)):
                 data, hints = await self._decode(request)
                 reply = await self.operation.call_unary(
                     self.service, principal_of(scope), data, hints
                 )
             response = Response(dumps(reply), media_type=JSON)
+        except ClientDisconnect:
+            return  # the client left (or was too slow) before its body was in: no one to answer
         except Exception as exc:  # the adapter's boundary: every failure gets a body
             response = unary_error(*self._failure(exc, scope))
         await response(scope, receive, send)
@@ -85,9 +105,13 @@ class StreamEndpoint(_Endpoint):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry point."""
-        request = Request(scope, receive)
+        with self.calls.call():
+            await self._stream(Request(scope, receive), scope, receive, send)
+
+    async def _stream(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         deadline = deadline_of(scope)
         try:
+            self.calls.refuse_if_closing()
             with within_deadline(deadline):
                 data, hints = await self._decode(request)
                 # The operation checks eagerly (missing job set, permissions, bad ids):
@@ -95,6 +119,8 @@ class StreamEndpoint(_Endpoint):
                 items = await self.operation.open_stream(
                     self.service, principal_of(scope), data, hints
                 )
+        except ClientDisconnect:
+            return  # the client left (or was too slow) before its body was in: no one to answer
         except Exception as exc:  # the adapter's boundary: every failure gets a body
             await stream_refusal(*self._failure(exc, scope))(scope, receive, send)
             return
@@ -102,7 +128,7 @@ class StreamEndpoint(_Endpoint):
         def error_line(exc: Exception) -> dict[str, Any]:
             return stream_error(*self._failure(exc, scope))
 
-        await relay(items, receive, send, error_line, deadline)
+        await relay(items, receive, send, error_line, deadline, self.calls)
 
 
 def principal_of(scope: Scope) -> Principal:

@@ -17,6 +17,7 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from armada_adapters.wire.errors import WireDecodeError
+from armada_core.echo import shown
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
@@ -82,7 +83,7 @@ def _values(field: FieldDescriptor, raw: list[str]) -> Any:
     if _is_repeated(field):
         return [_value(field, item) for item in raw]
     if len(raw) != 1:
-        raise WireDecodeError(field.json_name, f"too many values: {raw}")
+        raise WireDecodeError(field.json_name, f"too many values: {shown(raw)}")
     return _value(field, raw[0])
 
 
@@ -105,7 +106,7 @@ def _value(field: FieldDescriptor, raw: str) -> Any:
 
 def _integer(field: FieldDescriptor, raw: str) -> int:
     if not _INTEGER.fullmatch(raw):
-        raise WireDecodeError(field.json_name, f"invalid integer {raw!r}")
+        raise WireDecodeError(field.json_name, f"invalid integer {shown(repr(raw))}")
     return int(raw)
 
 
@@ -115,14 +116,14 @@ def _float(field: FieldDescriptor, raw: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise WireDecodeError(field.json_name, f"invalid number {raw!r}")
+        raise WireDecodeError(field.json_name, f"invalid number {shown(repr(raw))}")
     return value
 
 
 def _bool(field: FieldDescriptor, raw: str) -> bool:
     if raw in _TRUE or raw in _FALSE:
         return raw in _TRUE
-    raise WireDecodeError(field.json_name, f"invalid boolean {raw!r}")
+    raise WireDecodeError(field.json_name, f"invalid boolean {shown(repr(raw))}")
 
 
 def _enum(field: FieldDescriptor, raw: str) -> int:
@@ -131,5 +132,5 @@ def _enum(field: FieldDescriptor, raw: str) -> int:
     enum = field.enum_type
     value = enum.values_by_name.get(raw) if enum is not None else None
     if value is None:
-        raise WireDecodeError(field.json_name, f"invalid value {raw!r}")
+        raise WireDecodeError(field.json_name, f"invalid value {shown(repr(raw))}")
     return int(value.number)

@@ -6,7 +6,9 @@ last line, `{"error": {...}}`, as grpc-gateway does. While lines are relayed, a
 second task listens for `http.disconnect`: a client that leaves cancels the relay
 at once and the stream is closed, so an abandoned watcher holds nothing. A request
 deadline (`Grpc-Timeout`) bounds the whole stream, watches included: when it passes
-the stream is closed the same way and DEADLINE_EXCEEDED is the last line.
+the stream is closed the same way and DEADLINE_EXCEEDED is the last line. When the
+server drains (`CallTracker`), the stream ends at once with UNAVAILABLE as its last
+line and a proper end of the chunked body.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from starlette.types import Receive, Send
 
 from armada_adapters.rest.deadline import within_deadline
 from armada_adapters.rest.errors import dumps
+from armada_adapters.wire.shutdown import CallTracker
 
 Line = dict[str, Any]
 ErrorLine = Callable[[Exception], Line]
@@ -32,14 +35,15 @@ async def relay(
     send: Send,
     error_line: ErrorLine,
     deadline: float | None = None,
+    calls: CallTracker | None = None,
 ) -> None:
-    """Send every item as a line until the stream ends, fails, the client leaves or
-    the `deadline` (anyio clock) passes."""
+    """Send every item as a line until the stream ends, fails, the client leaves,
+    the `deadline` (anyio clock) passes or `calls` drains."""
     await send({"type": "http.response.start", "status": 200, "headers": list(HEADERS)})
     try:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)
-            await _pump(items, send, error_line, deadline)
+            await _pump(items, send, error_line, deadline, calls or CallTracker())
             tasks.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
@@ -47,11 +51,15 @@ async def relay(
 
 
 async def _pump(
-    items: AsyncIterator[Line], send: Send, error_line: ErrorLine, deadline: float | None
+    items: AsyncIterator[Line],
+    send: Send,
+    error_line: ErrorLine,
+    deadline: float | None,
+    calls: CallTracker,
 ) -> None:
     tail = b""
     try:
-        with within_deadline(deadline):
+        with within_deadline(deadline), calls.stream():
             async for item in items:
                 await _chunk(send, dumps({"result": item}) + b"\n")
     except Exception as exc:  # the stream's boundary: the failure becomes the last line

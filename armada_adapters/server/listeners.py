@@ -2,27 +2,45 @@
 in one event loop, and their graceful stop.
 
 Sockets are bound here, before either server starts, so a port in use is one clear
-error and port 0 (tests) reports the port really bound.
+error and port 0 (tests) reports the port really bound. Each listener has a
+connection gate (`gate.py`) with its cap; REST requests must arrive in time
+(`http_protocol.py`) and gRPC connections without calls are closed
+(`armada_adapters.grpc.connection`), all as the `connections:` section says.
+
+Stopping: both adapters share one `CallTracker`; its drain refuses new calls, ends
+every watch stream at once with UNAVAILABLE, and gives running calls the grace
+period. Only then are the servers closed, so no stream is cut mid-way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import uvicorn
 from grpclib.server import Server as GrpcServer
 
+from armada_adapters.grpc.connection import is_idle as grpc_is_idle
 from armada_adapters.grpc.server import build_grpc_server
-from armada_adapters.grpc.shutdown import CallTracker
+from armada_adapters.observability.record import RequestObserver
 from armada_adapters.rest import create_app
 from armada_adapters.rest.settings import RestSettings
 from armada_adapters.server.config import ServerConfig
+from armada_adapters.server.gate import ConnectionGate
+from armada_adapters.server.http_protocol import TimedH11Protocol
+from armada_adapters.server.resources import (
+    connection_cap,
+    raise_open_file_limit,
+    throttle_accept_errors,
+)
+from armada_adapters.wire.shutdown import CallTracker
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
 
@@ -36,10 +54,14 @@ class Endpoints:
     host: str
     grpc_port: int
     http_port: int
+    metrics_port: int | None = None  # None: metrics are off
 
     def describe(self) -> str:
-        """`gRPC on host:port, REST on host:port`, for the ready log line."""
-        return f"gRPC on {self.host}:{self.grpc_port}, REST on {self.host}:{self.http_port}"
+        """`gRPC on host:port, REST on host:port[, metrics on host:port]`, for the ready line."""
+        text = f"gRPC on {self.host}:{self.grpc_port}, REST on {self.host}:{self.http_port}"
+        if self.metrics_port is not None:
+            text += f", metrics on {self.host}:{self.metrics_port}"
+        return text
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -50,6 +72,19 @@ class _EmbeddedUvicorn(uvicorn.Server):
         yield
 
 
+@dataclass(frozen=True, slots=True)
+class Gates:
+    """The connection gate of each listener."""
+
+    grpc: ConnectionGate
+    http: ConnectionGate
+
+    def close_all(self) -> None:
+        """Close every connection still open on either listener."""
+        self.grpc.close_all()
+        self.http.close_all()
+
+
 class Listeners:
     """The running gRPC and REST servers."""
 
@@ -57,13 +92,15 @@ class Listeners:
         self,
         endpoints: Endpoints,
         grpc: GrpcServer,
-        tracker: CallTracker,
+        calls: CallTracker,
         http: _EmbeddedUvicorn,
         http_task: asyncio.Task[None],
+        gates: Gates,
     ) -> None:
         self.endpoints = endpoints
+        self.gates = gates
         self._grpc = grpc
-        self._tracker = tracker
+        self._calls = calls
         self._http = http
         self._http_task = http_task
 
@@ -79,15 +116,15 @@ class Listeners:
 
     async def stop(self, grace: float) -> None:
         """Stop accepting, end watchers, give running calls `grace` s, then close."""
-        await asyncio.gather(self._stop_grpc(grace), self._stop_http())
-
-    async def _stop_grpc(self, grace: float) -> None:
-        await self._tracker.drain(grace)
+        self._http.should_exit = True  # uvicorn stops accepting, closes idle connections
+        if not await self._calls.drain(grace):
+            self._http.force_exit = True
         self._grpc.close()
-        await self._grpc.wait_closed()
+        self.gates.grpc.close_all()  # idle clients: grpclib leaves their connections open
+        await asyncio.gather(self._grpc.wait_closed(), self._stop_http())
+        self.gates.close_all()
 
     async def _stop_http(self) -> None:
-        self._http.should_exit = True
         try:
             await self._http_task
         except Exception:
@@ -95,34 +132,72 @@ class Listeners:
 
 
 async def start_listeners(
-    config: ServerConfig, service: ArmadaService, authenticator: Authenticator
+    config: ServerConfig,
+    service: ArmadaService,
+    authenticator: Authenticator,
+    observer: RequestObserver | None = None,
 ) -> Listeners:
-    """Bind both ports, then start serving on them."""
+    """Bind both ports, then start serving on them; requests are reported to `observer`."""
     grpc_sock = bind(config.bind_address, config.grpc_port)
     try:
         http_sock = bind(config.bind_address, config.http_port)
     except OSError:
         grpc_sock.close()
         raise
-    tracker = CallTracker()
-    grpc = build_grpc_server(service, authenticator, tracker=tracker)
+    throttle_accept_errors(asyncio.get_running_loop())
+    gates = _gates(config)
+    calls = CallTracker()
+    grpc = build_grpc_server(
+        service,
+        authenticator,
+        tracker=calls,
+        idle_timeout=config.connections.grpc_idle_timeout,
+        wrap_protocol=gates.grpc.wrap,
+        max_message_bytes=config.max_message_bytes,
+        observer=observer,
+    )
     await grpc.start(sock=grpc_sock)
-    http = _http_server(config, service, authenticator)
+    app = create_app(service, authenticator, settings=_rest(config), calls=calls, observer=observer)
+    http = _http_server(config, app, gates.http)
     http_task = asyncio.create_task(http.serve(sockets=[http_sock]), name="armada-rest")
     endpoints = Endpoints(config.bind_address, _port(grpc_sock), _port(http_sock))
-    return Listeners(endpoints, grpc, tracker, http, http_task)
+    return Listeners(endpoints, grpc, calls, http, http_task, gates)
 
 
-def _http_server(
-    config: ServerConfig, service: ArmadaService, authenticator: Authenticator
-) -> _EmbeddedUvicorn:
-    settings = RestSettings(cors_allowed_origins=config.cors_allowed_origins)
-    app = create_app(service, authenticator, settings=settings)
+def _gates(config: ServerConfig) -> Gates:
+    cap = connection_cap(config.connections.max_per_listener, raise_open_file_limit())
+    return Gates(
+        grpc=ConnectionGate("gRPC listener", cap, grpc_is_idle),
+        http=ConnectionGate("REST listener", cap, lambda protocol: protocol.idle),
+    )
+
+
+def _rest(config: ServerConfig) -> RestSettings:
+    return RestSettings(
+        cors_allowed_origins=config.cors_allowed_origins,
+        max_message_bytes=config.max_message_bytes,
+    )
+
+
+def _http_server(config: ServerConfig, app: Any, gate: ConnectionGate) -> _EmbeddedUvicorn:
+    timeouts = config.connections
+    h11 = functools.partial(
+        TimedH11Protocol,
+        header_timeout=timeouts.http_header_timeout,
+        body_timeout=timeouts.http_body_timeout,
+    )
+
+    def protocol(**kwargs: Any) -> asyncio.Protocol:
+        # uvicorn calls its "protocol class" with its own arguments: gate, then build.
+        return gate.wrap(functools.partial(h11, **kwargs))()
+
     uv_config = uvicorn.Config(
         app,
+        http=cast("type[asyncio.Protocol]", protocol),
         lifespan="off",
         log_config=None,
         access_log=False,
+        timeout_keep_alive=cast(int, timeouts.http_idle_timeout),  # any float works
         timeout_graceful_shutdown=math.ceil(config.shutdown_grace_seconds),
     )
     return _EmbeddedUvicorn(uv_config)

@@ -25,6 +25,7 @@ from armada_adapters.wire._scalars import (
     zero_value,
 )
 from armada_adapters.wire.errors import WireDecodeError
+from armada_core.echo import shown
 
 SINGLE, LIST, MAP = range(3)
 
@@ -273,7 +274,7 @@ def map_key_decoder(field: FieldDescriptor) -> Decoder | None:
             return int(as_int(int(value), ctx))
         if isinstance(value, int) and not isinstance(value, bool):
             return int(as_int(value, ctx))
-        raise WireDecodeError("", f"invalid integer map key {value!r}")
+        raise WireDecodeError("", f"invalid integer map key {shown(repr(value))}")
 
     return decode
 
@@ -281,4 +282,4 @@ def map_key_decoder(field: FieldDescriptor) -> Decoder | None:
 def _bool_key(value: Any, ctx: Any) -> bool:
     if value in ("true", "false"):
         return bool(value == "true")
-    raise WireDecodeError("", f"invalid boolean map key {value!r}")
+    raise WireDecodeError("", f"invalid boolean map key {shown(repr(value))}")

@@ -20,6 +20,7 @@ from google.protobuf.descriptor import FieldDescriptor
 
 from armada_adapters.wire._scalars import int_decoder, valid_unicode, wrong_type
 from armada_adapters.wire.errors import WireDecodeError
+from armada_core.echo import shown
 
 QUANTITY = "k8s.io.apimachinery.pkg.api.resource.Quantity"
 INT_OR_STRING = "k8s.io.apimachinery.pkg.util.intstr.IntOrString"
@@ -86,12 +87,12 @@ class QuantityCodec:
             text = value
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if isinstance(value, float) and not math.isfinite(value):
-                raise WireDecodeError("", f"invalid quantity {value!r}")
+                raise WireDecodeError("", f"invalid quantity {shown(repr(value))}")
             text = repr(value) if isinstance(value, float) else str(int(value))
         else:
             raise wrong_type("quantity", value)
         if not is_quantity(text):
-            raise WireDecodeError("", f"invalid quantity {text!r}")
+            raise WireDecodeError("", f"invalid quantity {shown(repr(text))}")
         return {"string": text}
 
 
@@ -132,7 +133,7 @@ class TimeCodec:
             raise wrong_type("RFC 3339 time string", value)
         match = _RFC3339.fullmatch(value)
         if match is None:
-            raise WireDecodeError("", f"invalid RFC 3339 time {value!r}")
+            raise WireDecodeError("", f"invalid RFC 3339 time {shown(repr(value))}")
         return _rfc3339_parts(match)
 
 
@@ -141,7 +142,7 @@ def _rfc3339_parts(match: re.Match[str]) -> dict[str, Any]:
     try:
         dt.datetime(year, month, day, hour, minute, second)
     except ValueError:
-        raise WireDecodeError("", f"invalid RFC 3339 time {match.string!r}") from None
+        raise WireDecodeError("", f"invalid RFC 3339 time {shown(repr(match.string))}") from None
     seconds = calendar.timegm((year, month, day, hour, minute, second))
     if match.group(9):
         offset = int(match.group(10)) * 3600 + int(match.group(11)) * 60

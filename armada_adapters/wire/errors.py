@@ -7,7 +7,11 @@ nothing here imports a transport library.
     core ArmadaError subclass ──code_for──▶ StatusCode ──http_status──▶ HTTP status
     DeadlineExceeded (a call's deadline) ─▶ DEADLINE_EXCEEDED
     WireDecodeError (bad JSON shape) ─────▶ INVALID_ARGUMENT
+    MessageTooLarge (request size limit) ─▶ RESOURCE_EXHAUSTED
     anything else ────────────────────────▶ INTERNAL
+
+And the last bound on what a failure may say: `bounded_message` cuts any message to
+`MAX_MESSAGE_BYTES`, whatever produced it (the core bounds what it echoes already).
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from enum import IntEnum
 from http import HTTPStatus
 
 from armada_adapters.wire.deadlines import DeadlineExceeded
+from armada_adapters.wire.limits import MessageTooLarge
 from armada_core.errors import (
     AlreadyExists,
     ArmadaError,
+    ClientIdsTaken,
     Conflict,
     FailedPrecondition,
     InvalidArgument,
@@ -81,12 +87,15 @@ ERROR_CODES: Mapping[type[BaseException], StatusCode] = {
     AlreadyExists: StatusCode.ALREADY_EXISTS,
     FailedPrecondition: StatusCode.FAILED_PRECONDITION,
     Conflict: StatusCode.ABORTED,
+    # Never leaves the core (the submit answers with the earlier ids); listed to be complete.
+    ClientIdsTaken: StatusCode.ABORTED,
     PermissionDenied: StatusCode.PERMISSION_DENIED,
     Unauthenticated: StatusCode.UNAUTHENTICATED,
     Unavailable: StatusCode.UNAVAILABLE,
     # Adapter-side: the deadline a client set (grpc-timeout, Grpc-Timeout) passed.
     DeadlineExceeded: StatusCode.DEADLINE_EXCEEDED,
     WireDecodeError: StatusCode.INVALID_ARGUMENT,
+    MessageTooLarge: StatusCode.RESOURCE_EXHAUSTED,
     # The root maps too, so a future subclass without its own entry is INTERNAL
     # on purpose rather than by accident of the fallback.
     ArmadaError: StatusCode.INTERNAL,
@@ -133,6 +142,22 @@ _GO_NAMES: Mapping[StatusCode, str] = {
     StatusCode.DATA_LOSS: "DataLoss",
     StatusCode.UNAUTHENTICATED: "Unauthenticated",
 }
+
+
+# grpclib HPACK-encodes a status message in time quadratic in its length, on the loop
+# both protocols share: no message that leaves may be longer than this.
+MAX_MESSAGE_BYTES = 1024
+_CUT = "… (truncated)"
+_KEPT_BYTES = MAX_MESSAGE_BYTES - len(_CUT.encode())
+
+
+def bounded_message(message: str) -> str:
+    """`message` if it has at most `MAX_MESSAGE_BYTES` of UTF-8, else its start and a mark."""
+    head = message[: MAX_MESSAGE_BYTES + 1]  # O(1) in the message: look no further
+    data = head.encode("utf-8", "surrogatepass")
+    if len(data) <= MAX_MESSAGE_BYTES and len(head) == len(message):
+        return message
+    return data[:_KEPT_BYTES].decode("utf-8", "ignore") + _CUT
 
 
 def code_for(error: BaseException) -> StatusCode:

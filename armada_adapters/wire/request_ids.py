@@ -1,13 +1,17 @@
 """Request ids (decision 14), the rules both transports share.
 
-An incoming `x-request-id` is kept when it is safe to echo into logs and headers;
-otherwise a fresh one is made. Error messages start with the id as Armada's
+An incoming `x-request-id` is kept when it is safe to echo into logs and headers
+(printable ASCII, at most 128 characters); otherwise a fresh one is made rather than
+the call refused: the id is only for tracing, and a client that sent a bad one still
+deserves an answer, with the id it can quote. Error messages start with the id as Armada's
 interceptor words it.
 """
 
 from __future__ import annotations
 
 import uuid
+
+from armada_adapters.wire.errors import bounded_message
 
 REQUEST_ID_KEY = "x-request-id"
 MAX_REQUEST_ID_LENGTH = 128
@@ -31,5 +35,5 @@ def _usable(value: str) -> bool:
 
 
 def prefixed(message: str, request_id: str | None) -> str:
-    """An error message as Armada words it: `[x-request-id: "<id>"] <message>`."""
-    return f'[x-request-id: "{request_id}"] {message}' if request_id else message
+    """An error message as Armada words it: `[x-request-id: "<id>"] <message>`, bounded."""
+    return bounded_message(f'[x-request-id: "{request_id}"] {message}' if request_id else message)

@@ -34,10 +34,14 @@ from armada_core.commands import (
 from armada_core.errors import InvalidArgument
 from armada_core.events import EventKind
 from armada_core.jobs import ACTIVE_STATES, JobRecord
+from armada_core.limits import check_ids, check_names
+from armada_core.pacing import paced_map
 from armada_core.permissions import Permission, QueueVerb
 from armada_core.principal import Principal
 from armada_core.runs import Run, RunState
-from armada_core.submission import priority_as_uint32
+from armada_core.submission import check_priority, priority_as_uint32
+
+JOB_IDS = "job_ids"
 
 
 async def _active_by_id(
@@ -50,6 +54,8 @@ async def _active_by_id(
 
 
 # --- cancel ---------------------------------------------------------------------------
+
+CANCEL_BATCH = 1000  # jobs per write (Armada's default `cancelJobsBatchSize`)
 
 
 def _cancel_step(
@@ -66,19 +72,27 @@ async def _cancel(
 ) -> None:
     at_ns = ctx.clock.now_ns()
     runs = await active_run_of(ctx, records)
-    steps = [_cancel_step(r, runs.get(r.job.id), principal, reason, at_ns) for r in records]
-    await write_steps(ctx, steps, at_ns)
+    steps = await paced_map(
+        lambda r: _cancel_step(r, runs.get(r.job.id), principal, reason, at_ns), records
+    )
+    # In batches, as Armada cancels (`cancelJobsBatchSize`): each is one write, so a
+    # 100,000-job cancel does not hold the storage writer from every other call. A
+    # retry after a failed batch re-reads, and finds the cancelled jobs inactive.
+    for start in range(0, len(steps), CANCEL_BATCH):
+        await write_steps(ctx, steps[start : start + CANCEL_BATCH], at_ns)
 
 
 async def cancel_jobs(ctx: Context, principal: Principal, command: CancelJobs) -> list[str]:
     """Cancel the named jobs; the answer echoes the requested ids (`[""]` without ids)."""
     check_reason(command.reason)
+    ctx.check_count("JobIds", command.job_ids)
     job_ids = unique(command.job_ids)
     if not job_ids:
         whole = CancelJobSet(command.queue, command.job_set_id, reason=command.reason)
         await cancel_job_set(ctx, principal, whole)
         return [""]
     check_job_set(command.queue, command.job_set_id)
+    check_ids(JOB_IDS, job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.CANCEL)
 
     async def attempt() -> None:
@@ -103,6 +117,12 @@ async def cancel_job_set(ctx: Context, principal: Principal, command: CancelJobS
     await ctx.retrying(attempt)
 
 
+def _check_filters(priority_classes: Sequence[str], pools: Sequence[str]) -> None:
+    """The names a queue-wide cancel or preempt filters on."""
+    check_names("priority_classes", priority_classes)
+    check_names("pools", pools)
+
+
 def _priority_class(record: JobRecord) -> str:
     return str(record.job.pod_spec.get("priorityClassName", ""))
 
@@ -112,7 +132,9 @@ async def cancel_on_queue(ctx: Context, principal: Principal, command: CancelOnQ
     ctx.config.permissions.require(principal, Permission.CANCEL_ANY_JOBS)
     if not command.name:
         raise InvalidArgument("queue name cannot be empty")
+    ctx.check_count("PriorityClasses", command.priority_classes)
     states = active_filter(command.job_states)
+    _check_filters(command.priority_classes, command.pools)
     await ctx.queue(command.name)
     classes = frozenset(command.priority_classes)
 
@@ -150,15 +172,19 @@ async def reprioritize_jobs(
 ) -> dict[str, str]:
     """New priority for the named jobs, or for every active job of the set."""
     check_job_set(command.queue, command.job_set_id)
+    check_priority("new_priority", command.new_priority)
+    ctx.check_count("JobIds", command.job_ids)
+    job_ids = unique(command.job_ids)
+    check_ids(JOB_IDS, job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.REPRIORITIZE)
     priority = priority_as_uint32(command.new_priority)
-    job_ids = unique(command.job_ids)
     emits = _reprioritize_emits(principal, priority, bool(job_ids))
 
     async def attempt() -> None:
         records = await _active_jobs(ctx, command.queue, command.job_set_id, job_ids)
         at_ns = ctx.clock.now_ns()
-        await write_steps(ctx, [step(r, emits, at_ns, priority=priority) for r in records], at_ns)
+        steps = await paced_map(lambda r: step(r, emits, at_ns, priority=priority), records)
+        await write_steps(ctx, steps, at_ns)
 
     await ctx.retrying(attempt)
     if not job_ids:
@@ -195,7 +221,9 @@ async def _preempt(
 ) -> None:
     at_ns = ctx.clock.now_ns()
     runs = await active_run_of(ctx, records)
-    steps = [_preempt_step(r, runs.get(r.job.id), principal, reason, at_ns) for r in records]
+    steps = await paced_map(
+        lambda r: _preempt_step(r, runs.get(r.job.id), principal, reason, at_ns), records
+    )
     await write_steps(ctx, steps, at_ns)
 
 
@@ -203,8 +231,10 @@ async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs)
     """Preempt each named active job: its run ends; without a run only `preempting`."""
     check_reason(command.reason)
     check_job_set(command.queue, command.job_set_id)
-    await ctx.authorized_queue(principal, command.queue, QueueVerb.PREEMPT)
+    ctx.check_count("JobIds", command.job_ids)
     job_ids = unique(command.job_ids)
+    check_ids(JOB_IDS, job_ids)
+    await ctx.authorized_queue(principal, command.queue, QueueVerb.PREEMPT)
 
     async def attempt() -> None:
         records = await _active_by_id(ctx, command.queue, command.job_set_id, job_ids)
@@ -219,6 +249,7 @@ async def preempt_on_queue(ctx: Context, principal: Principal, command: PreemptO
     ctx.config.permissions.require(principal, Permission.PREEMPT_ANY_JOBS)
     if not command.name:
         raise InvalidArgument("queue name cannot be empty")
+    _check_filters(command.priority_classes, command.pools)
     await ctx.queue(command.name)
     classes = frozenset(command.priority_classes)
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from armada_core.echo import shown
 from armada_core.errors import InvalidArgument
 from armada_core.jobs import ACTIVE_STATES, TERMINAL_STATES, JobRecord, JobState
+from armada_core.limits import check_job_set_id, check_queue_name
 
 MAX_REASON_BYTES = 50
 
 
 def _invalid(field: str, value: str, message: str) -> InvalidArgument:
-    return InvalidArgument(f'value "{value}" is invalid for field "{field}": {message}')
+    return InvalidArgument(f'value "{shown(value)}" is invalid for field "{field}": {message}')
 
 
 def check_reason(reason: str) -> None:
@@ -21,11 +23,13 @@ def check_reason(reason: str) -> None:
 
 
 def check_job_set(queue: str, job_set_id: str) -> None:
-    """Queue and job set must be named."""
+    """Queue and job set must be named, within their limits."""
     if not queue:
         raise _invalid("Queue", queue, "queue cannot be empty")
     if not job_set_id:
         raise _invalid("JobSetId", job_set_id, "jobset cannot be empty")
+    check_queue_name(queue)
+    check_job_set_id(job_set_id)
 
 
 def cancellable_states(states: Iterable[JobState]) -> frozenset[JobState]:

@@ -10,8 +10,16 @@ from collections.abc import Sequence
 
 from armada_core._usecases.context import Context
 from armada_core._usecases.runs import RUN_STATES
+from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, NotFound
 from armada_core.jobs import JobState
+from armada_core.limits import (
+    EXTERNAL_URI_BYTES,
+    check_ids,
+    check_job_set_id,
+    check_length,
+    check_queue_name,
+)
 from armada_core.permissions import QueueVerb
 from armada_core.principal import Principal
 from armada_core.queues import authorize_queue_action
@@ -19,10 +27,11 @@ from armada_core.results import JobDetails, QueueInfo
 from armada_core.runs import Run
 
 
-def _check_count(ctx: Context, ids: Sequence[str]) -> None:
+def _check_count(ctx: Context, ids: Sequence[str], field: str = "job_ids") -> None:
     limit = ctx.config.max_query_items
     if len(ids) > limit:
         raise InvalidArgument(f"request contains {len(ids)} ids; at most {limit} are allowed")
+    check_ids(field, ids)
 
 
 async def job_status(ctx: Context, job_ids: Sequence[str]) -> dict[str, JobState]:
@@ -38,6 +47,9 @@ async def job_status_by_external_uri(
     """The jobs of a job set carrying this external URI (possibly none)."""
     if not uri:
         raise InvalidArgument("external job uri cannot be empty")
+    check_queue_name(queue)
+    check_job_set_id(job_set_id)
+    check_length("external_job_uri", uri, EXTERNAL_URI_BYTES)
     records = await ctx.storage.jobs_by_external_uri(queue, job_set_id, uri)
     return {r.job.id: r.state for r in records}
 
@@ -65,7 +77,7 @@ async def job_errors(ctx: Context, job_ids: Sequence[str]) -> dict[str, str]:
 
 async def job_run_details(ctx: Context, run_ids: Sequence[str]) -> dict[str, Run]:
     """Known runs by id; unknown ids are left out."""
-    _check_count(ctx, run_ids)
+    _check_count(ctx, run_ids, "run_ids")
     return await ctx.storage.get_runs(run_ids)
 
 
@@ -83,8 +95,9 @@ async def active_queues(ctx: Context) -> dict[str, list[str]]:
 
 async def queue_info(ctx: Context, principal: Principal, name: str) -> QueueInfo:
     """Job sets with queued or leased jobs, sorted by name (LEGACY order of checks)."""
+    check_queue_name(name)
     queue = await ctx.storage.get_queue(name)
     if queue is None:
-        raise NotFound(f"Queue {name} does not exist")
+        raise NotFound(f"Queue {shown(name)} does not exist")
     authorize_queue_action(ctx.config.permissions, principal, queue, QueueVerb.WATCH)
     return QueueInfo(name, tuple(await ctx.storage.job_set_activity(name)))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from armada_core._usecases.context import Context
-from armada_core.errors import ArmadaError, FailedPrecondition, InvalidArgument, NotFound
+from armada_core._usecases.context import Context, missing_queue
+from armada_core.echo import shown
+from armada_core.errors import ArmadaError, FailedPrecondition, InvalidArgument
+from armada_core.limits import check_queue_name
 from armada_core.permissions import Permission
 from armada_core.ports import DeleteOutcome
 from armada_core.principal import Principal
@@ -25,13 +27,14 @@ async def update_queue(ctx: Context, principal: Principal, spec: QueueSpec) -> N
     """Replace an existing queue as written: no owner defaulting, NotFound if missing."""
     ctx.config.permissions.require(principal, Permission.CREATE_QUEUE)
     if not await ctx.storage.update_queue(build_queue(spec, prefix="error:")):
-        raise NotFound(f'could not find queue "{spec.name}"')
+        raise missing_queue(spec.name)
 
 
 async def create_queues(
     ctx: Context, principal: Principal, specs: list[QueueSpec]
 ) -> list[QueueFailure]:
     """create_queue for each spec; failed items are returned, the call succeeds."""
+    ctx.check_count("Queues", specs)
     failures = []
     for spec in specs:
         try:
@@ -45,6 +48,7 @@ async def update_queues(
     ctx: Context, principal: Principal, specs: list[QueueSpec]
 ) -> list[QueueFailure]:
     """update_queue for each spec; failed items are returned, the call succeeds."""
+    ctx.check_count("Queues", specs)
     failures = []
     for spec in specs:
         try:
@@ -57,8 +61,9 @@ async def update_queues(
 async def delete_queue(ctx: Context, principal: Principal, name: str) -> None:
     """Delete unless jobs are still active (decision 3); a missing queue is fine."""
     ctx.config.permissions.require(principal, Permission.DELETE_QUEUE)
+    check_queue_name(name)
     if await ctx.storage.delete_queue(name) is DeleteOutcome.HAS_ACTIVE_JOBS:
-        raise FailedPrecondition(f"queue {name} is not empty: it has active jobs")
+        raise FailedPrecondition(f"queue {shown(name)} is not empty: it has active jobs")
 
 
 async def get_queue(ctx: Context, principal: Principal, name: str) -> Queue:
@@ -81,4 +86,4 @@ async def set_cordoned(ctx: Context, principal: Principal, name: str, cordoned: 
     queue = await ctx.queue(name)
     # A queue deleted between the read and the write is as missing as before.
     if not await ctx.storage.update_queue(dataclasses.replace(queue, cordoned=cordoned)):
-        raise NotFound(f'could not find queue "{name}"')
+        raise missing_queue(name)

@@ -8,6 +8,8 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
+from armada_core.echo import shown
+
 _INT = re.compile(r"[+-]?[0-9]+")
 _DURATION = re.compile(r"[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+")
 _DURATION_PART = re.compile(r"([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)")
@@ -56,10 +58,11 @@ def _quote_char(ch: str) -> str:
 def go_atoi(text: str) -> int:
     """Go's `strconv.Atoi` on a 64-bit platform; ValueError with Go's message."""
     if not _INT.fullmatch(text):
-        raise ValueError(f"strconv.Atoi: parsing {go_quote(text)}: invalid syntax")
-    value = int(text)
-    if not -(2**63) <= value < 2**63:
-        raise ValueError(f"strconv.Atoi: parsing {go_quote(text)}: value out of range")
+        raise ValueError(f"strconv.Atoi: parsing {shown(go_quote(text))}: invalid syntax")
+    digits = text.lstrip("+-").lstrip("0")
+    # More than 19 digits is out of int64 range: no need to convert (int() is quadratic).
+    if len(digits) > 19 or not -(2**63) <= (value := int(text)) < 2**63:
+        raise ValueError(f"strconv.Atoi: parsing {shown(go_quote(text))}: value out of range")
     return value
 
 
@@ -68,7 +71,7 @@ def parse_go_duration(text: str) -> timedelta:
     if text in ("0", "+0", "-0"):
         return timedelta(0)
     if not _DURATION.fullmatch(text):
-        raise ValueError(f"time: invalid duration {go_quote(text)}")
+        raise ValueError(f"time: invalid duration {shown(go_quote(text))}")
     total = sum(
         (Decimal(number) * _UNIT_NS[unit] for number, unit in _DURATION_PART.findall(text)),
         Decimal(0),

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from armada_core.echo import shown as echo
 from armada_core.submission._go import go_quote
 
 _QUALIFIED_NAME_FORMAT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
@@ -47,7 +48,7 @@ def _aggregate(errors: list[str]) -> str | None:
 def _label_requirement(expression: dict[str, Any], path: str) -> list[str]:
     operator = str(expression.get("operator") or "")
     if operator not in _LABEL_OPERATORS:
-        return [f"{path}.operator: Unsupported value: {go_quote(operator)}"]
+        return [f"{path}.operator: Unsupported value: {echo(go_quote(operator))}"]
     key = str(expression.get("key") or "")
     values = [str(value) for value in expression.get("values") or ()]
     errors = []
@@ -91,7 +92,7 @@ def _field_requirement(expression: dict[str, Any], path: str) -> list[str]:
     if operator not in _FIELD_OPERATORS:
         supported = ", ".join(go_quote(name) for name in _FIELD_OPERATORS)
         return [
-            f"{path}.operator: Unsupported value: {go_quote(operator)}: "
+            f"{path}.operator: Unsupported value: {echo(go_quote(operator))}: "
             f"supported values: {supported}"
         ]
     values = [str(value) for value in expression.get("values") or ()]
@@ -184,7 +185,7 @@ def _regex_error(message: str, pattern: str, *examples: str) -> str:
 
 
 def _invalid(path: str, shown_value: str, detail: str) -> str:
-    return f"{path}: Invalid value: {shown_value}: {detail}"
+    return f"{path}: Invalid value: {echo(shown_value)}: {detail}"
 
 
 def _go_slice(values: Sequence[str]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from armada_core.commands import JobSubmitItem
 from armada_core.errors import InvalidArgument
 from armada_core.jobs import Job, KubeObject
+from armada_core.limits import MAX_PRIORITY, check_number
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.defaults import default_pod_spec
 from armada_core.submission.gangs import apply_gang_defaults
@@ -21,7 +22,6 @@ from armada_core.submission.podspec import main_pod_spec
 from armada_core.submission.services import JobObjects, services_and_ingresses
 
 EXTERNAL_JOB_URI = "armadaproject.io/externalJobUri"
-MAX_PRIORITY = 2**32 - 1
 
 
 def build_job(
@@ -76,8 +76,17 @@ def build_job(
     )
 
 
+def check_priority(field: str, priority: float) -> None:
+    """A priority is a finite number from 0 to 2^32-1 (Armada clamps; we refuse)."""
+    check_number(field, priority, 0, MAX_PRIORITY)
+
+
 def priority_as_uint32(priority: float) -> int:
-    """Armada's `PriorityAsInt32`: clamp to [0, 2^32-1], round half away from zero."""
+    """Armada's `PriorityAsInt32`: clamp to [0, 2^32-1], round half away from zero.
+
+    Requests are refused beyond that range (`check_priority`); the clamp stays for
+    callers inside the core.
+    """
     if 0 <= priority <= MAX_PRIORITY:  # the usual case (NaN compares false)
         whole = int(priority)  # truncation is floor for non-negative values
         return whole + (priority - whole >= 0.5)

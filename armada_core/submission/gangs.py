@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from armada_core.commands import JobSubmitItem
+from armada_core.echo import shown
 from armada_core.errors import InvalidArgument
 from armada_core.submission._go import go_atoi
 from armada_core.submission.podspec import main_pod_spec, priority_class_name
@@ -48,7 +49,7 @@ def parse_gang(annotations: Mapping[str, str]) -> GangInfo | None:
     except ValueError as error:
         raise GangError(f"gang cardinality is not parseable - {error}") from None
     if cardinality <= 0:
-        raise GangError(f"gang cardinality {cardinality} is non-positive")
+        raise GangError(f"gang cardinality {shown(cardinality)} is non-positive")
     if cardinality < 2:
         return None
     return GangInfo(gang_id, cardinality, annotations.get(GANG_NODE_UNIFORMITY_LABEL, ""))
@@ -85,18 +86,18 @@ def _check_consistent(expected: tuple[GangInfo, str], actual: tuple[GangInfo, st
     (want, want_class), (got, got_class) = expected, actual
     if want.cardinality != got.cardinality:
         raise InvalidArgument(
-            f"inconsistent gang cardinality in gang {got.id}: "
-            f"expected {want.cardinality} but got {got.cardinality}"
+            f"inconsistent gang cardinality in gang {shown(got.id)}: "
+            f"expected {shown(want.cardinality)} but got {shown(got.cardinality)}"
         )
     if want_class != got_class:
         raise InvalidArgument(
-            f"inconsistent PriorityClassName in gang {got.id}: "
-            f"expected {want_class} but got {got_class}"
+            f"inconsistent PriorityClassName in gang {shown(got.id)}: "
+            f"expected {shown(want_class)} but got {shown(got_class)}"
         )
     if want.node_uniformity != got.node_uniformity:
         raise InvalidArgument(
-            f"inconsistent nodeUniformityLabel in gang {got.id}: "
-            f"expected {want.node_uniformity} but got {got.node_uniformity}"
+            f"inconsistent nodeUniformityLabel in gang {shown(got.id)}: "
+            f"expected {shown(want.node_uniformity)} but got {shown(got.node_uniformity)}"
         )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from armada_core.echo import shown
 from armada_core.errors import InvalidArgument
 from armada_core.jobs import KubeObject, ResourceRequirements
 from armada_core.quantity import Quantity, parse_quantity
@@ -46,8 +47,8 @@ def _parse(value: Any, container: Container, kind: Kind, name: str) -> Quantity:
         return Quantity.parse(value)
     except ValueError as error:
         raise InvalidArgument(
-            f"container {container_name(container)} has an invalid {kind} quantity "
-            f"{value!r} for {name}: {error}"
+            f"container {shown(container_name(container))} has an invalid {kind} quantity "
+            f"{shown(repr(value))} for {shown(name)}: {error}"
         ) from None
 
 

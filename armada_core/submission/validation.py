@@ -12,10 +12,21 @@ import json
 from collections.abc import Callable
 
 from armada_core.commands import JobSubmitItem, SubmitJobs
+from armada_core.echo import shown
 from armada_core.errors import InvalidArgument
 from armada_core.jobs import KubeObject
+from armada_core.limits import (
+    EXTERNAL_URI_BYTES,
+    NAMESPACE_BYTES,
+    check_annotations,
+    check_client_id,
+    check_job_set_id,
+    check_labels,
+    check_length,
+)
 from armada_core.submission._go import duration_nanos, go_quote
 from armada_core.submission.affinity import node_selector_errors
+from armada_core.submission.build import check_priority
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.gangs import check_gangs
 from armada_core.submission.memo import PodKey, pod_key
@@ -24,8 +35,6 @@ from armada_core.submission.resources import Kind, ResourceList, resource_list
 
 PRICE_BAND = "armadaproject.io/priceBand"
 _PRICE_BANDS = frozenset("ABCDEFGH")
-_MAX_JOB_SET_ID_BYTES = 1024
-_MAX_CLIENT_ID_BYTES = 100
 _KINDS: tuple[Kind, ...] = ("requests", "limits")
 
 Rule = Callable[[JobSubmitItem, KubeObject, SubmissionConfig], None]
@@ -41,39 +50,38 @@ def validate_submit(command: SubmitJobs, config: SubmissionConfig) -> list[PodKe
     Returns each item's pod key (see `memo.pod_key`), which `build_job` takes so that
     the resources of a pod are looked at once per submit, not twice.
     """
-    _check_request(command)
-    keys: list[PodKey | None] = []
-    for item in command.items:
-        _check_namespace(item, config)
-        spec = _single_pod_spec(item)
-        key = pod_key(spec)
-        for rule in _ITEM_RULES:
-            rule(item, spec, config)
-        _check_container_resources(item, spec, config, key)
-        for rule in _LATER_RULES:
-            rule(item, spec, config)
-        keys.append(key)
-    return keys
+    check_submit_request(command)
+    return [validate_item(item, config) for item in command.items]
 
 
-def _check_request(command: SubmitJobs) -> None:
+def validate_item(item: JobSubmitItem, config: SubmissionConfig) -> PodKey | None:
+    """Raise InvalidArgument for the first rule one item breaks; else its pod key."""
+    _check_namespace(item, config)
+    spec = _single_pod_spec(item)
+    key = pod_key(spec)
+    for rule in _ITEM_RULES:
+        rule(item, spec, config)
+    _check_container_resources(item, spec, config, key)
+    for rule in _LATER_RULES:
+        rule(item, spec, config)
+    return key
+
+
+def check_submit_request(command: SubmitJobs) -> None:
+    """The request-level rules, which Armada checks before any item."""
     if not command.queue:
         raise InvalidArgument("queue is a required field")
     check_gangs(command.items)
     if not command.job_set_id:
         raise InvalidArgument("job set id is a required field")
-    length = len(command.job_set_id.encode())
-    if length >= _MAX_JOB_SET_ID_BYTES:
-        raise InvalidArgument(
-            f"job set id of length {length} must be less than max character length "
-            f"{_MAX_JOB_SET_ID_BYTES}"
-        )
+    check_job_set_id(command.job_set_id)
 
 
 def _check_namespace(item: JobSubmitItem, config: SubmissionConfig) -> None:
     # Decision #6: an empty namespace takes the configured default, if there is one.
     if not item.namespace and not config.default_namespace:
         raise InvalidArgument("namespace is a required field")
+    check_length("namespace", item.namespace, NAMESPACE_BYTES)
 
 
 def _single_pod_spec(item: JobSubmitItem) -> KubeObject:
@@ -130,7 +138,7 @@ def _check_container_resources(
 
 def _check_resources(_item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig) -> None:
     for container in all_containers(spec):
-        name = container_name(container)
+        name = shown(container_name(container))
         requests = resource_list(container, "requests")
         limits = resource_list(container, "limits")
         # Armada tests the requests twice here (a typo), so limits alone do not count.
@@ -150,8 +158,8 @@ def _check_not_negative(name: str, kind: str, resources: ResourceList) -> None:
     for resource, quantity in resources.items():
         if quantity.sign() < 0:
             raise InvalidArgument(
-                f"container {name} defines negative resource {kind} ({quantity}) "
-                f"for resource {resource}"
+                f"container {name} defines negative resource {kind} ({shown(quantity)}) "
+                f"for resource {shown(resource)}"
             )
 
 
@@ -163,18 +171,19 @@ def _check_limits(
         limit = limits.get(resource)
         if limit is None:
             raise InvalidArgument(
-                f"container {name} defines {resource} for requests but not limits"
+                f"container {name} defines {shown(resource)} for requests but not limits"
             )
         # Compared in milli-units; the factor check in floating point, as Armada does.
         limit_milli, request_milli = limit.milli_value(), request.milli_value()
         if limit_milli < request_milli:
             raise InvalidArgument(
-                f"container {name} defines {resource} with limits smaller than requests"
+                f"container {name} defines {shown(resource)} with limits smaller than requests"
             )
         factor = factors.get(resource, 1.0)
         if float(limit_milli) > factor * float(request_milli):
             raise InvalidArgument(
-                f"container {name} defines {resource} with limits great than {factor:.2f}*requests"
+                f"container {name} defines {shown(resource)} with limits great than "
+                f"{factor:.2f}*requests"
             )
 
 
@@ -183,8 +192,8 @@ def _check_minimums(name: str, requests: ResourceList, config: SubmissionConfig)
         request = requests.get(resource)
         if request is not None and request.value() < minimum.value():
             raise InvalidArgument(
-                f"container {go_quote(name)} {resource} requests ({request}) below server "
-                f"minimum ({minimum})"
+                f"container {go_quote(name)} {shown(resource)} requests ({shown(request)}) "
+                f"below server minimum ({shown(minimum)})"
             )
 
 
@@ -197,16 +206,16 @@ def _check_init_cpu(_item: JobSubmitItem, spec: KubeObject, config: SubmissionCo
             cpu = resource_list(container, kind).get("cpu")
             if cpu is not None and not cpu.is_zero() and cpu.milli_value() % 1000 == 0:
                 raise InvalidArgument(
-                    f"Init container {container_name(container)} contains invalid cpu value "
-                    f"{cpu}.  All init containers must set requests/limits to fractional cpu "
-                    "e.g. 900m"
+                    f"Init container {shown(container_name(container))} contains invalid cpu "
+                    f"value {shown(cpu)}.  All init containers must set requests/limits to "
+                    "fractional cpu e.g. 900m"
                 )
 
 
 def _check_priority_class(_item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig) -> None:
     name = spec.get("priorityClassName") or ""
     if name and name not in config.allowed_priority_class_names:
-        raise InvalidArgument(f"priority class {name} is not supported")
+        raise InvalidArgument(f"priority class {shown(name)} is not supported")
 
 
 def _check_grace_period(_item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig) -> None:
@@ -247,7 +256,7 @@ def _check_ports(_item: JobSubmitItem, spec: KubeObject, _config: SubmissionConf
         ports = container.get("ports")
         if not ports:
             continue
-        name = container_name(container)
+        name = shown(container_name(container))
         for port in ports:
             number = port.get("containerPort")
             if number in exposed_by:
@@ -260,12 +269,17 @@ def _check_ports(_item: JobSubmitItem, spec: KubeObject, _config: SubmissionConf
 
 
 def _check_client_id(item: JobSubmitItem, _spec: KubeObject, _config: SubmissionConfig) -> None:
-    length = len(item.client_id.encode())
-    if length > _MAX_CLIENT_ID_BYTES:
-        raise InvalidArgument(
-            f"client id of length {length} is greater than max allowed length of  "
-            f"{_MAX_CLIENT_ID_BYTES}"
-        )
+    check_client_id(item.client_id)
+
+
+def _check_fields(item: JobSubmitItem, _spec: KubeObject, _config: SubmissionConfig) -> None:
+    """Our own bounds (Armada has none): numbers, metadata and the external URI."""
+    check_priority("priority", item.priority)
+    check_labels("labels", item.labels)
+    check_annotations("annotations", item.annotations)
+    for ingress in item.ingress:
+        check_annotations("ingress.annotations", ingress.annotations)
+    check_length("external_job_uri", item.external_job_uri, EXTERNAL_URI_BYTES)
 
 
 def _check_tolerations(_item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig) -> None:
@@ -281,7 +295,7 @@ def _check_tolerations(_item: JobSubmitItem, spec: KubeObject, config: Submissio
 def _check_price_band(item: JobSubmitItem, _spec: KubeObject, _config: SubmissionConfig) -> None:
     band = item.annotations.get(PRICE_BAND)
     if band is not None and band.upper() not in _PRICE_BANDS:
-        raise InvalidArgument(f"price band {band} is not supported")
+        raise InvalidArgument(f"price band {shown(band)} is not supported")
 
 
 # In Armada's order; the container resources are checked between the two groups.
@@ -297,4 +311,5 @@ _LATER_RULES: tuple[Rule, ...] = (
     _check_client_id,
     _check_tolerations,
     _check_price_band,
+    _check_fields,
 )

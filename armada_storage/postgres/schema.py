@@ -22,16 +22,32 @@ backends do (by code point), whatever the database's collation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from psycopg import sql
 
 from armada_storage._migrations import OLDEST_JOB_PER_CLIENT_ID
+from armada_storage._repairs import SELECT_QUEUES, repaired_queue
 from armada_storage.config import StorageConfigError
 from armada_storage.postgres.pool import Connection
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+# A step is SQL, or a function for what SQL cannot do (it runs in the migration's
+# transaction).
+Step = str | Callable[[Connection], Awaitable[None]]
+
+
+async def _repair_queues(conn: Connection) -> None:
+    """Numbers an earlier release let through (an infinite priority factor) into range."""
+    cursor = await conn.execute(SELECT_QUEUES)
+    for name, data in await cursor.fetchall():
+        fixed = repaired_queue(data)
+        if fixed is not None:
+            await conn.execute("UPDATE queues SET data = %s WHERE name = %s", (fixed, name))
+
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
         'CREATE TABLE queues (name TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',
         """CREATE TABLE jobs (
@@ -79,7 +95,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
     ),
     (OLDEST_JOB_PER_CLIENT_ID,),  # 2: one dedup target per client id, the oldest job
-    (  # 3 (4 once the float repair lands): runs and executors (issue 11)
+    # 3: queues stored with numbers now refused (a priority factor of Infinity).
+    (_repair_queues,),
+    (  # 4: runs and executors (issue 11)
         """CREATE TABLE runs (
             serial BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             id TEXT NOT NULL UNIQUE,
@@ -94,6 +112,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         'CREATE TABLE executors (id TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',
     ),
 )
+
 SCHEMA_VERSION = len(MIGRATIONS)
 CHUNK = 256  # events per `events` row at most
 
@@ -120,7 +139,10 @@ async def migrate(conn: Connection, schema: str | None) -> int:
             )
         for number in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[number]:
-                await conn.execute(statement)
+                if callable(statement):
+                    await statement(conn)
+                else:
+                    await conn.execute(statement)
             await conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (number + 1,))
     if version < SCHEMA_VERSION:
         logger.info("postgres schema migrated from version %d to %d", version, SCHEMA_VERSION)

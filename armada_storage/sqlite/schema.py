@@ -23,14 +23,29 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from armada_storage._migrations import OLDEST_JOB_PER_CLIENT_ID
+from armada_storage._repairs import SELECT_QUEUES, repaired_queue
 from armada_storage.config import StorageConfigError
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+# A step is SQL, or a function for what SQL cannot do (it runs in the migration's
+# transaction and must not commit).
+Step = str | Callable[[sqlite3.Connection], None]
+
+
+def _repair_queues(conn: sqlite3.Connection) -> None:
+    """Numbers an earlier release let through (an infinite priority factor) into range."""
+    for name, data in conn.execute(SELECT_QUEUES).fetchall():
+        fixed = repaired_queue(data)
+        if fixed is not None:
+            conn.execute("UPDATE queues SET data = ? WHERE name = ?", (fixed, name))
+
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
         "CREATE TABLE queues (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
         """CREATE TABLE jobs (
@@ -78,7 +93,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         ) WITHOUT ROWID""",
     ),
     (OLDEST_JOB_PER_CLIENT_ID,),  # 2: one dedup target per client id, the oldest job
-    (  # 3 (4 once the float repair lands): runs and executors (issue 11)
+    # 3: queues stored with numbers now refused (a priority factor of Infinity).
+    (_repair_queues,),
+    (  # 4: runs and executors (issue 11)
         """CREATE TABLE runs (
             serial INTEGER PRIMARY KEY,
             id TEXT NOT NULL UNIQUE,
@@ -93,6 +110,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE executors (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
     ),
 )
+
 SCHEMA_VERSION = len(MIGRATIONS)
 CHUNK = 256  # events per `events` row at most
 
@@ -131,7 +149,10 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             )
         for statements in MIGRATIONS[version:]:
             for statement in statements:
-                conn.execute(statement)
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from armada_core.quantity import (
     FORMAT_WRONG,
     NUMERIC_WRONG,
+    OUT_OF_RANGE,
     SUFFIX_WRONG,
     Quantity,
     QuantityFormat,
@@ -295,3 +296,15 @@ def test_enormous_numbers_are_refused_not_computed() -> None:
         Quantity.parse(10**5000)
     with pytest.raises(ValueError, match=NUMERIC_WRONG):
         Quantity.parse("1e999999999")
+
+
+@pytest.mark.parametrize("value", ["1e306", "-1e306", "1e308", "1e1000", 1e308, "2e305"])
+def test_decimal_values_whose_milli_value_overflows_a_double_are_refused(value: object) -> None:
+    with pytest.raises(ValueError, match=re.escape(OUT_OF_RANGE)):
+        Quantity.parse(value)
+
+
+def test_the_largest_accepted_decimal_value_converts_to_a_float() -> None:
+    quantity = Quantity.parse("1.7e305")
+    assert math.isfinite(float(quantity.milli_value()))
+    assert Quantity.parse("1Ei") < quantity  # binary values stay capped at 2^63-1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from core_support import ADMIN, ALICE, BOB, JOB_SET, QUEUE, make_queue, submit
 
@@ -54,13 +56,23 @@ async def test_reprioritize_keeps_the_transition_time(
 async def test_reprioritize_whole_job_set(service: ArmadaService, storage: MemoryStorage) -> None:
     ids = await _setup(service, 3)
     await service.cancel_jobs(ADMIN, CancelJobs(QUEUE, JOB_SET, (ids[2],)))
-    answer = await service.reprioritize_jobs(ADMIN, ReprioritizeJobs(QUEUE, JOB_SET, 1e12))
+    answer = await service.reprioritize_jobs(ADMIN, ReprioritizeJobs(QUEUE, JOB_SET, 2**32 - 1))
     assert answer == {f"all jobs in job set {JOB_SET}": ""}
     records = await storage.get_jobs(ids)
     assert [records[i].priority for i in ids] == [2**32 - 1, 2**32 - 1, 1]
     kinds = [(e.job_id, e.kind) for e in await _later_events(storage)]
     assert kinds[-2:] == [(ids[0], EventKind.REPRIORITIZED), (ids[1], EventKind.REPRIORITIZED)]
     assert EventKind.REPRIORITIZING not in {k for _, k in kinds}
+
+
+@pytest.mark.parametrize("priority", [-1, 2**32, 1e308, math.inf, -math.inf, math.nan])
+async def test_reprioritize_refuses_priorities_out_of_range(
+    service: ArmadaService, storage: MemoryStorage, priority: float
+) -> None:
+    ids = await _setup(service, 1)
+    with pytest.raises(InvalidArgument, match=r"^new_priority must be a number from 0 to"):
+        await service.reprioritize_jobs(ADMIN, ReprioritizeJobs(QUEUE, JOB_SET, priority))
+    assert (await storage.get_jobs(ids))[ids[0]].priority == 1
 
 
 async def test_reprioritize_errors(service: ArmadaService) -> None:

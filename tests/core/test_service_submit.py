@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import anyio
 import pytest
 from core_support import ADMIN, ALICE, BOB, JOB_SET, QUEUE, item, make_queue, submit
@@ -10,7 +12,7 @@ from armada_core.clock import ManualClock
 from armada_core.commands import JobSubmitItem, SubmitJobs
 from armada_core.errors import InvalidArgument, NotFound, PermissionDenied
 from armada_core.events import EventKind
-from armada_core.jobs import JobState
+from armada_core.jobs import ACTIVE_STATES, JobState
 from armada_core.queues import QueuePermission, Subject
 from armada_core.service import ArmadaService
 from armada_storage.memory import MemoryStorage
@@ -138,10 +140,20 @@ async def test_dedup_is_per_queue(service: ArmadaService) -> None:
 async def test_priority_is_rounded(service: ArmadaService, storage: MemoryStorage) -> None:
     await make_queue(service)
     ids = await service.submit_jobs(
-        ADMIN, SubmitJobs(QUEUE, JOB_SET, (item(priority=2.5), item(priority=-3)))
+        ADMIN, SubmitJobs(QUEUE, JOB_SET, (item(priority=2.5), item(priority=2**32 - 1)))
     )
     records = await storage.get_jobs(ids)
-    assert [records[i].priority for i in ids] == [3, 0]
+    assert [records[i].priority for i in ids] == [3, 2**32 - 1]
+
+
+@pytest.mark.parametrize("priority", [-3, -0.1, 2**32, 1e308, math.inf, -math.inf, math.nan])
+async def test_priority_out_of_range_is_refused_not_clamped(
+    service: ArmadaService, storage: MemoryStorage, priority: float
+) -> None:
+    await make_queue(service)
+    with pytest.raises(InvalidArgument, match=r"^priority must be a number from 0 to 4294967295"):
+        await service.submit_jobs(ADMIN, SubmitJobs(QUEUE, JOB_SET, (item(priority=priority),)))
+    assert not await storage.jobs_in_job_set(QUEUE, JOB_SET, ACTIVE_STATES)
 
 
 async def test_concurrent_submits_of_the_same_client_ids_make_one_job_each(

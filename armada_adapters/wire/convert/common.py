@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from armada_adapters.wire.errors import WireDecodeError
+from armada_core.echo import shown
 from armada_core.jobs import JobState
 
 JsonDict = dict[str, Any]
@@ -65,7 +66,8 @@ def job_states(values: Iterable[Any], path: str) -> tuple[JobState, ...]:
         try:
             states.append(JobState(int(value)))
         except ValueError:
-            raise WireDecodeError(f"{path}[{i}]", f"unknown job state {value!r}") from None
+            message = f"unknown job state {shown(repr(value))}"
+            raise WireDecodeError(f"{path}[{i}]", message) from None
     return tuple(states)
 
 

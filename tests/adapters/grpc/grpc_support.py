@@ -15,9 +15,9 @@ from grpclib.testing import ChannelFor
 
 from armada_adapters.grpc.handlers import build_servables
 from armada_adapters.grpc.replies import SubmittedCache
-from armada_adapters.grpc.shutdown import CallTracker
 from armada_adapters.wire.operations import OPERATIONS, Operation
 from armada_adapters.wire.pool import message_class
+from armada_adapters.wire.shutdown import CallTracker
 from armada_core.service import ArmadaService
 
 

@@ -10,8 +10,10 @@ import armada_core.errors as core_errors
 from armada_adapters.wire.errors import (
     ERROR_CODES,
     HTTP_STATUS,
+    MAX_MESSAGE_BYTES,
     StatusCode,
     WireDecodeError,
+    bounded_message,
     code_for,
     go_status_text,
     http_reason,
@@ -131,3 +133,17 @@ def test_wire_decode_error_paths() -> None:
     assert error.path == "items[0].name"
     assert str(error) == "items[0].name: expected string"
     assert str(WireDecodeError("", "bad")) == "bad"
+
+
+def test_short_messages_leave_as_they_are() -> None:
+    assert bounded_message('could not find queue "q"') == 'could not find queue "q"'
+    exact = "é" * (MAX_MESSAGE_BYTES // 2)
+    assert bounded_message(exact) == exact
+
+
+@pytest.mark.parametrize("message", ["q" * 1_000_000, "é" * 600, "€" * 1_000_000])
+def test_long_messages_are_cut_to_the_bound_on_a_character(message: str) -> None:
+    bounded = bounded_message(message)
+    assert len(bounded.encode()) <= MAX_MESSAGE_BYTES
+    assert bounded.endswith("… (truncated)")
+    assert message.startswith(bounded.removesuffix("… (truncated)"))

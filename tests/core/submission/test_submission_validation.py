@@ -355,6 +355,47 @@ def test_items_are_checked_in_order() -> None:
     )
 
 
-def test_labels_annotations_and_services_are_not_validated() -> None:
-    odd = item(labels={"not a key!": "x" * 1000}, annotations={"": ""})
+def test_label_and_annotation_syntax_is_not_validated_only_their_lengths() -> None:
+    # Armada checks neither; we keep its leniency on characters (templates such as
+    # `{JobId}` rely on it) but bound lengths as Kubernetes does (armada_core.limits).
+    odd = item(labels={"not a key!": "x" * 63}, annotations={"": ""})
     assert rejection(submit(odd)) is None
+    too_long = item(labels={"not a key!": "x" * 64})
+    assert rejection(submit(too_long)) == "labels: the value of not a key! is longer than 63 bytes"
+
+
+@pytest.mark.parametrize("quantity", ["1e1000", "1e308", "-1e308", 1e308, "1.8e305"])
+def test_quantities_beyond_a_double_are_refused_not_overflowing(quantity: object) -> None:
+    message = rejection(submit(item(pod(container(cpu=quantity)))))
+    assert message is not None
+    assert message.startswith("container main has an invalid requests quantity")
+    assert "out of range" in message
+
+
+def test_a_quantity_within_a_double_passes_validation() -> None:
+    assert rejection(submit(item(pod(container(cpu="1e300"))))) is None
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"namespace": "n" * 64}, "namespace"),
+        ({"external_job_uri": "u" * 2049}, "external_job_uri"),
+        ({"annotations": {"k" * 64: "v"}}, "annotations"),
+        ({"ingress": (IngressConfig(ports=(1,), annotations={"k" * 64: ""}),)}, "ingress"),
+        ({"priority": float("nan")}, "priority"),
+    ],
+)
+def test_item_fields_beyond_their_limits_are_refused(fields: dict[str, object], field: str) -> None:
+    message = rejection(submit(item(**fields)))
+    assert message is not None
+    assert message.startswith(field)
+
+
+def test_a_megabyte_container_name_is_not_echoed_whole() -> None:
+    big = "c" * 1_000_000
+    spec = pod(container(name=big, cpu="-1", memory="-1"))
+    message = rejection(submit(item(spec)), SubmissionConfig(max_pod_spec_size_bytes=10**7))
+    assert message is not None
+    assert len(message) < 300
+    assert "(1000000 chars)" in message

@@ -1,0 +1,43 @@
+"""Why a job fits no node, in a few words (the pending reason of `DOES_NOT_FIT` and
+`NO_MATCHING_NODE`). Worked out once per scheduling key, so walking the nodes is fine."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from armada_core.scheduling.matching import Constraints
+from armada_core.scheduling.nodes import NodeDb
+from armada_core.scheduling.resources import ResourceSpace, Vector
+from armada_core.scheduling.result import Pending, PendingKind
+
+_MOST_NAMED = 3
+
+
+def explain_no_fit(
+    db: NodeDb, space: ResourceSpace, constraints: Constraints, request: Vector, level: int
+) -> Pending:
+    eligible = [i for i, ok in enumerate(db.eligible(constraints)) if ok]
+    if not eligible:
+        return _no_matching_node(db, constraints)
+    too_big = [
+        i for i, amount in enumerate(request) if amount > max(db.capacity[n][i] for n in eligible)
+    ]
+    if too_big:
+        named = ", ".join(space.text(i, request[i]) for i in too_big[:_MOST_NAMED])
+        return Pending(PendingKind.DOES_NOT_FIT, f"requests more than any node has: {named}")
+    free = db.free[level]
+    short = [i for i, amount in enumerate(request) if amount > max(free[n][i] for n in eligible)]
+    if short:
+        named = ", ".join(space.names[i] for i in short[:_MOST_NAMED])
+        return Pending(PendingKind.DOES_NOT_FIT, f"no node has enough free {named}")
+    return Pending(
+        PendingKind.DOES_NOT_FIT, "no node has enough of every requested resource at once"
+    )
+
+
+def _no_matching_node(db: NodeDb, constraints: Constraints) -> Pending:
+    why = Counter(db.mismatch(constraints, i) for i in range(len(db.nodes)))
+    counts = ", ".join(f"{count} {word}" for word, count in sorted(why.items(), key=str))
+    return Pending(
+        PendingKind.NO_MATCHING_NODE, f"none of {len(db.nodes)} nodes is eligible: {counts}"
+    )
