@@ -61,6 +61,7 @@ class ArmadaService:
             ids=ids if ids is not None else UlidFactory(clock),
         )
         self._scheduling = anyio.Lock()
+        self._scheduling_state = schedule.SchedulingState()
 
     @property
     def config(self) -> ServiceConfig:
@@ -218,7 +219,7 @@ class ArmadaService:
     async def schedule(self) -> int:
         """One scheduling pass (one at a time in this process); the jobs leased."""
         async with self._scheduling:
-            return await schedule.schedule_pass(self._ctx)
+            return await schedule.schedule_pass(self._ctx, self._scheduling_state)
 
     async def expire_leases(self) -> int:
         """Fail the runs of executors silent past `executorTimeout`; the runs ended."""

@@ -21,7 +21,7 @@ from armada_core._usecases.checks import (
     unique,
 )
 from armada_core._usecases.context import Context
-from armada_core._usecases.runs import RUN_STATES, active_run_of, end_run
+from armada_core._usecases.runs import RUN_STATES, active_run_of, end_run, preempt_step
 from armada_core._usecases.steps import Emit, Step, step, write_steps
 from armada_core.commands import (
     CancelJobs,
@@ -202,18 +202,7 @@ def _preempt_step(
     if run is None:
         return step(record, emits, at_ns)
     text = f"preempted by {principal.name}" + (f": {reason}" if reason else "")
-    preempted = {
-        "cluster_id": run.executor,
-        "run_id": run.id,
-        "reason": text,
-        "requestor": principal.name,
-    }
-    emits += [
-        (EventKind.PREEMPTED, preempted),
-        (EventKind.FAILED, {"cluster_id": run.executor, "reason": text}),
-    ]
-    ended = end_run(run, RunState.PREEMPTED, at_ns, error=text)
-    return step(record, emits, at_ns, error=text, runs=ended)
+    return preempt_step(record, run, text, at_ns, emits, requestor=principal.name)
 
 
 async def _preempt(

@@ -61,7 +61,8 @@ def leased_pod(record: JobRecord, run: Run, config: SchedulerConfig) -> Lease:
     job = record.job
     spec = dict(job.pod_spec)
     if run.node:
-        spec["nodeSelector"] = {**spec.get("nodeSelector", {}), config.node_id_label: run.node}
+        label = config.scheduling.node_id_label
+        spec["nodeSelector"] = {**spec.get("nodeSelector", {}), label: run.node}
     class_name = str(spec.get("priorityClassName", ""))
     if config.priority_class_override:
         spec["priorityClassName"] = config.priority_class_override

@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Sequence
 
 from armada_core._usecases.context import Context
+from armada_core._usecases.steps import Emit, Step, step
+from armada_core.events import EventKind
 from armada_core.jobs import JobRecord, JobState
 from armada_core.runs import Run, RunState
 
@@ -27,3 +29,24 @@ def end_run(run: Run | None, state: RunState, at_ns: int, error: str = "") -> li
     if run is None:
         return []
     return [dataclasses.replace(run, state=state, finished_ns=at_ns, error=error)]
+
+
+def preempt_step(
+    record: JobRecord,
+    run: Run,
+    reason: str,
+    at_ns: int,
+    emits: Sequence[Emit] = (),
+    requestor: str = "",
+) -> Step:
+    """End the job with its run: `preempted` then `failed` with the reason (after `emits`)."""
+    preempted = {"cluster_id": run.executor, "run_id": run.id, "reason": reason}
+    if requestor:
+        preempted["requestor"] = requestor
+    ended: list[Emit] = [
+        *emits,
+        (EventKind.PREEMPTED, preempted),
+        (EventKind.FAILED, {"cluster_id": run.executor, "reason": reason}),
+    ]
+    runs = end_run(run, RunState.PREEMPTED, at_ns, error=reason)
+    return step(record, ended, at_ns, error=reason, runs=runs)

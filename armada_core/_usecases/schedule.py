@@ -1,47 +1,106 @@
-"""One scheduling pass: queued jobs become runs on live executors (decisions E4, E5).
+"""One scheduling pass: the fair-share scheduler's decisions, written (decisions E4, E5).
 
-Only the scheduling leader places jobs. A pass reads the queued jobs of every queue
-that is not cordoned, the executors heard from within `scheduling_executor_timeout`
-and the active runs, asks `placement.place` where jobs go, and writes each placement
-as a new run plus the job's `leased` event, in one unit of work.
+Only the scheduling leader schedules. A pass reads the queues, the queued jobs, the
+executors heard from within `scheduling_executor_timeout` and the active runs, and
+calls `armada_core.scheduling.schedule` once per pool (pools in name order; a job
+placed in one pool is not offered to the next). Each placement becomes a new run
+and its job's `leased` event; each preemption ends its run with `preempted` and
+`failed`; all of it in one unit of work. The token buckets of the scheduling rate
+limits carry from pass to pass in `SchedulingState`. A resource that no node
+reports (say `ephemeral-storage` from executors that do not track it) is not
+scheduled: jobs' requests of it are left out, as Armada leaves out resources that
+are not among its `supportedResourceTypes`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
 from armada_core._usecases.context import Context
-from armada_core._usecases.placement import Placement, candidate, place, request_of, rooms
+from armada_core._usecases.runs import preempt_step
 from armada_core._usecases.steps import Step, step, write_steps
 from armada_core.events import EventKind
 from armada_core.executors import Executor
 from armada_core.jobs import JobRecord, JobState
 from armada_core.runs import Run, new_run_id
+from armada_core.scheduling import (
+    Node,
+    Placement,
+    QueuedJob,
+    RateState,
+    RunningRun,
+    SchedulingResult,
+    SchedulingRound,
+    Taint,
+    queued_job,
+    schedule,
+    units_of,
+)
+from armada_core.submission.podspec import priority_class_name
 
 _QUEUED = frozenset({JobState.QUEUED})
 
 
-async def schedule_pass(ctx: Context) -> int:
-    """Place what fits now; the number of jobs leased."""
+@dataclass(slots=True)
+class SchedulingState:
+    """What one pass leaves to the next: the rate limiters' buckets, per pool."""
+
+    rates: dict[str, RateState] = field(default_factory=dict)
+
+
+def node_id(executor: str, node: str) -> str:
+    """A node's id: its executor's id and its name (as Armada derives it)."""
+    return f"{executor}/{node}"
+
+
+async def schedule_pass(ctx: Context, state: SchedulingState) -> int:
+    """Place and preempt as the scheduler decides; the number of jobs leased."""
     if not await ctx.storage.is_scheduling_leader():
         return 0
-    return await ctx.retrying(lambda: _attempt(ctx))
+    return await ctx.retrying(lambda: _attempt(ctx, state))
 
 
-async def _attempt(ctx: Context) -> int:
+async def _attempt(ctx: Context, state: SchedulingState) -> int:
     now = ctx.clock.now_ns()
     executors = _live(await ctx.storage.list_executors(), now, ctx)
     if not executors:
         return 0
-    queued = await _queued(ctx)
+    queues = tuple(await ctx.storage.list_queues())
+    queued: dict[str, JobRecord] = {}
+    for queue in queues:
+        for record in await ctx.storage.jobs_in_queue(queue.name, _QUEUED):
+            queued[record.job.id] = record
     if not queued:
         return 0
     runs = await ctx.storage.active_runs()
-    running = await ctx.storage.get_jobs({r.job_id for r in runs})
-    requests = {job_id: request_of(r.job) for job_id, r in running.items()}
-    placements = place([candidate(r.job) for r in queued], rooms(executors, runs, requests))
-    by_id = {r.job.id: r for r in queued}
-    steps = [_lease_step(ctx, by_id[p.job_id], p, now) for p in placements]
+    holders = await ctx.storage.get_jobs({r.job_id for r in runs})
+    nodes = _nodes(executors)
+    names = {node_id(e.id, n.name): n.name for e in executors for n in e.nodes}
+    running = _running(ctx, runs, holders)
+    steps: list[Step] = []
+    rates = dict(state.rates)
+    tracked = frozenset(name for n in nodes for name in n.total)
+    for pool in sorted({n.pool for n in nodes}):
+        jobs = tuple(_tracked(queued_job(r), tracked) for r in queued.values())
+        rate_state = state.rates.get(pool, RateState())
+        round = SchedulingRound(pool, now, queues, jobs, nodes, running, rate_state)
+        result = schedule(ctx.config.scheduler.scheduling, round)
+        rates[pool] = result.rate_state
+        steps += _decisions(result, queued, {r.id: r for r in runs}, holders, names, pool, now)
+        for placement in result.placements:
+            queued.pop(placement.job_id, None)
     await write_steps(ctx, steps, now)
-    return len(steps)
+    state.rates = rates  # only once the decisions are written
+    return sum(1 for s in steps if s.change.state is JobState.LEASED)
+
+
+def _tracked(job: QueuedJob, tracked: frozenset[str]) -> QueuedJob:
+    if job.requests.keys() <= tracked:
+        return job
+    requests = {name: amount for name, amount in job.requests.items() if name in tracked}
+    return dataclasses.replace(job, requests=requests)
 
 
 def _live(executors: list[Executor], now: int, ctx: Context) -> list[Executor]:
@@ -49,24 +108,79 @@ def _live(executors: list[Executor], now: int, ctx: Context) -> list[Executor]:
     return [e for e in executors if now - e.last_seen_ns <= timeout]
 
 
-async def _queued(ctx: Context) -> list[JobRecord]:
-    """Queued jobs of queues open for scheduling, by priority then submission."""
-    queued: list[JobRecord] = []
-    for queue in await ctx.storage.list_queues():
-        if not queue.cordoned:
-            queued += await ctx.storage.jobs_in_queue(queue.name, _QUEUED)
-    return sorted(queued, key=lambda r: (r.priority, r.job.created_ns, r.job.id))
+def _nodes(executors: Iterable[Executor]) -> tuple[Node, ...]:
+    return tuple(
+        Node(
+            id=node_id(e.id, n.name),
+            executor=e.id,
+            pool=n.pool or e.pool,
+            total=n.total,
+            non_armada_allocated=n.non_armada,
+            taints=tuple(Taint.from_kube(t) for t in n.taints),
+            labels=n.labels,
+            unschedulable=n.unschedulable,
+        )
+        for e in executors
+        for n in e.nodes
+    )
 
 
-def _lease_step(ctx: Context, record: JobRecord, placement: Placement, now: int) -> Step:
-    class_name = str(record.job.pod_spec.get("priorityClassName", ""))
+def _running(
+    ctx: Context, runs: Iterable[Run], holders: Mapping[str, JobRecord]
+) -> tuple[RunningRun, ...]:
+    out = []
+    for run in runs:
+        record = holders.get(run.job_id)
+        if record is None:
+            continue
+        job = record.job
+        class_name = priority_class_name(job.pod_spec)
+        gang = job.annotations.get("armadaproject.io/gangId", "")
+        out.append(
+            RunningRun(
+                id=run.id,
+                job_id=job.id,
+                queue=job.queue,
+                node_id=node_id(run.executor, run.node),
+                requests=units_of(job.scheduling_resource_requirements.requests),
+                priority_class=class_name,
+                priority=run.scheduled_at_priority,
+                preemptible=ctx.config.scheduler.priority_class(class_name).preemptible,
+                gang_id=gang,
+                leased_ns=run.leased_ns,
+            )
+        )
+    return tuple(out)
+
+
+def _decisions(
+    result: SchedulingResult,
+    queued: Mapping[str, JobRecord],
+    runs: Mapping[str, Run],
+    holders: Mapping[str, JobRecord],
+    names: Mapping[str, str],
+    pool: str,
+    now: int,
+) -> list[Step]:
+    """Leases for the placements, then the preemptions, of one pool's pass."""
+    steps = [
+        _lease_step(queued[p.job_id], p, pool, names[p.node_id], now) for p in result.placements
+    ]
+    for preemption in result.preemptions:
+        run, record = runs.get(preemption.run_id), holders.get(preemption.job_id)
+        if run is not None and record is not None and not record.is_terminal:
+            steps.append(preempt_step(record, run, preemption.reason, now))
+    return steps
+
+
+def _lease_step(record: JobRecord, placement: Placement, pool: str, node: str, now: int) -> Step:
     run = Run(
         id=new_run_id(),
         job_id=record.job.id,
         executor=placement.executor,
-        node=placement.node,
-        pool=placement.pool,
-        scheduled_at_priority=ctx.config.scheduler.priority_class(class_name).priority,
+        node=node,
+        pool=pool,
+        scheduled_at_priority=placement.priority,
         leased_ns=now,
     )
     fields = {"cluster_id": run.executor, "pool": run.pool}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from core_support import ADMIN, ALICE, make_queue
+from core_support import ADMIN, ALICE, admin_permissions, make_queue
 from executor_support import (
     EXECUTOR,
     call,
+    cpu_item,
     exit_error,
     kinds,
     lease,
@@ -19,13 +20,15 @@ from executor_support import (
 )
 
 from armada_core.clock import ManualClock
-from armada_core.commands import CancelJobs, PreemptJobs
+from armada_core.commands import CancelJobs, PreemptJobs, SubmitJobs
 from armada_core.config import ServiceConfig
 from armada_core.errors import PermissionDenied
 from armada_core.execution import RunEventKind
 from armada_core.jobs import JobState
+from armada_core.queues import QueueSpec
 from armada_core.runs import RunState
 from armada_core.scheduler_config import SchedulerConfig
+from armada_core.scheduling import PriorityClass, SchedulingConfig
 from armada_core.service import ArmadaService
 from armada_storage.memory import MemoryStorage
 
@@ -205,3 +208,57 @@ async def test_queries_tell_the_truth_about_runs(service: ArmadaService) -> None
     assert [r.id for r in details[job_id].runs] == [run_id]
     info = await service.queue_info(ADMIN, "q")
     assert info.active_job_sets[0].leased == 1
+
+
+# --- the fair-share scheduler behind the lease call ---------------------------------------
+
+
+async def test_two_queues_share_four_cpus_by_priority_factor(service: ArmadaService) -> None:
+    await make_queue(service, "a")
+    await service.create_queue(ADMIN, QueueSpec(name="b", priority_factor=2.5))  # weight 1/2.5
+    for name in ("a", "b"):
+        command = dataclasses.replace(submit_cpu(4), queue=name)
+        await service.submit_jobs(ADMIN, command)
+    answer = await lease(service, node(cpu="4"))
+    queues = sorted(g.record.job.queue for g in answer.leases)
+    assert queues == ["a", "a", "a", "b"]
+
+
+def _preemptible_low() -> ServiceConfig:
+    classes = {
+        "armada-default": PriorityClass(1000),
+        "armada-preemptible": PriorityClass(100, preemptible=True),
+    }
+    scheduling = SchedulingConfig(priority_classes=classes)
+    return ServiceConfig(
+        permissions=admin_permissions(), scheduler=SchedulerConfig(scheduling=scheduling)
+    )
+
+
+async def test_a_higher_priority_job_preempts_a_preemptible_one(
+    storage: MemoryStorage, clock: ManualClock
+) -> None:
+    service = ArmadaService(storage, config=_preemptible_low(), clock=clock)
+    await make_queue(service)
+    low = dataclasses.replace(
+        cpu_item(), pod_spec={**cpu_item().pod_spec, "priorityClassName": "armada-preemptible"}
+    )
+    [low_id] = await service.submit_jobs(ADMIN, SubmitJobs("q", "js", (low,)))
+    [low_lease] = (await lease(service, node(cpu="1"))).leases
+    assert low_lease.labels["armada_preemptible"] == "true"
+    [high_id] = await service.submit_jobs(ADMIN, submit_cpu())
+    held = node(cpu="1", runs={low_lease.run.id: "RUNNING"})
+    answer = await lease(service, held)
+    assert answer.cancel_run_ids == (low_lease.run.id,)
+    assert [g.record.job.id for g in answer.leases] == [high_id]
+    assert (await kinds(storage, low_id))[-2:] == ["preempted", "failed"]
+    assert (await service.job_status(ADMIN, [low_id]))[low_id] is JobState.PREEMPTED
+
+
+async def test_a_gang_is_placed_all_or_nothing(service: ArmadaService) -> None:
+    await make_queue(service)
+    gang = {"armadaproject.io/gangId": "g", "armadaproject.io/gangCardinality": "3"}
+    items = tuple(dataclasses.replace(cpu_item(), annotations=gang) for _ in range(3))
+    await service.submit_jobs(ADMIN, SubmitJobs("q", "js", items))
+    assert (await lease(service, node(cpu="2"))).leases == ()
+    assert len((await lease(service, node(cpu="2"), node("node-2", cpu="1"))).leases) == 3

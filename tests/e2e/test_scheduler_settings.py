@@ -8,7 +8,8 @@ import pytest
 
 from armada_adapters.server.config import parse_config
 from armada_adapters.server.scheduler_settings import SchedulerConfigError, scheduler_config
-from armada_core.scheduler_config import PriorityClass, SchedulerConfig
+from armada_core.scheduler_config import SchedulerConfig
+from armada_core.scheduling import PriorityClass, RateLimit
 
 S = 1_000_000_000
 
@@ -29,7 +30,17 @@ def test_armada_keys_and_go_durations() -> None:
                 "executorTimeout": "10m",
                 "priorityClassNameOverride": "armada-default",
                 "defaultPriorityClassName": "low",
-                "priorityClasses": {"low": {"priority": 10, "preemptible": True}},
+                "priorityClasses": {
+                    "low": {
+                        "priority": 10,
+                        "preemptible": True,
+                        "maximumResourceFractionPerQueue": {"cpu": 0.5},
+                    }
+                },
+                "protectedFractionOfFairShare": 2,
+                "maximumSchedulingRate": 5.5,
+                "maximumPerQueueSchedulingBurst": 7,
+                "dominantResourceFairnessResourcesToConsider": ["cpu"],
             },
         }
     )
@@ -37,15 +48,22 @@ def test_armada_keys_and_go_durations() -> None:
     assert config.cycle_period_ns == 90 * S
     assert config.executor_timeout_ns == 2 * S
     assert config.scheduling_executor_timeout_ns == 600 * S
-    assert (config.max_retries, config.node_id_label) == (5, "example.com/node")
-    assert config.priority_classes == {"low": PriorityClass(10, True)}
-    assert config.priority_class("nope") == PriorityClass(10, True)
+    assert config.max_retries == 5
+    assert config.priority_class_override == "armada-default"
+    scheduling = config.scheduling
+    assert scheduling.node_id_label == "example.com/node"
+    assert scheduling.priority_classes == {"low": PriorityClass(10, True, {"cpu": 0.5})}
+    assert config.priority_class("nope") == PriorityClass(10, True, {"cpu": 0.5})
+    assert scheduling.protected_fraction_of_fair_share == 2.0
+    assert scheduling.maximum_scheduling_rate == RateLimit(5.5, 1000)
+    assert scheduling.maximum_per_queue_scheduling_rate == RateLimit(50.0, 7)
+    assert scheduling.dominant_resource_fairness_resources_to_consider == ("cpu",)
 
 
 def test_unused_armada_keys_warn(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        scheduler_config({"scheduling": {"protectedFractionOfFairShare": 1.0}})
-    assert "protectedFractionOfFairShare" in caplog.text
+        scheduler_config({"scheduling": {"pools": []}})
+    assert "pools" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -57,6 +75,8 @@ def test_unused_armada_keys_warn(caplog: pytest.LogCaptureFixture) -> None:
         {"executorTimeout": "0s"},
         {"scheduling": {"maxRetries": "3"}},
         {"scheduling": {"defaultPriorityClassName": "missing"}},
+        {"scheduling": {"maximumSchedulingRate": -1}},
+        {"scheduling": {"maxQueueLookback": 0}},
     ],
 )
 def test_bad_sections_are_refused(section: dict[str, object]) -> None:
