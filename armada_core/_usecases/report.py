@@ -21,8 +21,11 @@ from armada_core._usecases.steps import Emit, Step, step, write_steps
 from armada_core.events import EventKind
 from armada_core.execution import ErrorReason, RunError, RunEvent, RunEventKind
 from armada_core.jobs import JobRecord
+from armada_core.limits import RUN_ERROR_CHARS, clipped
 from armada_core.runs import Run, RunState
 from armada_core.state_machine import IllegalTransition
+
+MAX_CONTAINERS = 64  # container errors kept per run error
 
 
 async def report(ctx: Context, events: Sequence[RunEvent]) -> None:
@@ -105,10 +108,26 @@ def _apply(
 def _failed(
     ctx: Context, run: Run, event: RunEvent, error: RunError, attempts: int, now: int
 ) -> tuple[Run, list[Emit], str | None]:
+    error = _bounded(error)
     if error.reason is ErrorReason.LEASE_RETURNED:
         return _returned(ctx, run, event, error, attempts, now)
     ended = _moved(run, RunState.FAILED, finished_ns=now, error=error.message)
     return ended, [(EventKind.FAILED, _failed_fields(run, event, error))], error.message
+
+
+def _bounded(error: RunError) -> RunError:
+    """The error with its texts cut to `RUN_ERROR_CHARS` (an executor may send megabytes)."""
+    containers = tuple(
+        dataclasses.replace(
+            c,
+            message=clipped(c.message, RUN_ERROR_CHARS),
+            reason=clipped(c.reason, RUN_ERROR_CHARS),
+        )
+        for c in error.containers[:MAX_CONTAINERS]
+    )
+    return dataclasses.replace(
+        error, message=clipped(error.message, RUN_ERROR_CHARS), containers=containers
+    )
 
 
 def _returned(

@@ -78,10 +78,10 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
     holders = await ctx.storage.get_jobs({r.job_id for r in runs})
     nodes = _nodes(executors)
     names = {node_id(e.id, n.name): n.name for e in executors for n in e.nodes}
-    running = _running(ctx, runs, holders)
+    tracked = frozenset(name for n in nodes for name in n.total)
+    running = _running(ctx, runs, holders, tracked)
     steps: list[Step] = []
     rates = dict(state.rates)
-    tracked = frozenset(name for n in nodes for name in n.total)
     for pool in sorted({n.pool for n in nodes}):
         jobs = tuple(_tracked(queued_job(r), tracked) for r in queued.values())
         rate_state = state.rates.get(pool, RateState())
@@ -99,8 +99,11 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
 def _tracked(job: QueuedJob, tracked: frozenset[str]) -> QueuedJob:
     if job.requests.keys() <= tracked:
         return job
-    requests = {name: amount for name, amount in job.requests.items() if name in tracked}
-    return dataclasses.replace(job, requests=requests)
+    return dataclasses.replace(job, requests=_only(job.requests, tracked))
+
+
+def _only(requests: Mapping[str, int], tracked: frozenset[str]) -> dict[str, int]:
+    return {name: amount for name, amount in requests.items() if name in tracked}
 
 
 def _live(executors: list[Executor], now: int, ctx: Context) -> list[Executor]:
@@ -126,7 +129,7 @@ def _nodes(executors: Iterable[Executor]) -> tuple[Node, ...]:
 
 
 def _running(
-    ctx: Context, runs: Iterable[Run], holders: Mapping[str, JobRecord]
+    ctx: Context, runs: Iterable[Run], holders: Mapping[str, JobRecord], tracked: frozenset[str]
 ) -> tuple[RunningRun, ...]:
     out = []
     for run in runs:
@@ -142,7 +145,7 @@ def _running(
                 job_id=job.id,
                 queue=job.queue,
                 node_id=node_id(run.executor, run.node),
-                requests=units_of(job.scheduling_resource_requirements.requests),
+                requests=_only(units_of(job.scheduling_resource_requirements.requests), tracked),
                 priority_class=class_name,
                 priority=run.scheduled_at_priority,
                 preemptible=ctx.config.scheduler.priority_class(class_name).preemptible,

@@ -103,6 +103,14 @@ async def test_terminal_error_fails_the_job_with_exit_code(
     assert (await service.job_errors(ADMIN, [job_id]))[job_id] == "container main exited 3"
 
 
+async def test_a_huge_failure_message_is_kept_bounded(service: ArmadaService) -> None:
+    job_id, run_id = await _one_leased(service)
+    huge = dataclasses.replace(exit_error(), message="x" * 5_000_000)
+    await service.report_events(ADMIN, [run_event(ERRORS, job_id, run_id, huge)])
+    error = (await service.job_errors(ADMIN, [job_id]))[job_id]
+    assert 8192 <= len(error) < 8300 and error.endswith("more chars)")
+
+
 async def test_non_terminal_error_changes_nothing(
     service: ArmadaService, storage: MemoryStorage
 ) -> None:
@@ -147,6 +155,15 @@ async def test_preempt_of_running_job_ends_its_run(
     runs = await service.job_run_details(ADMIN, [run_id])
     assert runs[run_id].state is RunState.PREEMPTED
     assert (await lease(service, node(runs={run_id: "RUNNING"}))).cancel_run_ids == (run_id,)
+
+
+async def test_later_jobs_fit_beside_running_ones(service: ArmadaService) -> None:
+    # Requests of resources the node does not report (ephemeral-storage here) neither
+    # block a job nor use up the node for the next ones.
+    _job_id, run_id = await _one_leased(service)
+    [second] = await service.submit_jobs(ADMIN, submit_cpu())
+    answer = await lease(service, node(runs={run_id: "RUNNING"}))
+    assert [g.record.job.id for g in answer.leases] == [second]
 
 
 async def test_one_cpu_node_never_gets_two_one_cpu_jobs(service: ArmadaService) -> None:

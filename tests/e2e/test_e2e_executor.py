@@ -256,3 +256,16 @@ def test_executor_rpcs_need_execute_jobs(channel: grpc.Channel) -> None:
         intruder.report(queue="q", job_set="s")
     assert denied.value.code() is grpc.StatusCode.PERMISSION_DENIED  # type: ignore[attr-defined]
     assert re.search("execute_jobs", denied.value.details())  # type: ignore[attr-defined]
+
+
+def test_a_gzip_compressed_report_over_8_mib_is_accepted(
+    client: ArmadaClient, channel: grpc.Channel, queue: str
+) -> None:
+    executor, name = new_executor(channel)
+    [_job_id] = submit(client, queue, "set")
+    [lease] = lease_jobs(executor, name, 1)
+    event = failed_event(lease, 3)
+    event.jobRunErrors.errors[0].podError.debugMessage = "d" * (9 * 1024 * 1024)
+    assert event.ByteSize() > 9 * 1024 * 1024
+    executor.report(event, queue=queue, job_set="set")
+    assert kinds(events(client, queue, "set"))[-1] == "failed"
