@@ -78,4 +78,3 @@ def test_one_of_two_processes_schedules_and_the_other_takes_over(
     finally:
         first.stop()
         second.stop()
-
