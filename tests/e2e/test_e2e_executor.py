@@ -14,7 +14,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from armada_client.armada import event_pb2, submit_pb2
+from armada_client.armada import event_pb2, job_pb2, submit_pb2
 from armada_client.client import ArmadaClient
 from armada_client.k8s.io.api.core.v1 import generated_pb2 as core_v1
 from armada_client.k8s.io.apimachinery.pkg.api.resource import generated_pb2 as resource
@@ -175,6 +175,12 @@ def test_lease_and_report_success_reach_the_client_in_order(
     ]
     state = client.get_job_status([job_id]).job_states[job_id]
     assert state == submit_pb2.JobState.Value("SUCCEEDED")
+    run = client.get_job_run_details([lease.job_run_id]).job_run_details[lease.job_run_id]
+    assert (run.job_id, run.cluster, run.node) == (job_id, name, "node-1")
+    assert run.state == job_pb2.JobRunState.Value("RUN_STATE_SUCCEEDED")
+    assert run.finished_ts.seconds > 0
+    details = client.get_job_details([job_id]).job_details[job_id]
+    assert details.latest_run_id == lease.job_run_id
 
 
 def test_exit_code_3_fails_the_job_showing_it(
