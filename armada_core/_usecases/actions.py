@@ -206,10 +206,17 @@ def _preempt_step(
 
 
 async def _preempt(
-    ctx: Context, principal: Principal, records: Sequence[JobRecord], reason: str
+    ctx: Context,
+    principal: Principal,
+    records: Sequence[JobRecord],
+    reason: str,
+    pools: frozenset[str] = frozenset(),
 ) -> None:
+    """Preempt the jobs; with `pools`, only those whose run is in one of them."""
     at_ns = ctx.clock.now_ns()
     runs = await active_run_of(ctx, records)
+    if pools:
+        records = [r for r in records if r.job.id in runs and runs[r.job.id].pool in pools]
     steps = await paced_map(
         lambda r: _preempt_step(r, runs.get(r.job.id), principal, reason, at_ns), records
     )
@@ -234,7 +241,8 @@ async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs)
 
 
 async def preempt_on_queue(ctx: Context, principal: Principal, command: PreemptOnQueue) -> None:
-    """Preempt a queue's jobs that hold a run, of the given priority classes (all if none)."""
+    """Preempt a queue's jobs that hold a run, of the given priority classes and pools
+    (all if none)."""
     ctx.config.permissions.require(principal, Permission.PREEMPT_ANY_JOBS)
     if not command.name:
         raise InvalidArgument("queue name cannot be empty")
@@ -245,6 +253,6 @@ async def preempt_on_queue(ctx: Context, principal: Principal, command: PreemptO
     async def attempt() -> None:
         records = await ctx.storage.jobs_in_queue(command.name, RUN_STATES)
         chosen = [r for r in records if not classes or _priority_class(r) in classes]
-        await _preempt(ctx, principal, chosen, "")
+        await _preempt(ctx, principal, chosen, "", frozenset(command.pools))
 
     await ctx.retrying(attempt)

@@ -20,7 +20,7 @@ from executor_support import (
 )
 
 from armada_core.clock import ManualClock
-from armada_core.commands import CancelJobs, PreemptJobs, SubmitJobs
+from armada_core.commands import CancelJobs, PreemptJobs, PreemptOnQueue, SubmitJobs
 from armada_core.config import ServiceConfig
 from armada_core.errors import PermissionDenied
 from armada_core.execution import RunEventKind
@@ -164,6 +164,14 @@ async def test_later_jobs_fit_beside_running_ones(service: ArmadaService) -> Non
     [second] = await service.submit_jobs(ADMIN, submit_cpu())
     answer = await lease(service, node(runs={run_id: "RUNNING"}))
     assert [g.record.job.id for g in answer.leases] == [second]
+
+
+async def test_preempt_on_queue_picks_runs_by_pool(service: ArmadaService) -> None:
+    job_id, _ = await _one_leased(service)
+    await service.preempt_on_queue(ADMIN, PreemptOnQueue("q", pools=("gpu",)))
+    assert (await service.job_status(ADMIN, [job_id]))[job_id] is JobState.LEASED
+    await service.preempt_on_queue(ADMIN, PreemptOnQueue("q", pools=("default",)))
+    assert (await service.job_status(ADMIN, [job_id]))[job_id] is JobState.PREEMPTED
 
 
 async def test_one_cpu_node_never_gets_two_one_cpu_jobs(service: ArmadaService) -> None:
