@@ -27,7 +27,7 @@ from armada_adapters.server.scheduling_loop import start_scheduling
 from armada_auth import Authenticator, build_authenticator
 from armada_auth import ConfigError as AuthConfigError
 from armada_core.config import ServiceConfig
-from armada_core.permissions import PermissionConfig
+from armada_core.permissions import OPEN_SERVER, PermissionConfig
 from armada_core.ports import Storage
 from armada_core.service import ArmadaService
 from armada_core.submission import SubmissionConfig
@@ -42,7 +42,7 @@ PERMISSION_KEYS = {
 }
 AUTH_OFF_WARNING = (
     "authentication is off: no auth section is configured, every caller is 'anonymous' "
-    "and every user-facing permission is granted to everyone"
+    "and every user-facing permission (and execute_jobs) is granted to everyone"
 )
 
 
@@ -124,7 +124,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
 def permissions_for(config: ServerConfig) -> PermissionConfig:
     """Global permissions: the auth section's mappings, or everything for everyone without one."""
     if config.auth is None:
-        return PermissionConfig.everyone_may()
+        return PermissionConfig.everyone_may(OPEN_SERVER)
     lowered = {str(key).lower(): value for key, value in config.auth.items()}
     mappings = {name: lowered.get(key.lower()) for name, key in PERMISSION_KEYS.items()}
     for name, value in mappings.items():

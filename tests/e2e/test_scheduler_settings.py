@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 
 from armada_adapters.server.config import parse_config
 from armada_adapters.server.scheduler_settings import SchedulerConfigError, scheduler_config
@@ -88,3 +91,10 @@ def test_server_config_hands_the_section_over() -> None:
     assert parse_config({"scheduler": {"schedulePeriod": "1s"}}).scheduler == {
         "schedulePeriod": "1s"
     }
+
+
+def test_the_readme_example_lists_the_defaults() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(scheduler:.*?)```", readme, re.S)
+    assert len(blocks) == 1
+    assert scheduler_config(yaml.safe_load(blocks[0])["scheduler"]) == SchedulerConfig()
