@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from armada_adapters.observability.log_format import FORMATS as LOG_FORMATS
+from armada_adapters.server.config_keys import known_keys
 from armada_adapters.server.connection_settings import KEYS as CONNECTION_KEYS
 from armada_adapters.server.connection_settings import ConnectionSettings
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
@@ -189,7 +190,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> ServerConfig:
     """A `ServerConfig` from the parsed YAML mapping."""
-    values = _by_known_name(data)
+    values = known_keys(data, KNOWN, IGNORED, where="", error=ConfigError)
     queryapi = _mapping(values.get("queryapi"), "queryapi")
     limits = _request_limits(values.get("requestLimits"))
     metrics = _mapping(values.get("metrics"), "metrics")
@@ -234,21 +235,6 @@ def _request_limits(value: Any) -> dict[str, int]:
             raise ConfigError(f"unknown key requestLimits.{key}; known keys: {keys}")
         limits[name] = _int(item, f"requestLimits.{LIMIT_KEYS[name]}")
     return limits
-
-
-def _by_known_name(data: Mapping[str, Any]) -> dict[str, Any]:
-    known = {name.lower(): name for name in KNOWN}
-    ignored = {name.lower() for name in IGNORED}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        lower = str(key).lower()
-        if lower in known:
-            values[known[lower]] = value
-        elif lower in ignored:
-            logger.warning("config key %s is Armada's but has no effect here; ignored", key)
-        else:
-            raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(KNOWN)}")
-    return values
 
 
 def _connections(value: Any) -> ConnectionSettings:

@@ -8,16 +8,14 @@ accepted with a warning, so an Armada config carries over; any other key is refu
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
+from armada_adapters.server.config_keys import known_keys
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import PriorityClass, RateLimit, SchedulingConfig
 from armada_core.submission._config_values import duration
 from armada_core.submission._go import duration_nanos
-
-logger = logging.getLogger(__name__)
 
 _TOP = ("cyclePeriod", "schedulePeriod", "executorTimeout", "scheduling")
 _TOP_IGNORED = (
@@ -74,10 +72,14 @@ class SchedulerConfigError(ValueError):
 
 def scheduler_config(section: Mapping[str, Any]) -> SchedulerConfig:
     """A `SchedulerConfig` from the section (empty: the defaults)."""
-    top = _known(section, _TOP, _TOP_IGNORED, "scheduler")
+    top = known_keys(section, _TOP, _TOP_IGNORED, where="scheduler", error=SchedulerConfigError)
     where = "scheduler.scheduling"
-    scheduling = _known(
-        _section(top.get("scheduling"), where), _SCHEDULING, _SCHEDULING_IGNORED, where
+    scheduling = known_keys(
+        _section(top.get("scheduling"), where),
+        _SCHEDULING,
+        _SCHEDULING_IGNORED,
+        where=where,
+        error=SchedulerConfigError,
     )
     values: dict[str, Any] = {}
     for key, name in (
@@ -132,25 +134,6 @@ def _scheduling(keys: Mapping[str, Any]) -> SchedulingConfig:
             burst = _typed(keys.get(f"{prefix}Burst", default.burst), int, f"{where}.{prefix}Burst")
             values[name] = RateLimit(rate, burst)
     return SchedulingConfig(**values)
-
-
-def _known(
-    data: Mapping[str, Any], known: tuple[str, ...], ignored: tuple[str, ...], where: str
-) -> dict[str, Any]:
-    names = {k.lower(): k for k in known}
-    skipped = {k.lower() for k in ignored}
-    values = {}
-    for key, value in data.items():
-        lower = str(key).lower()
-        if lower in names:
-            values[names[lower]] = value
-        elif lower in skipped:
-            logger.warning("config key %s.%s is Armada's but has no effect here", where, key)
-        else:
-            raise SchedulerConfigError(
-                f"unknown config key {where}.{key}; known keys: {', '.join(known)}"
-            )
-    return values
 
 
 def _section(value: Any, where: str) -> Mapping[str, Any]:
