@@ -95,7 +95,7 @@ def _apply(
         running = {**pod, "node_name": event.pod.node_name}
         return _moved(run, RunState.RUNNING, running_ns=now), [(EventKind.RUNNING, running)], None
     if event.kind is RunEventKind.SUCCEEDED:
-        fields = {k: v for k, v in pod.items() if k != "pool"}
+        fields = _pod_fields(run, event, with_pool=False)
         fields["node_name"] = event.pod.node_name
         ended = _moved(run, RunState.SUCCEEDED, finished_ns=now)
         return ended, [(EventKind.SUCCEEDED, fields)], None
@@ -157,7 +157,7 @@ def _returned(
 
 
 def _failed_fields(run: Run, event: RunEvent, error: RunError) -> dict[str, Any]:
-    pod = {k: v for k, v in _pod_fields(run, event).items() if k != "pool"}
+    pod = _pod_fields(run, event, with_pool=False)
     statuses = [
         {
             "name": c.name,
@@ -180,16 +180,19 @@ def _failed_fields(run: Run, event: RunEvent, error: RunError) -> dict[str, Any]
     }
 
 
-def _pod_fields(run: Run, event: RunEvent) -> dict[str, Any]:
+def _pod_fields(run: Run, event: RunEvent, with_pool: bool = True) -> dict[str, Any]:
+    """Where the run's pod is, as the public events name it (some have no `pool`)."""
     pod = event.pod
-    return {
+    fields = {
         "cluster_id": run.executor,
         "kubernetes_id": pod.kubernetes_id,
         "pod_number": pod.pod_number,
         "pod_name": pod.name,
         "pod_namespace": pod.namespace,
-        "pool": run.pool,
     }
+    if with_pool:
+        fields["pool"] = run.pool
+    return fields
 
 
 def _moved(run: Run, state: RunState, **changes: Any) -> Run:

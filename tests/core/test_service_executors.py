@@ -67,6 +67,13 @@ async def test_lease_report_success_events_in_order(
     ]
     status = await service.job_status(ADMIN, [job_id])
     assert status[job_id] is JobState.SUCCEEDED
+    fields = {
+        e.event.kind.value: e.event.fields for e in await storage.read_events("q", "js", None, 9)
+    }
+    assert fields["leased"] == {"cluster_id": EXECUTOR, "pool": "default"}
+    assert fields["pending"]["pod_name"] == "armada-x-0" and fields["pending"]["pool"] == "default"
+    assert fields["running"]["node_name"] == "node-1"
+    assert "pool" not in fields["succeeded"]
     runs = await service.job_run_details(ADMIN, [run_id])
     assert runs[run_id].state is RunState.SUCCEEDED and runs[run_id].node == "node-1"
 
