@@ -18,13 +18,17 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import anyio.to_thread
+
 from armada_core._usecases.context import Context
 from armada_core._usecases.runs import preempt_step
 from armada_core._usecases.steps import Step, step, write_steps
 from armada_core.events import EventKind
 from armada_core.executors import Executor
 from armada_core.jobs import JobRecord, JobState
+from armada_core.queues import Queue
 from armada_core.runs import Run, new_run_id
+from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import (
     Node,
     Placement,
@@ -76,24 +80,48 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
         return 0
     runs = await ctx.storage.active_runs()
     holders = await ctx.storage.get_jobs({r.job_id for r in runs})
-    nodes = _nodes(executors)
-    names = {node_id(e.id, n.name): n.name for e in executors for n in e.nodes}
+    inputs = _Inputs(now, executors, queues, queued, runs, holders)
+    # The scheduler is pure and CPU-bound (all queued jobs): off the event loop.
+    steps, rates = await anyio.to_thread.run_sync(_plan, ctx.config.scheduler, inputs, state)
+    await write_steps(ctx, steps, now)
+    state.rates = rates  # only once the decisions are written
+    return sum(1 for s in steps if s.change.state is JobState.LEASED)
+
+
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What one pass read from storage."""
+
+    now: int
+    executors: list[Executor]
+    queues: tuple[Queue, ...]
+    queued: dict[str, JobRecord]
+    runs: list[Run]
+    holders: dict[str, JobRecord]
+
+
+def _plan(
+    config: SchedulerConfig, inputs: _Inputs, state: SchedulingState
+) -> tuple[list[Step], dict[str, RateState]]:
+    """Every pool's decisions as steps to write, and the rate buckets after them."""
+    now, queued = inputs.now, dict(inputs.queued)
+    nodes = _nodes(inputs.executors)
+    names = {node_id(e.id, n.name): n.name for e in inputs.executors for n in e.nodes}
     tracked = frozenset(name for n in nodes for name in n.total)
-    running = _running(ctx, runs, holders, tracked)
+    running = _running(config, inputs.runs, inputs.holders, tracked)
+    by_id = {r.id: r for r in inputs.runs}
     steps: list[Step] = []
     rates = dict(state.rates)
     for pool in sorted({n.pool for n in nodes}):
         jobs = tuple(_tracked(queued_job(r), tracked) for r in queued.values())
         rate_state = state.rates.get(pool, RateState())
-        round = SchedulingRound(pool, now, queues, jobs, nodes, running, rate_state)
-        result = schedule(ctx.config.scheduler.scheduling, round)
+        round = SchedulingRound(pool, now, inputs.queues, jobs, nodes, running, rate_state)
+        result = schedule(config.scheduling, round)
         rates[pool] = result.rate_state
-        steps += _decisions(result, queued, {r.id: r for r in runs}, holders, names, pool, now)
+        steps += _decisions(result, queued, by_id, inputs.holders, names, pool, now)
         for placement in result.placements:
             queued.pop(placement.job_id, None)
-    await write_steps(ctx, steps, now)
-    state.rates = rates  # only once the decisions are written
-    return sum(1 for s in steps if s.change.state is JobState.LEASED)
+    return steps, rates
 
 
 def _tracked(job: QueuedJob, tracked: frozenset[str]) -> QueuedJob:
@@ -129,7 +157,10 @@ def _nodes(executors: Iterable[Executor]) -> tuple[Node, ...]:
 
 
 def _running(
-    ctx: Context, runs: Iterable[Run], holders: Mapping[str, JobRecord], tracked: frozenset[str]
+    config: SchedulerConfig,
+    runs: Iterable[Run],
+    holders: Mapping[str, JobRecord],
+    tracked: frozenset[str],
 ) -> tuple[RunningRun, ...]:
     out = []
     for run in runs:
@@ -148,7 +179,7 @@ def _running(
                 requests=_only(units_of(job.scheduling_resource_requirements.requests), tracked),
                 priority_class=class_name,
                 priority=run.scheduled_at_priority,
-                preemptible=ctx.config.scheduler.priority_class(class_name).preemptible,
+                preemptible=config.priority_class(class_name).preemptible,
                 gang_id=gang,
                 leased_ns=run.leased_ns,
             )
