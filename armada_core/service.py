@@ -8,6 +8,7 @@ checks permissions, applies the domain rules and talks to storage. Errors are
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 
 import anyio
@@ -26,6 +27,7 @@ from armada_core.commands import (
     WatchJobSet,
 )
 from armada_core.config import ServiceConfig
+from armada_core.errors import Conflict
 from armada_core.event_stream import open_job_set_events
 from armada_core.events import StoredEvent
 from armada_core.execution import LeaseAnswer, LeaseCall, RunEvent
@@ -36,6 +38,8 @@ from armada_core.principal import Principal
 from armada_core.queues import Queue, QueueSpec
 from armada_core.results import JobDetails, QueueFailure, QueueInfo
 from armada_core.runs import Run
+
+logger = logging.getLogger(__name__)
 
 
 class ArmadaService:
@@ -208,7 +212,10 @@ class ArmadaService:
         lease.require_executor(self._ctx, principal)
         await lease.record_executor(self._ctx, call)
         if call.max_jobs_to_lease > 0:
-            await self.schedule()
+            try:
+                await self.schedule()
+            except Conflict as exc:  # busy: the periodic pass places the work soon
+                logger.info("scheduling on lease call lost races, skipped: %s", exc.message)
         return await lease.answer(self._ctx, call)
 
     async def report_events(self, principal: Principal, events: list[RunEvent]) -> None:
