@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor
@@ -133,6 +134,17 @@ class Storage(Protocol):
 
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
+
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs (see `armada_core.browse`): those matching the filter after
+        `query.after` in the query's order, at most `query.limit` of them.
+
+        Found by position through an index where one fits (no offset, no loading of
+        every job): submission order with or without a queue, job set or state filter.
+        """
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state (`browse.build_groups`)."""
 
     async def read_events(
         self, queue: str, job_set_id: str, after: EventId | None, limit: int

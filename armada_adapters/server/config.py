@@ -55,6 +55,7 @@ KNOWN = (
     "scheduler",
     "connections",
     "requestLimits",
+    "ui",
 )
 # Armada server keys that configure infrastructure we do not have: warned, not refused.
 IGNORED = (
@@ -109,6 +110,7 @@ class ServerConfig:
     log_format: str = "text"
     log_requests: bool = True
     log_health_checks: bool = False
+    ui_enabled: bool = True  # `ui.enabled`: the web UI at / and /lookout
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -219,6 +221,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
         log_format=_str(_get(logs, "format", "text"), "logging.format"),
         log_requests=_bool(_get(logs, "requests", True), "logging.requests"),
         log_health_checks=_bool(_get(logs, "healthChecks", False), "logging.healthChecks"),
+        ui_enabled=_ui_enabled(values.get("ui")),
         source=source,
     )
 
@@ -258,6 +261,13 @@ def _storage(value: Any) -> Mapping[str, Any]:
     if value is None:
         return ServerConfig().storage
     return _mapping(value, "storage")
+
+
+def _ui_enabled(value: Any) -> bool:
+    enabled = _get(_mapping(value, "ui"), "enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"ui.enabled must be true or false, got {enabled!r}")
+    return enabled
 
 
 def _get(section: Mapping[str, Any], key: str, default: Any) -> Any:

@@ -11,12 +11,19 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
 from armada_core.runs import Run
+from armada_storage._browse_sql import (
+    POSTGRES,
+    group_statement,
+    page_from_rows,
+    page_statement,
+)
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
@@ -176,6 +183,19 @@ async def queued_jobs(conn: Connection) -> list[QueuedJobs]:
     cursor = await conn.execute(_QUEUED, (list(PRIORITY_CLASS_KEYS), list(REQUESTS_KEYS)))
     rows = [(q, pc or "", req, since) for q, pc, req, since in await cursor.fetchall()]
     return await off_loop(len(rows), group_queued, rows, requests_from_json)
+
+
+async def browse_jobs(conn: Connection, query: JobQuery) -> JobPage:
+    sql, params = page_statement(POSTGRES, query)
+    cursor = await conn.execute(sql, params)
+    rows = await cursor.fetchall()
+    return await off_loop(len(rows), page_from_rows, rows, query, _record)
+
+
+async def group_jobs(conn: Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+    sql, params = group_statement(POSTGRES, filter, field)
+    cursor = await conn.execute(sql, params)
+    return build_groups(await cursor.fetchall(), field)
 
 
 # --- events ----------------------------------------------------------------------------

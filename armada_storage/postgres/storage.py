@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor
@@ -152,6 +153,14 @@ class PostgresStorage:
     async def queued_jobs(self) -> list[QueuedJobs]:
         """Queued jobs grouped by queue, priority class and resource requests."""
         return await self._pool.run(reads.queued_jobs)
+
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs by position (see `Storage.browse_jobs`)."""
+        return await self._pool.run(reads.browse_jobs, query)
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state."""
+        return await self._pool.run(reads.group_jobs, filter, field)
 
     # --- runs and executors ------------------------------------------------------------
 

@@ -11,12 +11,14 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
 from armada_core.runs import Run
+from armada_storage._browse_sql import SQLITE, group_statement, page_from_rows, page_statement
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
@@ -157,6 +159,16 @@ _QUEUED = (
     f" json_extract(spec, '{_json_path(REQUESTS_KEYS)}'), last_transition_ns"
     " FROM jobs INDEXED BY jobs_by_queue WHERE queue = ? AND state = 0"
 )
+
+
+def browse_jobs(conn: sqlite3.Connection, query: JobQuery) -> JobPage:
+    sql, params = page_statement(SQLITE, query)
+    return page_from_rows(conn.execute(sql, params).fetchall(), query, _record)
+
+
+def group_jobs(conn: sqlite3.Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+    sql, params = group_statement(SQLITE, filter, field)
+    return build_groups(conn.execute(sql, params).fetchall(), field)
 
 
 def read_events(

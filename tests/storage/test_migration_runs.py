@@ -1,4 +1,4 @@
-"""Migration 4 (runs and executors) upgrades a file of the release before runs in place.
+"""Migration 5 (runs and executors) upgrades a file of the release before runs in place.
 
 `fixtures/queued-c24da0f.db` was written by commit c24da0f
 (`fixtures/make_queued_c24da0f.py`): queue `q`, three queued jobs, one cancelled.
