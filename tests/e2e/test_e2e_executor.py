@@ -151,12 +151,20 @@ def lease_jobs(
             return got
 
 
-def test_lease_and_report_success_reach_the_client_in_order(
+def one_leased(
     client: ArmadaClient, channel: grpc.Channel, queue: str
-) -> None:
+) -> tuple[Executor, str, str, Message]:
+    """A new executor, and the lease of one job submitted for it."""
     executor, name = new_executor(channel)
     [job_id] = submit(client, queue, "set")
     [lease] = lease_jobs(executor, name, 1)
+    return executor, name, job_id, lease
+
+
+def test_lease_and_report_success_reach_the_client_in_order(
+    client: ArmadaClient, channel: grpc.Channel, queue: str
+) -> None:
+    executor, name, job_id, lease = one_leased(client, channel, queue)
     assert lease.job.job_id == job_id and lease.queue == queue and lease.user == "alice"
     uuid.UUID(lease.job_run_id)
     pod = lease.job.mainObject.pod_spec.pod_spec
@@ -186,9 +194,7 @@ def test_lease_and_report_success_reach_the_client_in_order(
 def test_exit_code_3_fails_the_job_showing_it(
     client: ArmadaClient, channel: grpc.Channel, queue: str
 ) -> None:
-    executor, name = new_executor(channel)
-    [job_id] = submit(client, queue, "set")
-    [lease] = lease_jobs(executor, name, 1)
+    executor, _, job_id, lease = one_leased(client, channel, queue)
     executor.report(failed_event(lease, 3), queue=queue, job_set="set")
     last = events(client, queue, "set")[-1].message
     assert last.WhichOneof("events") == "failed"
@@ -217,9 +223,7 @@ def test_held_lost_and_unknown_runs(
 def test_cancel_of_a_running_job_reaches_the_executor(
     client: ArmadaClient, channel: grpc.Channel, queue: str
 ) -> None:
-    executor, name = new_executor(channel)
-    [job_id] = submit(client, queue, "set")
-    [lease] = lease_jobs(executor, name, 1)
+    executor, name, job_id, lease = one_leased(client, channel, queue)
     executor.report(run_event("jobRunRunning", lease), queue=queue, job_set="set")
     client.cancel_jobs(queue=queue, job_set_id="set", job_id=job_id)
     held = node(runs={lease.job_run_id: "RUNNING"})
@@ -267,9 +271,7 @@ def test_executor_rpcs_need_execute_jobs(channel: grpc.Channel) -> None:
 def test_a_gzip_compressed_report_over_8_mib_is_accepted(
     client: ArmadaClient, channel: grpc.Channel, queue: str
 ) -> None:
-    executor, name = new_executor(channel)
-    [_job_id] = submit(client, queue, "set")
-    [lease] = lease_jobs(executor, name, 1)
+    executor, _, _, lease = one_leased(client, channel, queue)
     event = failed_event(lease, 3)
     event.jobRunErrors.errors[0].podError.debugMessage = "d" * (9 * 1024 * 1024)
     assert event.ByteSize() > 9 * 1024 * 1024
