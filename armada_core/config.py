@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from armada_core.permissions import PermissionConfig
+from armada_core.scheduler_config import SchedulerConfig
 from armada_core.submission import SubmissionConfig
 
 # Entries per request list: room for a 10,000-job submit (Armada has no such cap;
@@ -23,7 +24,8 @@ class ServiceConfig:
     - `event_batch_size`: events read from storage per batch when streaming.
     - `conflict_retries`: attempts of a state-changing use case that lost a race
       (`Conflict`) before the conflict is reported.
-    - `default_pool`: the pool active jobs are reported in until runs record theirs.
+    - `default_pool`: the pool of an executor that names none.
+    - `scheduler`: scheduling, leases and their expiry (decision E3).
     """
 
     permissions: PermissionConfig = field(default_factory=PermissionConfig)
@@ -33,6 +35,7 @@ class ServiceConfig:
     event_batch_size: int = 500
     conflict_retries: int = 5
     default_pool: str = "default"
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
 
     def __post_init__(self) -> None:
         for name in (

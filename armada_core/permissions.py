@@ -60,6 +60,10 @@ USER_FACING: tuple[Permission, ...] = (
     Permission.CORDON_QUEUE,
 )
 
+# What an open development server grants to everyone besides: executors may lease
+# (Armada's local development config maps `execute_jobs` to `everyone`).
+OPEN_SERVER: tuple[Permission, ...] = (*USER_FACING, Permission.EXECUTE_JOBS)
+
 # The "any" permission that stands in for each queue verb.
 GLOBAL_FOR_VERB: Mapping[QueueVerb, Permission] = {
     QueueVerb.SUBMIT: Permission.SUBMIT_ANY_JOBS,

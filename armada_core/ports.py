@@ -15,8 +15,10 @@ from typing import Protocol
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import Event, EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_core.runs import Run
 
 
 class Clock(Protocol):
@@ -94,6 +96,7 @@ class Storage(Protocol):
         changes: Sequence[JobChange] = (),
         appends: Sequence[Append] = (),
         require_queue: str | None = None,
+        runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work atomically and durably, then wake followers.
 
@@ -108,6 +111,9 @@ class Storage(Protocol):
           every earlier entry of that job set, with `ms >= at_ms`.
         - with `require_queue`, `NotFound` is raised (nothing written) if that
           queue does not exist.
+        - `runs` are stored by id: a known run is replaced (its serial stays), a new
+          one gets a serial greater than every stored run's. Runs are not guarded
+          themselves: a use case writes each with a change of its job.
         Returns, per append, the id of its last event.
         """
 
@@ -147,6 +153,28 @@ class Storage(Protocol):
 
     async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
         """Whether the job set's log has at least one entry."""
+
+    async def get_runs(self, run_ids: Collection[str]) -> dict[str, Run]:
+        """Known runs by id; unknown ids are absent."""
+
+    async def runs_of_jobs(self, job_ids: Collection[str]) -> dict[str, list[Run]]:
+        """Each named job's runs in serial order; jobs without runs are absent."""
+
+    async def active_runs(self, executor: str | None = None) -> list[Run]:
+        """Non-terminal runs (of one executor, or all), in serial order."""
+
+    async def upsert_executor(self, executor: Executor) -> None:
+        """Record an executor's latest snapshot, replacing the previous one."""
+
+    async def list_executors(self) -> list[Executor]:
+        """Every executor ever seen, sorted by id."""
+
+    async def is_scheduling_leader(self) -> bool:
+        """Whether this process may schedule now (decision E5).
+
+        Backends one process owns always are; a shared database elects one holder
+        (and this call is how a process becomes it, when nobody holds it).
+        """
 
     async def job_counts(self) -> list[JobCount]:
         """Active jobs (QUEUED, LEASED, PENDING, RUNNING) per queue and state, non-zero only."""

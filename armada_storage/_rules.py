@@ -14,6 +14,7 @@ from armada_core.errors import Conflict
 from armada_core.events import EventId
 from armada_core.jobs import Job, JobChange, JobRecord, JobState
 from armada_core.ports import Append
+from armada_core.runs import Run
 
 _T = TypeVar("_T")
 
@@ -86,3 +87,8 @@ def apply_change(record: JobRecord | None, change: JobChange) -> JobRecord:
 
 def _given(value: _T | None, stored: _T) -> _T:
     return stored if value is None else value
+
+
+def stored_run(run: Run, serial: int) -> Run:
+    """The run as stored: with the serial its storage gave it."""
+    return run if run.serial == serial else replace(run, serial=serial)

@@ -35,6 +35,7 @@ from armada_core.browse import (
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound, Unavailable
 from armada_core.events import EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import (
     ACTIVE_STATES,
     Job,
@@ -45,6 +46,7 @@ from armada_core.jobs import (
 )
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
+from armada_core.runs import Run
 from armada_core.submission.podspec import priority_class_name
 from armada_storage._rules import (
     apply_change,
@@ -53,6 +55,7 @@ from armada_storage._rules import (
     entry_ids,
     new_record,
     next_entry,
+    stored_run,
 )
 from armada_storage.config import reject_unknown
 from armada_storage.feed import LocalChangeFeed
@@ -86,6 +89,11 @@ class MemoryStorage:
         self._seq: dict[str, int] = {}  # submission sequence numbers, from 1
         self._client_ids: dict[JobSetKey, str] = {}
         self._logs: dict[JobSetKey, _Log] = {}
+        self._runs: dict[str, Run] = {}
+        self._job_runs: dict[str, list[str]] = {}
+        self._active_runs: dict[str, None] = {}  # in serial order
+        self._serial = 0
+        self._executors: dict[str, Executor] = {}
 
     # --- queues ----------------------------------------------------------------------
 
@@ -138,12 +146,15 @@ class MemoryStorage:
         changes: Sequence[JobChange] = (),
         appends: Sequence[Append] = (),
         require_queue: str | None = None,
+        runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work atomically, then wake followers (see `Storage.write`)."""
         async with self._writing():
             updated = self._validate(jobs, changes, appends, require_queue)
             self._insert(jobs)
             self._jobs.update(updated)
+            for run in runs:
+                self._store_run(run)
             ids = [self._append(append, at_ms) for append in appends]
         for key in dict.fromkeys((a.queue, a.job_set_id) for a in appends):
             self._feed.notify(*key)
@@ -190,6 +201,51 @@ class MemoryStorage:
             log.keys.append((ms, seq, event_id.index))
             log.events.append(StoredEvent(event_id, append.queue, append.job_set_id, event))
         return log.events[-1].id
+
+    def _store_run(self, run: Run) -> None:
+        old = self._runs.get(run.id)
+        if old is None:
+            self._serial += 1
+            self._job_runs.setdefault(run.job_id, []).append(run.id)
+        run = stored_run(run, old.serial if old is not None else self._serial)
+        self._runs[run.id] = run
+        if run.is_terminal:
+            self._active_runs.pop(run.id, None)
+        elif old is None:
+            self._active_runs[run.id] = None
+
+    # --- runs and executors ------------------------------------------------------------
+
+    async def get_runs(self, run_ids: Collection[str]) -> dict[str, Run]:
+        """Known runs by id; unknown ids are absent."""
+        await self._enter()
+        return {r: self._runs[r] for r in run_ids if r in self._runs}
+
+    async def runs_of_jobs(self, job_ids: Collection[str]) -> dict[str, list[Run]]:
+        """Each named job's runs in serial order; jobs without runs are absent."""
+        await self._enter()
+        found = ((j, self._job_runs.get(j)) for j in job_ids)
+        return {j: [self._runs[r] for r in ids] for j, ids in found if ids}
+
+    async def active_runs(self, executor: str | None = None) -> list[Run]:
+        """Non-terminal runs (of one executor, or all), in serial order."""
+        await self._enter()
+        runs = (self._runs[r] for r in self._active_runs)
+        return [r for r in runs if executor is None or r.executor == executor]
+
+    async def upsert_executor(self, executor: Executor) -> None:
+        async with self._writing():
+            self._executors[executor.id] = executor
+
+    async def list_executors(self) -> list[Executor]:
+        """Every executor ever seen, sorted by id."""
+        await self._enter()
+        return [self._executors[e] for e in sorted(self._executors)]
+
+    async def is_scheduling_leader(self) -> bool:
+        """One process owns the memory: it always schedules."""
+        await self._enter()
+        return True
 
     # --- jobs ------------------------------------------------------------------------
 

@@ -22,10 +22,12 @@ from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
 from armada_adapters.server.metrics import MetricsServer, start_metrics
+from armada_adapters.server.scheduler_settings import scheduler_config
+from armada_adapters.server.scheduling_loop import start_scheduling
 from armada_auth import Authenticator, build_authenticator
 from armada_auth import ConfigError as AuthConfigError
 from armada_core.config import ServiceConfig
-from armada_core.permissions import PermissionConfig
+from armada_core.permissions import OPEN_SERVER, PermissionConfig
 from armada_core.ports import Storage
 from armada_core.service import ArmadaService
 from armada_core.submission import SubmissionConfig
@@ -40,7 +42,7 @@ PERMISSION_KEYS = {
 }
 AUTH_OFF_WARNING = (
     "authentication is off: no auth section is configured, every caller is 'anonymous' "
-    "and every user-facing permission is granted to everyone"
+    "and every user-facing permission (and execute_jobs) is granted to everyone"
 )
 
 
@@ -77,6 +79,7 @@ async def serve(
     stop = stop if stop is not None else _stop_on_signals()
     async with AsyncExitStack() as stack:
         assembly = await assemble(config, stack)
+        stack.push_async_callback(start_scheduling(assembly.service))
         metrics = await _start_metrics(config, assembly, stack)
         listeners = await _start(config, assembly, _request_observer(config, metrics))
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
@@ -111,6 +114,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
             permissions=permissions_for(config),
             submission=SubmissionConfig.from_mapping(config.submission),
             max_query_items=config.max_query_items,
+            scheduler=scheduler_config(config.scheduler),
             max_request_items=config.max_request_items,
         )
     except ValueError as exc:
@@ -120,7 +124,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
 def permissions_for(config: ServerConfig) -> PermissionConfig:
     """Global permissions: the auth section's mappings, or everything for everyone without one."""
     if config.auth is None:
-        return PermissionConfig.everyone_may()
+        return PermissionConfig.everyone_may(OPEN_SERVER)
     lowered = {str(key).lower(): value for key, value in config.auth.items()}
     mappings = {name: lowered.get(key.lower()) for name, key in PERMISSION_KEYS.items()}
     for name, value in mappings.items():

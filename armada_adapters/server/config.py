@@ -3,7 +3,7 @@
 Top-level keys are matched ignoring case, as Armada's loader (viper) does. Keys of
 Armada's server config that have no meaning here (Pulsar, Redis, metrics...) are
 accepted with a warning so existing configs carry over; any other key is an error.
-Sections owned by other components (`storage`, `submission`, `auth`) are handed over
+Sections owned by other components (`storage`, `submission`, `auth`, `scheduler`) are handed over
 as mappings and checked by them.
 
 As in Armada, environment variables override the file: `ARMADA_GRPCPORT`,
@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from armada_adapters.observability.log_format import FORMATS as LOG_FORMATS
+from armada_adapters.server.config_keys import known_keys
 from armada_adapters.server.connection_settings import KEYS as CONNECTION_KEYS
 from armada_adapters.server.connection_settings import ConnectionSettings
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
@@ -51,6 +52,7 @@ KNOWN = (
     "auth",
     "queryapi",
     "shutdownGracePeriod",
+    "scheduler",
     "connections",
     "requestLimits",
     "ui",
@@ -97,6 +99,7 @@ class ServerConfig:
     )
     submission: Mapping[str, Any] = field(default_factory=dict)
     auth: Mapping[str, Any] | None = None
+    scheduler: Mapping[str, Any] = field(default_factory=dict)
     max_query_items: int = 500
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     max_request_items: int = DEFAULT_MAX_REQUEST_ITEMS
@@ -189,7 +192,7 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 
 def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> ServerConfig:
     """A `ServerConfig` from the parsed YAML mapping."""
-    values = _by_known_name(data)
+    values = known_keys(data, KNOWN, IGNORED, where="", error=ConfigError)
     queryapi = _mapping(values.get("queryapi"), "queryapi")
     limits = _request_limits(values.get("requestLimits"))
     metrics = _mapping(values.get("metrics"), "metrics")
@@ -204,6 +207,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
         storage=_storage(values.get("storage")),
         submission=_mapping(values.get("submission"), "submission"),
         auth=None if values.get("auth") is None else _mapping(values["auth"], "auth"),
+        scheduler=_mapping(values.get("scheduler"), "scheduler"),
         max_query_items=_int(_get(queryapi, "maxQueryItems", 500), "queryapi.maxQueryItems"),
         **limits,
         shutdown_grace_seconds=_duration(
@@ -234,21 +238,6 @@ def _request_limits(value: Any) -> dict[str, int]:
             raise ConfigError(f"unknown key requestLimits.{key}; known keys: {keys}")
         limits[name] = _int(item, f"requestLimits.{LIMIT_KEYS[name]}")
     return limits
-
-
-def _by_known_name(data: Mapping[str, Any]) -> dict[str, Any]:
-    known = {name.lower(): name for name in KNOWN}
-    ignored = {name.lower() for name in IGNORED}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        lower = str(key).lower()
-        if lower in known:
-            values[known[lower]] = value
-        elif lower in ignored:
-            logger.warning("config key %s is Armada's but has no effect here; ignored", key)
-        else:
-            raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(KNOWN)}")
-    return values
 
 
 def _connections(value: Any) -> ConnectionSettings:

@@ -13,6 +13,8 @@ The layout follows the SQLite backend (see `armada_storage.sqlite.schema`):
   `codec.events_to_json`); a submitted event's job is not repeated when the same write
   inserted it. JSON columns are TEXT: the codec's text is stored as it is, unparsed
   (cast with `::jsonb` to query it).
+- `runs.serial` (an identity) is the order runs were made in; `active` is true until
+  the run ends. `executors` holds each executor's latest snapshot as JSON.
 Strings compare with `COLLATE "C"` where order is visible, to sort as the other
 backends do (by code point), whatever the database's collation.
 """
@@ -102,6 +104,20 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         "CREATE INDEX jobs_page_by_queue ON jobs (queue, state, n)",
         "CREATE INDEX jobs_page_by_state ON jobs (state, n)",
         "CREATE INDEX jobs_page_by_job_set ON jobs (queue, job_set_id, n)",
+    ),
+    (  # 5: runs and executors (issue 11)
+        """CREATE TABLE runs (
+            serial BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            job_id TEXT NOT NULL,
+            executor TEXT NOT NULL,
+            active BOOLEAN NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX runs_by_job ON runs (job_id, serial)",
+        # Only active runs are listed by executor; ended ones stay out of the index.
+        "CREATE INDEX active_runs ON runs (executor, serial) WHERE active",
+        'CREATE TABLE executors (id TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',
     ),
 )
 

@@ -20,13 +20,16 @@ import psycopg
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
+from armada_core.runs import Run
 from armada_storage._rules import check_appends
 from armada_storage.config import StorageConfigError
 from armada_storage.postgres import reads, writes
+from armada_storage.postgres.leader import Leadership
 from armada_storage.postgres.listener import Listener, SharedChangeFeed
 from armada_storage.postgres.pool import Pool, close_quietly, connect
 from armada_storage.postgres.rows import encode_write
@@ -46,6 +49,7 @@ class PostgresStorage:
         self.changes: ChangeFeed = feed
         self._pool = Pool(settings)
         self._listener = Listener(lambda: connect(settings), feed)
+        self._leader = Leadership(lambda: connect(settings))
         self._closed = False
         self._observer: CommitObserver | None = None
 
@@ -102,10 +106,11 @@ class PostgresStorage:
         changes: Sequence[JobChange] = (),
         appends: Sequence[Append] = (),
         require_queue: str | None = None,
+        runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work in one transaction; followers everywhere wake on commit."""
         check_appends(appends)
-        unit = await encode_write(at_ms, jobs, changes, appends, require_queue)
+        unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
         started = time.perf_counter()
         ids = await self._pool.run(writes.write, unit)
         if self._observer is not None:
@@ -157,6 +162,35 @@ class PostgresStorage:
         """Jobs matching `filter` counted per group and state."""
         return await self._pool.run(reads.group_jobs, filter, field)
 
+    # --- runs and executors ------------------------------------------------------------
+
+    async def get_runs(self, run_ids: Collection[str]) -> dict[str, Run]:
+        """Known runs by id; unknown ids are absent."""
+        if not run_ids:
+            return {}
+        return await self._pool.run(reads.get_runs, list(run_ids))
+
+    async def runs_of_jobs(self, job_ids: Collection[str]) -> dict[str, list[Run]]:
+        """Each named job's runs in serial order; jobs without runs are absent."""
+        if not job_ids:
+            return {}
+        return await self._pool.run(reads.runs_of_jobs, list(job_ids))
+
+    async def active_runs(self, executor: str | None = None) -> list[Run]:
+        """Non-terminal runs (of one executor, or all), in serial order."""
+        return await self._pool.run(reads.active_runs, executor)
+
+    async def upsert_executor(self, executor: Executor) -> None:
+        await self._pool.run(writes.upsert_executor, executor)
+
+    async def list_executors(self) -> list[Executor]:
+        """Every executor ever seen, sorted by id."""
+        return await self._pool.run(reads.list_executors)
+
+    async def is_scheduling_leader(self) -> bool:
+        """Whether this process holds the scheduling lock of the schema (taken if free)."""
+        return await self._leader.held()
+
     # --- events ----------------------------------------------------------------------
 
     async def read_events(
@@ -174,6 +208,7 @@ class PostgresStorage:
         if self._closed:
             return
         self._closed = True
+        await self._leader.aclose()
         await self._listener.aclose()
         await self._pool.aclose()
 

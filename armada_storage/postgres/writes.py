@@ -29,10 +29,11 @@ import psycopg.errors
 
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
+from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
-from armada_storage._codec import queue_to_json
+from armada_storage._codec import executor_to_json, queue_to_json
 from armada_storage.postgres.listener import CHANNEL, payload
 from armada_storage.postgres.pool import Connection
 from armada_storage.postgres.rows import EncodedWrite
@@ -76,10 +77,22 @@ _NEXT_ENTRIES = """INSERT INTO job_sets (queue, job_set_id, last_ms, last_seq)
                    ELSE job_sets.last_seq + excluded.last_seq + 1 END,
         last_ms = GREATEST(job_sets.last_ms, excluded.last_ms)
     RETURNING queue, job_set_id, id, last_ms, last_seq"""
+# Runs are guarded by their jobs' changes (locked above), so a plain upsert is safe.
+_UPSERT_RUNS = """INSERT INTO runs (id, job_id, executor, active, data)
+    SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[])
+    ON CONFLICT (id) DO UPDATE SET executor = excluded.executor, active = excluded.active,
+        data = excluded.data"""
 _NOTIFY = "SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p"
 _TAKEN = re.compile(r"\(id\)=\((.*)\) already exists")
 
 JobSetKey = tuple[str, str]
+
+
+async def upsert_executor(conn: Connection, executor: Executor) -> None:
+    await conn.execute(
+        "INSERT INTO executors VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+        (executor.id, executor_to_json(executor)),
+    )
 
 
 async def upsert_queue(conn: Connection, queue: Queue) -> None:
@@ -122,6 +135,8 @@ async def write(conn: Connection, unit: EncodedWrite) -> list[EventId]:
             await _insert_jobs(conn, unit.job_rows)
         if unit.changes:
             await _apply_changes(conn, unit.changes)
+        if unit.run_rows:
+            await conn.execute(_UPSERT_RUNS, tuple(map(list, zip(*unit.run_rows, strict=True))))
         if not unit.appends:
             return []
         ids = await _append(conn, unit)

@@ -15,6 +15,8 @@ Tables:
   path several times more (measured); chunks keep reads of huge entries cheap.
   `data` is a JSON list of events (see `codec.events_to_json`); a submitted event's
   job is not repeated when the same write inserted it: readers take it from `jobs.spec`.
+- `runs.serial` is the order runs were made in (lease order); `active` is 1 until the
+  run ends. `data` is the run's JSON; `executors.data` the executor's latest snapshot.
 """
 
 from __future__ import annotations
@@ -99,6 +101,20 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         "CREATE INDEX jobs_page_by_queue ON jobs (queue, state, n)",
         "CREATE INDEX jobs_page_by_state ON jobs (state, n)",
         "CREATE INDEX jobs_page_by_job_set ON jobs (queue, job_set_id, n)",
+    ),
+    (  # 5: runs and executors (issue 11)
+        """CREATE TABLE runs (
+            serial INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            job_id TEXT NOT NULL,
+            executor TEXT NOT NULL,
+            active INTEGER NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX runs_by_job ON runs (job_id, serial)",
+        # Only active runs are listed by executor; ended ones stay out of the index.
+        "CREATE INDEX active_runs ON runs (executor, serial) WHERE active",
+        "CREATE TABLE executors (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
     ),
 )
 

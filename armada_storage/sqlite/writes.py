@@ -14,10 +14,18 @@ from typing import Any
 
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
+from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
-from armada_storage._codec import events_to_json, job_to_json, queue_to_json
+from armada_core.runs import Run
+from armada_storage._codec import (
+    events_to_json,
+    executor_to_json,
+    job_to_json,
+    queue_to_json,
+    run_columns,
+)
 from armada_storage._rules import check_appends, client_id_keys, next_entry
 from armada_storage.sqlite.reads import find_client_ids
 from armada_storage.sqlite.schema import CHUNK
@@ -53,6 +61,17 @@ _CHANGE_JOB = f"""UPDATE jobs SET
     WHERE id = ?8 AND state = ?9"""
 
 
+_UPSERT_RUN = """INSERT INTO runs (id, job_id, executor, active, data) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET executor = excluded.executor, active = excluded.active,
+    data = excluded.data"""
+
+
+def upsert_executor(conn: sqlite3.Connection, executor: Executor) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO executors VALUES (?, ?)", (executor.id, executor_to_json(executor))
+    )
+
+
 def upsert_queue(conn: sqlite3.Connection, queue: Queue) -> None:
     conn.execute("INSERT OR REPLACE INTO queues VALUES (?, ?)", (queue.name, queue_to_json(queue)))
 
@@ -83,6 +102,7 @@ def write(
     changes: Sequence[JobChange],
     appends: Sequence[Append],
     require_queue: str | None,
+    runs: Sequence[Run] = (),
 ) -> list[EventId]:
     """One `Storage.write` unit; its ids, one per append."""
     check_appends(appends)
@@ -93,6 +113,8 @@ def write(
         _insert_jobs(conn, jobs)
     if changes:
         _apply_changes(conn, changes)
+    if runs:
+        conn.executemany(_UPSERT_RUN, [run_columns(run) for run in runs])
     inserted = {job.id: job for job in jobs}
     return [_append(conn, append, at_ms, inserted) for append in appends]
 
