@@ -1,0 +1,123 @@
+"""Starting and stopping one container's process, as an unprivileged process group.
+
+Each container is the leader of a new session, so a signal to its process group reaches
+everything it started. The child asks the kernel to kill it when the executor dies
+(`PR_SET_PDEATHSIG`), after it switched user, since a credential change clears that
+setting. Memory is capped with `RLIMIT_AS` where no cgroup does it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import pwd
+import resource
+import shutil
+import signal
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RunAs:
+    """The account jobs run as: never root."""
+
+    uid: int
+    gid: int
+
+    @classmethod
+    def for_executor(cls, user: str) -> RunAs | None:
+        """`user` when the executor is root; None (run as the executor itself) otherwise."""
+        if os.geteuid() != 0:
+            return None
+        try:
+            account = pwd.getpwnam(user)
+        except KeyError:
+            raise ValueError(f"local.runAsUser {user!r} is not a user of this machine") from None
+        if account.pw_uid == 0:
+            raise ValueError("local.runAsUser must not be root: jobs never run as root")
+        return cls(account.pw_uid, account.pw_gid)
+
+
+class StartError(Exception):
+    """The program could not be started; the message names it and says why."""
+
+
+def _child_setup(memory_limit: int | None) -> Callable[[], None]:
+    def setup() -> None:  # runs in the child between fork and exec: no locks, no allocation
+        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() == 1:  # the executor died before prctl took effect
+            os._exit(137)
+        if memory_limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+
+    return setup
+
+
+def resolve(argv0: str, env: Mapping[str, str], cwd: str) -> str:
+    """The program's path as exec would find it; StartError if there is none."""
+    if "/" in argv0:
+        path = argv0 if os.path.isabs(argv0) else os.path.join(cwd, argv0)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+        raise StartError(f"{argv0}: no such executable file")
+    found = shutil.which(argv0, path=env.get("PATH", ""))
+    if found is None:
+        raise StartError(f'exec: "{argv0}": executable file not found in $PATH')
+    return found
+
+
+async def spawn(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    cwd: str,
+    run_as: RunAs | None,
+    memory_limit: int | None,
+) -> asyncio.subprocess.Process:
+    """Start `argv` in a new session with stdout and stderr on one pipe."""
+    ids = {} if run_as is None else {"user": run_as.uid, "group": run_as.gid, "extra_groups": []}
+    try:
+        return await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            cwd=cwd,
+            env=dict(env),
+            start_new_session=True,
+            preexec_fn=_child_setup(memory_limit),
+            **ids,  # type: ignore[arg-type]
+        )
+    except OSError as exc:
+        raise StartError(f"{argv[0]}: {exc.strerror or exc}") from None
+
+
+def signal_group(pgid: int, sig: int) -> bool:
+    """Send `sig` to a process group; False if the group is gone."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a member changed user; the group still exists
+    return True
+
+
+async def stop_group(process: asyncio.subprocess.Process, grace_seconds: float) -> None:
+    """SIGTERM to the group, `grace_seconds` for it to leave, then SIGKILL."""
+    pgid = process.pid
+    if signal_group(pgid, signal.SIGTERM):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), grace_seconds)
+    signal_group(pgid, signal.SIGKILL)
+
+
+def exit_code(returncode: int) -> int:
+    """A return code as Kubernetes reports it: 128 + signal for a killed process."""
+    return 128 - returncode if returncode < 0 else returncode

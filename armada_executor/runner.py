@@ -1,0 +1,197 @@
+"""Running one pod: init containers one after another, then every container at once.
+
+The pod succeeds when every container exits 0; otherwise it fails with one
+`ContainerFailure` per container that did not. `activeDeadlineSeconds` stops the pod and
+fails it as DeadlineExceeded; a cancel stops it and reports nothing. Stopping is
+SIGTERM to each process group, `terminationGracePeriodSeconds`, then SIGKILL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from armada_executor.logs import LogStore, LogWriter, pump
+from armada_executor.messages import DEADLINE_EXCEEDED, OOM
+from armada_executor.outcome import ContainerFailure, Outcome, Phase
+from armada_executor.pod import ContainerPlan, PodPlan
+from armada_executor.process import RunAs, StartError, exit_code, resolve, signal_group, spawn
+from armada_executor.process import stop_group
+from armada_executor.registry import Registry, RunRecord, start_time
+from armada_executor.workspace import RunDirs, Workspace, volume_variable
+
+START_ERROR_EXIT = 128
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+# What a process says when RLIMIT_AS refuses it memory (no cgroup to tell us it was OOM).
+OOM_MARKERS = ("MemoryError", "Cannot allocate memory", "out of memory", "std::bad_alloc")
+DRAIN_SECONDS = 5.0
+
+
+class Stop(Enum):
+    CANCEL = "cancel"
+    DEADLINE = "deadline"
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """What every run shares: where it writes, as whom it runs, what it may run."""
+
+    workspace: Workspace
+    logs: LogStore
+    registry: Registry
+    run_as: RunAs | None
+    allowed_programs: tuple[str, ...] | None
+    max_log_bytes: int
+
+
+class PodRun:
+    """One pod's processes; `run()` once, `stop()` from anywhere."""
+
+    def __init__(self, plan: PodPlan, host: Host, on_running: Callable[[], None]) -> None:
+        self.plan = plan
+        self._host = host
+        self._on_running = on_running
+        self._running_said = False
+        self._stopping: Stop | None = None
+        self._live: set[asyncio.subprocess.Process] = set()
+        self._stoppers: set[asyncio.Task[None]] = set()
+        self._record = RunRecord(plan.run_id, plan.job_id, plan.queue, plan.job_set)
+
+    async def run(self) -> Outcome:
+        try:
+            dirs = self._host.workspace.create(self.plan.run_id, self.plan.empty_dirs)
+            self._host.registry.save(self._record)
+        except OSError as exc:
+            return Outcome(Phase.RETURNED, f"could not prepare the run's directories: {exc}")
+        deadline = self._deadline_timer()
+        try:
+            return await self._run_pod(dirs)
+        finally:
+            if deadline is not None:
+                deadline.cancel()
+            await asyncio.gather(*self._stoppers, return_exceptions=True)
+            await asyncio.to_thread(self._host.workspace.remove, self.plan.run_id)
+
+    def stop(self, why: Stop = Stop.CANCEL) -> None:
+        """Stop every process of the pod (and start no more)."""
+        if self._stopping is not None:
+            return
+        self._stopping = why
+        for process in list(self._live):
+            self._stop_process(process)
+
+    @property
+    def record(self) -> RunRecord:
+        return self._record
+
+    async def _run_pod(self, dirs: RunDirs) -> Outcome:
+        for container in self.plan.init_containers:
+            failure = await self._run_container(container, dirs)
+            if failure is not None or self._stopping is not None:
+                return self._outcome([failure] if failure else [])
+        failures = await asyncio.gather(*(self._run_container(c, dirs) for c in self.plan.containers))
+        return self._outcome([f for f in failures if f is not None])
+
+    def _outcome(self, failures: list[ContainerFailure]) -> Outcome:
+        if self._stopping is Stop.CANCEL:
+            return Outcome(Phase.CANCELLED)
+        if self._stopping is Stop.DEADLINE:
+            return Outcome(Phase.FAILED, DEADLINE_MESSAGE, tuple(failures), DEADLINE_EXCEEDED)
+        if not failures:
+            return Outcome(Phase.SUCCEEDED)
+        reason = OOM if any(f.kubernetes_reason == OOM for f in failures) else failures[0].kubernetes_reason
+        names = ", ".join(f"{f.name} ({f.reason}, exit code {f.exit_code})" for f in failures)
+        return Outcome(Phase.FAILED, f"containers failed: {names}", tuple(failures), reason)
+
+    async def _run_container(self, container: ContainerPlan, dirs: RunDirs) -> ContainerFailure | None:
+        if self._stopping is not None:
+            return None
+        log = LogWriter(
+            self._host.logs.run_dir(self.plan.job_id, self.plan.run_id) / f"{container.name}.log",
+            self._host.max_log_bytes,
+        )
+        try:
+            return await self._execute(container, dirs, log)
+        except StartError as exc:
+            message = f"container {container.name} could not start: {exc}"
+            log.note(message)
+            return ContainerFailure(container.name, START_ERROR_EXIT, "StartError", message)
+        finally:
+            log.close()
+
+    async def _execute(
+        self, container: ContainerPlan, dirs: RunDirs, log: LogWriter
+    ) -> ContainerFailure | None:
+        if container.problem:
+            raise StartError(container.problem)
+        cwd = container.working_dir or str(dirs.work)
+        if not os.path.isdir(cwd):
+            raise StartError(f"working directory {cwd} does not exist on this host")
+        env = {**container.env, **self._volume_env(container, dirs)}
+        self._check_allowed(resolve(container.argv[0], env, cwd))
+        process = await spawn(container.argv, env, cwd, self._host.run_as, container.memory_limit)
+        self._track(process)
+        try:
+            assert process.stdout is not None
+            reader = asyncio.create_task(pump(process.stdout, log))
+            code = exit_code(await process.wait())
+            signal_group(process.pid, signal.SIGKILL)  # what it left behind ends with it
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(reader, DRAIN_SECONDS)
+        finally:
+            self._live.discard(process)
+        return self._judge(container, code, log)
+
+    def _track(self, process: asyncio.subprocess.Process) -> None:
+        self._live.add(process)
+        self._record.groups.append((process.pid, start_time(process.pid) or 0))
+        self._host.registry.save(self._record)
+        if self._stopping is not None:
+            self._stop_process(process)
+        if not self._running_said:
+            self._running_said = True
+            self._on_running()
+
+    def _judge(self, container: ContainerPlan, code: int, log: LogWriter) -> ContainerFailure | None:
+        if code == 0:
+            return None
+        tail = log.tail_text()
+        if self._stopping is Stop.DEADLINE:
+            return ContainerFailure(container.name, code, "DeadlineExceeded", tail, DEADLINE_EXCEEDED)
+        limited = container.memory_limit is not None
+        if limited and (code == 137 or any(marker in tail for marker in OOM_MARKERS)):
+            return ContainerFailure(container.name, code, "OOMKilled", tail, OOM)
+        return ContainerFailure(container.name, code, "Error", tail)
+
+    def _volume_env(self, container: ContainerPlan, dirs: RunDirs) -> dict[str, str]:
+        found = {}
+        for name, mount_path in container.volume_links.items():
+            if name in dirs.volumes:
+                found[volume_variable(name)] = str(dirs.volumes[name])
+                if mount_path and not os.path.isabs(mount_path):
+                    link = dirs.work / mount_path
+                    if not link.exists():
+                        link.parent.mkdir(parents=True, exist_ok=True)
+                        link.symlink_to(dirs.volumes[name])
+        return found
+
+    def _check_allowed(self, program: str) -> None:
+        allowed = self._host.allowed_programs
+        if allowed is not None and program not in allowed and os.path.basename(program) not in allowed:
+            raise StartError(f"{program} is not among local.allowedPrograms")
+
+    def _deadline_timer(self) -> asyncio.TimerHandle | None:
+        seconds = self.plan.active_deadline_seconds
+        if seconds is None:
+            return None
+        return asyncio.get_running_loop().call_later(seconds, self.stop, Stop.DEADLINE)
+
+    def _stop_process(self, process: asyncio.subprocess.Process) -> None:
+        task = asyncio.create_task(stop_group(process, self.plan.grace_seconds))
+        self._stoppers.add(task)
+        task.add_done_callback(self._stoppers.discard)

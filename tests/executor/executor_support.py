@@ -1,0 +1,54 @@
+"""Helpers of the executor tests (imported by name: `from executor_support import ...`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from armada_executor.logs import LogStore
+from armada_executor.pod import PodIdentity, PodPlan, plan_from_spec
+from armada_executor.process import RunAs
+from armada_executor.registry import Registry
+from armada_executor.runner import Host
+from armada_executor.workspace import Workspace
+
+
+def make_host(root: Path, *, allowed: tuple[str, ...] | None = None) -> Host:
+    run_as = RunAs.for_executor("nobody")
+    return Host(
+        workspace=Workspace(root / "runs", run_as),
+        logs=LogStore(root / "logs", max_runs=100, max_age_seconds=3600),
+        registry=Registry(root / "registry"),
+        run_as=run_as,
+        allowed_programs=allowed,
+        max_log_bytes=1 << 20,
+    )
+
+
+def make_plan(spec: dict[str, Any], *, job_id: str = "job1", run_id: str = "run1") -> PodPlan:
+    who = PodIdentity(
+        run_id=run_id,
+        job_id=job_id,
+        queue="q",
+        job_set="js",
+        namespace="ns",
+        pod_name=f"armada-{job_id}-0",
+        node_name="node",
+        labels={},
+        annotations=dict(spec.pop("annotations", {})),
+    )
+    return plan_from_spec(who, spec)
+
+
+def shell(script: str, name: str = "main", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "command": ["sh", "-c", script], **extra}
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"
