@@ -129,7 +129,7 @@ def _local(local: _Section) -> LocalSettings:
     retention = _Section(local.get("logRetention", _mapping) or {}, "local.logRetention", True)
     age = retention.get("maxAge", values.duration)
     size = retention.get("maxBytesPerContainer", values.quantity)
-    defaults = LocalSettings()
+    defaults, kept = LocalSettings(), LogRetention()
     return LocalSettings(
         cpu=capacity.get("cpu", values.quantity),
         memory=capacity.get("memory", values.quantity),
@@ -137,9 +137,9 @@ def _local(local: _Section) -> LocalSettings:
         run_as_user=local.get("runAsUser", values.string) or "nobody",
         allowed_programs=local.get("allowedPrograms", values.string_tuple),
         log_retention=LogRetention(
-            max_age_seconds=age.total_seconds() if age else LogRetention.max_age_seconds,
-            max_runs=retention.get("maxRuns", values.non_negative_int, LogRetention.max_runs),
-            max_bytes_per_container=size.value() if size else LogRetention.max_bytes_per_container,
+            max_age_seconds=age.total_seconds() if age else kept.max_age_seconds,
+            max_runs=retention.get("maxRuns", values.non_negative_int, kept.max_runs),
+            max_bytes_per_container=size.value() if size else kept.max_bytes_per_container,
         ),
         node_name=local.get("nodeName", values.string) or defaults.node_name,
         binoculars_port=local.get("binocularsPort", values.non_negative_int),

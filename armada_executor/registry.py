@@ -54,7 +54,7 @@ class Registry:
             try:
                 found.append(_from_dict(json.loads(path.read_text())))
             except (OSError, ValueError, KeyError, TypeError):
-                path.unlink(missing_ok=True)  # half-written: its run never started a process
+                continue  # not ours (files are replaced whole, never half-written)
         return found
 
     def _path(self, run_id: str) -> Path:

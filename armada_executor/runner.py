@@ -71,6 +71,10 @@ class PodRun:
         deadline = self._deadline_timer()
         try:
             return await self._run_pod(dirs)
+        except asyncio.CancelledError:  # the executor stops: its registry reports the run later
+            for process in self._live:
+                signal_group(process.pid, signal.SIGKILL)
+            raise
         finally:
             if deadline is not None:
                 deadline.cancel()
