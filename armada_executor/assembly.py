@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from grpclib.server import Server
 
+from armada_adapters.server.listeners import bind
 from armada_executor.binoculars import BinocularsLogs
 from armada_executor.capacity import Capacity, host_resources
 from armada_executor.client import ExecutorApiClient
@@ -73,11 +74,11 @@ async def assemble(config: ExecutorConfig, stack: AsyncExitStack) -> Assembled:
 async def _binoculars(config: ExecutorConfig, host: Host, stack: AsyncExitStack) -> int | None:
     if config.local.binoculars_port is None:
         return None
+    sock = bind(config.local.binoculars_address, config.local.binoculars_port)
     server = Server([BinocularsLogs(host.logs)])
-    await server.start(config.local.binoculars_address, config.local.binoculars_port)
+    await server.start(sock=sock)
     stack.push_async_callback(_close, server)
-    sockets = server._server.sockets if server._server is not None else ()  # noqa: SLF001
-    return int(sockets[0].getsockname()[1]) if sockets else config.local.binoculars_port
+    return int(sock.getsockname()[1])
 
 
 async def _close(server: Server) -> None:

@@ -33,7 +33,9 @@ class Capacity:
 
     def fits(self, requests: Resources) -> bool:
         used = self._used
-        return all(self._within(name, q, used.get(name, Quantity())) for name, q in requests.items())
+        return all(
+            self._within(name, q, used.get(name, Quantity())) for name, q in requests.items()
+        )
 
     def take(self, requests: Resources) -> None:
         for name, quantity in requests.items():

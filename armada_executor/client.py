@@ -62,7 +62,7 @@ class ExecutorApiClient:
             timeout=CALL_TIMEOUT_SECONDS, metadata=metadata,
         ) as stream:  # fmt: skip
             await stream.send_message(request)
-            messages = []
+            messages: list[Any] = []
             while (message := await stream.recv_message()) is not None:
                 if message.WhichOneof("event") == "end":
                     await stream.end()

@@ -180,7 +180,9 @@ def _basic(section: Mapping[str, Any] | None) -> BasicAuth | None:
     if not section:
         return None
     read = _Section(section, "executorApiConnection.basicAuth")
-    return BasicAuth(read.get("username", values.string, ""), read.get("password", values.string, ""))
+    return BasicAuth(
+        read.get("username", values.string, ""), read.get("password", values.string, "")
+    )
 
 
 def _client_credentials(section: Mapping[str, Any] | None) -> ClientCredentials | None:
@@ -206,7 +208,9 @@ def _top_level(data: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
         elif lower in ignored:
             logger.warning("config key %s is Armada's but has no effect here; ignored", key)
         else:
-            raise ConfigError(f"unknown config key {key!r}; known keys: {', '.join(known.values())}")
+            raise ConfigError(
+                f"unknown config key {key!r}; known keys: {', '.join(known.values())}"
+            )
     return sections
 
 

@@ -68,7 +68,9 @@ async def _json(pending: Any) -> Any:
     return response.json()
 
 
-def credentials_for(config: ExecutorConfig) -> NoCredentials | BasicCredentials | ClientCredentialsToken:
+def credentials_for(
+    config: ExecutorConfig,
+) -> NoCredentials | BasicCredentials | ClientCredentialsToken:
     if config.client_credentials is not None:
         return ClientCredentialsToken(config.client_credentials)
     if config.basic_auth is not None:

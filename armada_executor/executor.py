@@ -25,8 +25,15 @@ from armada_executor.capacity import Capacity, Resources
 from armada_executor.client import TRANSIENT, IncompleteLease
 from armada_executor.config import ExecutorConfig
 from armada_executor.events import Node, RunInfo
-from armada_executor.messages import FAILED, PENDING, RUNNING, SUCCEEDED, EventSequence
-from armada_executor.messages import LeaseRequest, NodeInfo
+from armada_executor.messages import (
+    FAILED,
+    PENDING,
+    RUNNING,
+    SUCCEEDED,
+    EventSequence,
+    LeaseRequest,
+    NodeInfo,
+)
 from armada_executor.outcome import Outcome, Phase
 from armada_executor.pod import HOSTNAME_LABEL, PodPlan, plan_pod
 from armada_executor.registry import kill_leftover

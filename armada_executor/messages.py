@@ -6,18 +6,20 @@ what it sends is byte-for-byte what Armada's Go executor would send.
 
 from __future__ import annotations
 
+from typing import Any
+
 from armada_adapters.wire.pool import message_class
 
-LeaseRequest = message_class("executorapi.LeaseRequest")
-LeaseStreamMessage = message_class("executorapi.LeaseStreamMessage")
-JobRunLease = message_class("executorapi.JobRunLease")
-NodeInfo = message_class("executorapi.NodeInfo")
-EventList = message_class("executorapi.EventList")
-EventSequence = message_class("armadaevents.EventSequence")
-Empty = message_class("google.protobuf.Empty")
-PodSpec = message_class("k8s.io.api.core.v1.PodSpec")
-LogRequest = message_class("binoculars.LogRequest")
-LogResponse = message_class("binoculars.LogResponse")
+LeaseRequest: Any = message_class("executorapi.LeaseRequest")
+LeaseStreamMessage: Any = message_class("executorapi.LeaseStreamMessage")
+JobRunLease: Any = message_class("executorapi.JobRunLease")
+NodeInfo: Any = message_class("executorapi.NodeInfo")
+EventList: Any = message_class("executorapi.EventList")
+EventSequence: Any = message_class("armadaevents.EventSequence")
+Empty: Any = message_class("google.protobuf.Empty")
+PodSpec: Any = message_class("k8s.io.api.core.v1.PodSpec")
+LogRequest: Any = message_class("binoculars.LogRequest")
+LogResponse: Any = message_class("binoculars.LogResponse")
 
 LEASE_JOB_RUNS = "/executorapi.ExecutorApi/LeaseJobRuns"
 REPORT_EVENTS = "/executorapi.ExecutorApi/ReportEvents"

@@ -153,7 +153,9 @@ def environment(env: Sequence[Mapping[str, Any]], who: PodIdentity) -> dict[str,
     values = {"PATH": BASE_PATH, "HOSTNAME": who.pod_name}
     for var in env:
         source = var.get("valueFrom", {}).get("fieldRef")
-        values[var["name"]] = field_value(source["fieldPath"], who) if source else var.get("value", "")
+        values[var["name"]] = (
+            field_value(source["fieldPath"], who) if source else var.get("value", "")
+        )
     for name, value in armada_variables(who).items():
         values.setdefault(name, value)
     return values
@@ -161,7 +163,11 @@ def environment(env: Sequence[Mapping[str, Any]], who: PodIdentity) -> dict[str,
 
 def armada_variables(who: PodIdentity) -> dict[str, str]:
     """What Armada's executor adds to every container (gang ones only for gang members)."""
-    found = {"ARMADA_JOB_ID": who.job_id, "ARMADA_QUEUE": who.queue, "ARMADA_JOB_SET_ID": who.job_set}
+    found = {
+        "ARMADA_JOB_ID": who.job_id,
+        "ARMADA_QUEUE": who.queue,
+        "ARMADA_JOB_SET_ID": who.job_set,
+    }
     gang_id = who.annotations.get(GANG_ID)
     if gang_id:
         found["ARMADA_GANG_ID"] = gang_id
@@ -186,7 +192,10 @@ def field_value(path: str, who: PodIdentity) -> str:
     }
     if path in simple:
         return simple[path]
-    for prefix, source in (("metadata.labels", who.labels), ("metadata.annotations", who.annotations)):
+    for prefix, source in (
+        ("metadata.labels", who.labels),
+        ("metadata.annotations", who.annotations),
+    ):
         if path.startswith(prefix + "['") and path.endswith("']"):
             return source.get(path[len(prefix) + 2 : -2], "")
     return ""

@@ -55,7 +55,8 @@ class Reporter:
             await self._deliver(batch)
 
     def _take_batch(self) -> list[_Pending]:
-        batch, size = [], 0
+        batch: list[_Pending] = []
+        size = 0
         while self._pending and len(batch) < MAX_EVENTS_PER_CALL:
             size += self._pending[0].sequence.ByteSize()
             if batch and size > MAX_BYTES_PER_CALL:

@@ -20,8 +20,15 @@ from armada_executor.logs import LogStore, LogWriter, pump
 from armada_executor.messages import DEADLINE_EXCEEDED, OOM
 from armada_executor.outcome import ContainerFailure, Outcome, Phase
 from armada_executor.pod import ContainerPlan, PodPlan
-from armada_executor.process import RunAs, StartError, exit_code, resolve, signal_group, spawn
-from armada_executor.process import stop_group
+from armada_executor.process import (
+    RunAs,
+    StartError,
+    exit_code,
+    resolve,
+    signal_group,
+    spawn,
+    stop_group,
+)
 from armada_executor.registry import Registry, RunRecord, start_time
 from armada_executor.workspace import RunDirs, Workspace, volume_variable
 
@@ -98,7 +105,9 @@ class PodRun:
             failure = await self._run_container(container, dirs)
             if failure is not None or self._stopping is not None:
                 return self._outcome([failure] if failure else [])
-        failures = await asyncio.gather(*(self._run_container(c, dirs) for c in self.plan.containers))
+        failures = await asyncio.gather(
+            *(self._run_container(c, dirs) for c in self.plan.containers)
+        )
         return self._outcome([f for f in failures if f is not None])
 
     def _outcome(self, failures: list[ContainerFailure]) -> Outcome:
@@ -108,11 +117,17 @@ class PodRun:
             return Outcome(Phase.FAILED, DEADLINE_MESSAGE, tuple(failures), DEADLINE_EXCEEDED)
         if not failures:
             return Outcome(Phase.SUCCEEDED)
-        reason = OOM if any(f.kubernetes_reason == OOM for f in failures) else failures[0].kubernetes_reason
+        reason = (
+            OOM
+            if any(f.kubernetes_reason == OOM for f in failures)
+            else failures[0].kubernetes_reason
+        )
         names = ", ".join(f"{f.name} ({f.reason}, exit code {f.exit_code})" for f in failures)
         return Outcome(Phase.FAILED, f"containers failed: {names}", tuple(failures), reason)
 
-    async def _run_container(self, container: ContainerPlan, dirs: RunDirs) -> ContainerFailure | None:
+    async def _run_container(
+        self, container: ContainerPlan, dirs: RunDirs
+    ) -> ContainerFailure | None:
         if self._stopping is not None:
             return None
         log = LogWriter(
@@ -161,12 +176,16 @@ class PodRun:
             self._running_said = True
             self._on_running()
 
-    def _judge(self, container: ContainerPlan, code: int, log: LogWriter) -> ContainerFailure | None:
+    def _judge(
+        self, container: ContainerPlan, code: int, log: LogWriter
+    ) -> ContainerFailure | None:
         if code == 0:
             return None
         tail = log.tail_text()
         if self._stopping is Stop.DEADLINE:
-            return ContainerFailure(container.name, code, "DeadlineExceeded", tail, DEADLINE_EXCEEDED)
+            return ContainerFailure(
+                container.name, code, "DeadlineExceeded", tail, DEADLINE_EXCEEDED
+            )
         limited = container.memory_limit is not None
         if limited and (code == 137 or any(marker in tail for marker in OOM_MARKERS)):
             return ContainerFailure(container.name, code, "OOMKilled", tail, OOM)
@@ -186,7 +205,11 @@ class PodRun:
 
     def _check_allowed(self, program: str) -> None:
         allowed = self._host.allowed_programs
-        if allowed is not None and program not in allowed and os.path.basename(program) not in allowed:
+        if (
+            allowed is not None
+            and program not in allowed
+            and os.path.basename(program) not in allowed
+        ):
             raise StartError(f"{program} is not among local.allowedPrograms")
 
     def _deadline_timer(self) -> asyncio.TimerHandle | None:

@@ -63,7 +63,11 @@ class FakeExecutorApi:
         return [kind for _, kind, event in self.events if getattr(event, kind).run_id == run_id]
 
     def event(self, run_id: str, kind: str) -> Any:
-        return next(getattr(e, kind) for _, k, e in self.events if k == kind and getattr(e, kind).run_id == run_id)
+        return next(
+            getattr(e, kind)
+            for _, k, e in self.events
+            if k == kind and getattr(e, kind).run_id == run_id
+        )
 
     def __mapping__(self) -> dict[str, grpclib.const.Handler]:
         return {

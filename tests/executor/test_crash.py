@@ -23,7 +23,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 def start_executor(config: Path) -> subprocess.Popen[bytes]:
     log = (config.parent / "executor.log").open("ab")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "armada_executor", "--config", str(config)],
         env=env,
@@ -91,7 +94,9 @@ async def test_a_run_that_ended_before_the_crash_is_reported_as_it_ended(work_di
     try:
         api.add(make_lease("r1", "j1", {"containers": [shell("echo hi")]}))
         registry = work_dir / "data" / "registry" / "r1.json"
-        await wait_until(lambda: registry.exists() and json.loads(registry.read_text())["final_report"])
+        await wait_until(
+            lambda: registry.exists() and json.loads(registry.read_text())["final_report"]
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         api.fail_reports = 0
@@ -110,7 +115,9 @@ async def test_a_run_that_ended_before_the_crash_is_reported_as_it_ended(work_di
 def test_logs_command_prints_a_jobs_output(work_dir):
     logs = work_dir / "data" / "logs" / "j1" / "r1"
     logs.mkdir(parents=True)
-    (logs / "main.log").write_text("2026-01-01T00:00:00.000000000Z hi\n2026-01-01T00:00:01.000000000Z there\n")
+    (logs / "main.log").write_text(
+        "2026-01-01T00:00:00.000000000Z hi\n2026-01-01T00:00:01.000000000Z there\n"
+    )
     config = write_config(work_dir, 1)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(

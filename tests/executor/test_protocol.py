@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -78,7 +77,11 @@ async def test_lease_requests_are_shaped_as_armadas(harness):
     await wait_until(lambda: "jobRunRunning" in api.kinds("r1"))
     await wait_until(lambda: api.requests[-1].nodes[0].run_ids_by_state.get("r1") == RUNNING)
     request = api.requests[-1]
-    assert (request.executor_id, request.pool, request.max_jobs_to_lease) == ("test-cluster", "cpu", 100)
+    assert (request.executor_id, request.pool, request.max_jobs_to_lease) == (
+        "test-cluster",
+        "cpu",
+        100,
+    )
     [node] = request.nodes
     assert (node.name, node.pool) == ("node-1", "cpu")
     assert node.labels["kubernetes.io/hostname"] == "node-1"
@@ -91,20 +94,29 @@ async def test_lease_requests_are_shaped_as_armadas(harness):
 
 async def test_a_failing_run_reports_one_container_error_per_failed_container(harness):
     api = harness.api
-    spec = {"containers": [shell("echo bad; exit 3", "a"), shell("exit 0", "b"), shell("exit 5", "c")]}
+    spec = {
+        "containers": [shell("echo bad; exit 3", "a"), shell("exit 0", "b"), shell("exit 5", "c")]
+    }
     api.add(make_lease("r1", "j1", spec))
     await wait_until(lambda: "jobRunErrors" in api.kinds("r1"))
     [error] = api.event("r1", "jobRunErrors").errors
     assert error.terminal
     pod_error = error.podError
-    assert [(c.objectMeta.name, c.exit_code) for c in pod_error.containerErrors] == [("a", 3), ("c", 5)]
+    assert [(c.objectMeta.name, c.exit_code) for c in pod_error.containerErrors] == [
+        ("a", 3),
+        ("c", 5),
+    ]
     assert pod_error.containerErrors[0].message == "bad"
     assert pod_error.containerErrors[0].reason == "Error"
 
 
 async def test_cancel_runs_stops_the_process_and_reports_nothing_more(harness):
     api = harness.api
-    api.add(make_lease("r1", "j1", {"terminationGracePeriodSeconds": 2, "containers": [shell("sleep 60")]}))
+    api.add(
+        make_lease(
+            "r1", "j1", {"terminationGracePeriodSeconds": 2, "containers": [shell("sleep 60")]}
+        )
+    )
     await wait_until(lambda: "jobRunRunning" in api.kinds("r1"))
     run = harness.executor.active["r1"]
     pgid = run.pod.record.groups[0][0]
@@ -201,4 +213,3 @@ def _count_processes(cmdline: str) -> int:
             except OSError:
                 pass
     return count
-

@@ -24,7 +24,9 @@ async def run(work_dir: Path, spec: dict, **host_options) -> tuple[Outcome, PodR
 
 
 def log_of(work_dir: Path, container: str = "main") -> list[str]:
-    return [line.line for line in read_log(work_dir / "logs" / "job1" / "run1" / f"{container}.log")]
+    return [
+        line.line for line in read_log(work_dir / "logs" / "job1" / "run1" / f"{container}.log")
+    ]
 
 
 async def test_echo_succeeds_and_its_log_has_the_line(work_dir):
@@ -66,10 +68,23 @@ async def test_init_containers_run_in_order_before_the_containers(work_dir):
     spec = {
         "volumes": [{"name": "shared", "volumeSource": {"emptyDir": {}}}],
         "initContainers": [
-            shell('echo one >> "$ARMADA_VOLUME_SHARED/order"', "init1", volumeMounts=[{"name": "shared", "mountPath": "s"}]),
-            shell('sleep 0.2; echo two >> "$ARMADA_VOLUME_SHARED/order"', "init2", volumeMounts=[{"name": "shared", "mountPath": "s"}]),
+            shell(
+                'echo one >> "$ARMADA_VOLUME_SHARED/order"',
+                "init1",
+                volumeMounts=[{"name": "shared", "mountPath": "s"}],
+            ),
+            shell(
+                'sleep 0.2; echo two >> "$ARMADA_VOLUME_SHARED/order"',
+                "init2",
+                volumeMounts=[{"name": "shared", "mountPath": "s"}],
+            ),
         ],
-        "containers": [shell('echo three >> s/order; cat s/order', volumeMounts=[{"name": "shared", "mountPath": "s"}])],
+        "containers": [
+            shell(
+                "echo three >> s/order; cat s/order",
+                volumeMounts=[{"name": "shared", "mountPath": "s"}],
+            )
+        ],
     }
     outcome, _ = await run(work_dir, spec)
     assert outcome.phase is Phase.SUCCEEDED, outcome
@@ -145,7 +160,9 @@ async def test_memory_limit_is_reported_as_oom(work_dir):
 
 async def test_active_deadline_stops_the_pod_as_deadline_exceeded(work_dir):
     started = time.monotonic()
-    outcome, _ = await run(work_dir, {"activeDeadlineSeconds": 1, "containers": [shell("sleep 30")]})
+    outcome, _ = await run(
+        work_dir, {"activeDeadlineSeconds": 1, "containers": [shell("sleep 30")]}
+    )
     assert outcome.phase is Phase.FAILED
     assert outcome.kubernetes_reason == DEADLINE_EXCEEDED
     assert time.monotonic() - started < 15
@@ -171,7 +188,10 @@ async def test_cancel_ends_the_processes_within_the_grace_period(work_dir):
 
 
 async def test_sigterm_ignored_means_sigkill_after_the_grace(work_dir):
-    spec = {"terminationGracePeriodSeconds": 1, "containers": [shell("trap '' TERM; sleep 60 & wait")]}
+    spec = {
+        "terminationGracePeriodSeconds": 1,
+        "containers": [shell("trap '' TERM; sleep 60 & wait")],
+    }
     pod = PodRun(make_plan(spec), make_host(work_dir), lambda: None)
     task = asyncio.create_task(pod.run())
     while not pod.record.groups:
