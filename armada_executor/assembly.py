@@ -65,7 +65,7 @@ async def assemble(config: ExecutorConfig, stack: AsyncExitStack) -> Assembled:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     stack.callback(client.close)
-    capacity = Capacity(host_resources(config.local.cpu, config.local.memory))
+    capacity = Capacity(host_resources(config.local.capacity, config.local.work_dir))
     executor = LocalExecutor(config, client, host, capacity)
     port = await _binoculars(config, host, stack)
     return Assembled(executor, port)

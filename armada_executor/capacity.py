@@ -7,20 +7,25 @@ overloading the machine. Resources the node does not have (a GPU, say) never fit
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 
 from armada_core.quantity import Quantity
 
 Resources = Mapping[str, Quantity]
 
 
-def host_resources(cpu: Quantity | None, memory: Quantity | None) -> dict[str, Quantity]:
-    """The configured capacity, else this host's CPU count and physical memory."""
-    pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    return {
-        "cpu": cpu if cpu is not None else Quantity.parse(os.cpu_count() or 1),
-        "memory": memory if memory is not None else Quantity.parse(pages),
+def host_resources(configured: Resources, work_dir: Path) -> dict[str, Quantity]:
+    """The configured capacity over this host's CPUs, memory and work-dir disk size."""
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    disk = shutil.disk_usage(work_dir).total if work_dir.exists() else 0
+    host = {
+        "cpu": Quantity.parse(os.cpu_count() or 1),
+        "memory": Quantity.parse(memory),
+        "ephemeral-storage": Quantity.parse(disk),
     }
+    return {**host, **configured}
 
 
 class Capacity:

@@ -62,8 +62,9 @@ class LogRetention:
 class LocalSettings:
     """What Armada's executor has no key for: this machine as the one node."""
 
-    cpu: Quantity | None = None  # None: this host's CPU count
-    memory: Quantity | None = None  # None: this host's physical memory
+    # Resources of the one node, by name; cpu, memory and ephemeral-storage not given
+    # here are this host's CPU count, physical memory and the work dir's disk size.
+    capacity: Mapping[str, Quantity] = field(default_factory=dict)
     work_dir: Path = Path(DEFAULT_WORK_DIR)
     run_as_user: str = "nobody"  # only used when the executor runs as root
     allowed_programs: tuple[str, ...] | None = None  # None: any program
@@ -125,14 +126,13 @@ def _build(sections: Mapping[str, Mapping[str, Any]]) -> ExecutorConfig:
 
 
 def _local(local: _Section) -> LocalSettings:
-    capacity = _Section(local.get("capacity", _mapping) or {}, "local.capacity", strict=True)
+    capacity = local.get("capacity", values.quantity_map) or {}
     retention = _Section(local.get("logRetention", _mapping) or {}, "local.logRetention", True)
     age = retention.get("maxAge", values.duration)
     size = retention.get("maxBytesPerContainer", values.quantity)
     defaults, kept = LocalSettings(), LogRetention()
     return LocalSettings(
-        cpu=capacity.get("cpu", values.quantity),
-        memory=capacity.get("memory", values.quantity),
+        capacity=capacity,
         work_dir=Path(local.get("workDir", values.string) or DEFAULT_WORK_DIR),
         run_as_user=local.get("runAsUser", values.string) or "nobody",
         allowed_programs=local.get("allowedPrograms", values.string_tuple),
@@ -148,7 +148,7 @@ def _local(local: _Section) -> LocalSettings:
 
 
 LOCAL_KEYS = (
-    "capacity", "cpu", "memory", "workDir", "runAsUser", "allowedPrograms", "logRetention",
+    "capacity", "workDir", "runAsUser", "allowedPrograms", "logRetention",
     "maxAge", "maxRuns", "maxBytesPerContainer", "nodeName", "binocularsPort",
     "binocularsAddress",
 )  # fmt: skip

@@ -56,7 +56,7 @@ async def serve(config: ExecutorConfig) -> None:
     """Run until SIGTERM or SIGINT."""
     async with AsyncExitStack() as stack:
         assembled = await assemble(config, stack)
-        total = host_resources(config.local.cpu, config.local.memory)
+        total = host_resources(config.local.capacity, config.local.work_dir)
         port = assembled.binoculars_port
         logs = f"; Binoculars Logs on port {port}" if port is not None else ""
         print(

@@ -20,7 +20,7 @@ def test_defaults_lease_from_localhost_without_tls_as_nobody():
     )
     assert not config.use_tls
     assert config.local.run_as_user == "nobody"
-    assert config.local.cpu is None and config.local.memory is None
+    assert config.local.capacity == {}
     assert config.lease_interval_seconds == 1.0
 
 
@@ -50,12 +50,20 @@ def test_local_settings():
         }
     })  # fmt: skip
     local = config.local
-    assert (local.cpu, local.memory) == (Quantity.parse("4"), Quantity.parse("8Gi"))
+    assert local.capacity == {"cpu": Quantity.parse("4"), "memory": Quantity.parse("8Gi")}
     assert local.work_dir == Path("/var/lib/armada")
     assert local.allowed_programs == ("sh", "/usr/bin/python3")
     retention = local.log_retention
     assert (retention.max_age_seconds, retention.max_runs) == (86400.0, 10)
     assert retention.max_bytes_per_container == 1024 * 1024
+
+
+def test_capacity_may_name_any_resource():
+    config = parse_config(
+        {"local": {"capacity": {"nvidia.com/gpu": 1, "ephemeral-storage": "1Ti"}}}
+    )
+    assert config.local.capacity["nvidia.com/gpu"] == Quantity.parse("1")
+    assert config.local.capacity["ephemeral-storage"] == Quantity.parse("1Ti")
 
 
 def test_armada_sections_without_meaning_here_are_warned(caplog):
@@ -68,9 +76,9 @@ def test_armada_sections_without_meaning_here_are_warned(caplog):
     ("data", "words"),
     [
         ({"nonsense": 1}, "unknown config key 'nonsense'"),
-        ({"local": {"capacity": {"gpu": 1}}}, "local.capacity.gpu"),
+        ({"local": {"capacity": ["cpu"]}}, "local.capacity"),
         ({"local": {"workdirr": "x"}}, "local.workdirr"),
-        ({"local": {"capacity": {"cpu": "lots"}}}, "local.capacity.cpu"),
+        ({"local": {"capacity": {"cpu": "lots"}}}, "local.capacity"),
         ({"task": {"jobLeaseRenewalInterval": "soon"}}, "task.jobLeaseRenewalInterval"),
         ({"application": []}, "application must be a mapping"),
     ],
