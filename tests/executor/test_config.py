@@ -9,6 +9,7 @@ import pytest
 
 from armada_core.quantity import Quantity
 from armada_executor.config import ConfigError, load_config, parse_config
+from armada_executor.embedded import embedded_config
 
 
 def test_defaults_lease_from_localhost_without_tls_as_nobody():
@@ -94,3 +95,19 @@ def test_a_file_is_read(tmp_path):
     assert load_config(path).cluster_id == "from-file"
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_embedded_executor_is_on_without_a_config_file_and_uses_the_servers_port():
+    config = embedded_config(None, 50051)
+    assert config is not None
+    assert (config.armada_url, config.use_tls) == ("127.0.0.1:50051", False)
+
+
+def test_embedded_executor_with_a_config_file_only_when_enabled():
+    assert embedded_config({}, 50051) is None
+    assert embedded_config({"enabled": False, "local": {"workDir": "x"}}, 50051) is None
+    config = embedded_config({"Enabled": "true", "local": {"workDir": "x"}}, 6000)
+    assert config is not None and config.armada_url == "127.0.0.1:6000"
+    assert config.local.work_dir == Path("x")
+    with pytest.raises(ConfigError, match=r"localExecutor\.enabled"):
+        embedded_config({"enabled": "perhaps"}, 1)
