@@ -15,6 +15,7 @@ from armada_executor.client import ExecutorApiClient
 from armada_executor.config import ConfigError, ExecutorConfig
 from armada_executor.credentials import credentials_for
 from armada_executor.executor import LocalExecutor
+from armada_executor.files import FileWork
 from armada_executor.logs import LogStore
 from armada_executor.process import RunAs
 from armada_executor.registry import Registry
@@ -33,13 +34,15 @@ def build_host(config: ExecutorConfig) -> Host:
     root = local.work_dir.resolve()
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o711)  # the jobs' account must reach its own run directory, nothing more
+    files = FileWork()
     return Host(
         workspace=Workspace(root / "runs", run_as),
         logs=log_store(config),
-        registry=Registry(root / "registry"),
+        registry=Registry(root / "registry", files),
         run_as=run_as,
         allowed_programs=local.allowed_programs,
         max_log_bytes=local.log_retention.max_bytes_per_container,
+        files=files,
     )
 
 
@@ -58,6 +61,7 @@ class Assembled:
 async def assemble(config: ExecutorConfig, stack: AsyncExitStack) -> Assembled:
     """The executor and its Binoculars listener (closed by `stack`)."""
     host = build_host(config)
+    stack.callback(host.files.close)
     try:
         client = ExecutorApiClient(
             config.armada_url, use_tls=config.use_tls, credentials=credentials_for(config)

@@ -142,8 +142,10 @@ class LocalExecutor:
 
     async def _lease_loop(self) -> None:
         backoff = Backoff(first=0.5)
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
+            started = loop.time()
             try:
                 messages = await self._api.lease(self.lease_request())
             except (*TRANSIENT, IncompleteLease) as exc:
@@ -153,8 +155,9 @@ class LocalExecutor:
                 continue
             backoff.reset()
             self.handle(messages)
+            left = started + self._config.lease_interval_seconds - loop.time()  # start to start
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._config.lease_interval_seconds)
+                await asyncio.wait_for(self._wake.wait(), max(left, 0.0))
 
     def _accept(self, lease: Any) -> None:
         run_id = lease.job_run_id
@@ -218,7 +221,7 @@ class LocalExecutor:
             self._forget(run.info.run_id)
         else:
             self._end(run, outcome)
-        await self._prune_now_and_then()
+        self._prune_now_and_then()
 
     def _end(self, run: Run, outcome: Outcome) -> None:
         """Hold the run as ended until its final report is delivered."""
@@ -235,7 +238,7 @@ class LocalExecutor:
         self._host.registry.forget(run_id)
         self._wake.set()
 
-    async def _prune_now_and_then(self) -> None:
+    def _prune_now_and_then(self) -> None:
         if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
             self._pruned_at = time.monotonic()
-            await asyncio.to_thread(self._host.logs.prune)
+            self._host.files.submit(self._host.logs.prune)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from armada_executor.files import FileWork, Immediate
 from armada_executor.workspace import path_component
 
 
@@ -33,19 +34,17 @@ class RunRecord:
 class Registry:
     """The run files of one work directory."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, files: FileWork | None = None) -> None:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.root = root
+        self._files = files or Immediate()
 
     def save(self, record: RunRecord) -> None:
-        path = self._path(record.run_id)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(_as_dict(record)))
-        os.replace(tmp, path)
+        """Record the run as it is now (written soon, after earlier saves)."""
+        self._files.submit(_write, self._path(record.run_id), json.dumps(_as_dict(record)))
 
     def forget(self, run_id: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self._path(run_id).unlink()
+        self._files.submit(_remove, self._path(run_id))
 
     def leftovers(self) -> list[RunRecord]:
         """Every run recorded by an earlier executor on this work directory."""
@@ -59,6 +58,17 @@ class Registry:
 
     def _path(self, run_id: str) -> Path:
         return self.root / f"{path_component(run_id)}.json"
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
 
 
 def start_time(pid: int) -> int | None:

@@ -19,7 +19,7 @@ from armada_executor.messages import EventList
 
 logger = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 0.05
+FLUSH_SECONDS = 0.01
 MAX_EVENTS_PER_CALL = 200
 MAX_BYTES_PER_CALL = 4 * 1024 * 1024
 

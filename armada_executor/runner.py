@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
+from armada_executor.files import FileWork
 from armada_executor.logs import LogStore, LogWriter, pump
 from armada_executor.messages import DEADLINE_EXCEEDED, OOM
 from armada_executor.outcome import ContainerFailure, Outcome, Phase
@@ -54,6 +55,7 @@ class Host:
     run_as: RunAs | None
     allowed_programs: tuple[str, ...] | None
     max_log_bytes: int
+    files: FileWork
 
 
 class PodRun:
@@ -86,7 +88,7 @@ class PodRun:
             if deadline is not None:
                 deadline.cancel()
             await asyncio.gather(*self._stoppers, return_exceptions=True)
-            await asyncio.to_thread(self._host.workspace.remove, self.plan.run_id)
+            self._host.files.submit(self._host.workspace.remove, self.plan.run_id)
 
     def stop(self, why: Stop = Stop.CANCEL) -> None:
         """Stop every process of the pod (and start no more)."""
@@ -152,8 +154,10 @@ class PodRun:
         if not os.path.isdir(cwd):
             raise StartError(f"working directory {cwd} does not exist on this host")
         env = {**container.env, **self._volume_env(container, dirs)}
-        self._check_allowed(resolve(container.argv[0], env, cwd))
-        process = await spawn(container.argv, env, cwd, self._host.run_as, container.memory_limit)
+        program = resolve(container.argv[0], env, cwd)
+        self._check_allowed(program)
+        argv = (program, *container.argv[1:])
+        process = await spawn(argv, env, cwd, self._host.run_as, container.memory_limit)
         self._track(process)
         try:
             assert process.stdout is not None

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from armada_executor.files import FileWork
 from armada_executor.logs import LogStore
 from armada_executor.pod import PodIdentity, PodPlan, plan_from_spec
 from armada_executor.process import RunAs
@@ -16,13 +17,15 @@ from armada_executor.workspace import Workspace
 
 def make_host(root: Path, *, allowed: tuple[str, ...] | None = None) -> Host:
     run_as = RunAs.for_executor("nobody")
+    files = FileWork()
     return Host(
         workspace=Workspace(root / "runs", run_as),
         logs=LogStore(root / "logs", max_runs=100, max_age_seconds=3600),
-        registry=Registry(root / "registry"),
+        registry=Registry(root / "registry", files),
         run_as=run_as,
         allowed_programs=allowed,
         max_log_bytes=1 << 20,
+        files=files,
     )
 
 

@@ -19,8 +19,11 @@ pytestmark = pytest.mark.anyio
 
 
 async def run(work_dir: Path, spec: dict, **host_options) -> tuple[Outcome, PodRun]:
-    pod = PodRun(make_plan(spec), make_host(work_dir, **host_options), lambda: None)
-    return await pod.run(), pod
+    host = make_host(work_dir, **host_options)
+    pod = PodRun(make_plan(spec), host, lambda: None)
+    outcome = await pod.run()
+    host.files.drain()  # directories go on the file thread
+    return outcome, pod
 
 
 def log_of(work_dir: Path, container: str = "main") -> list[str]:
