@@ -66,8 +66,9 @@ def server_config(cwd: Path) -> dict[str, Any]:
     }
 
 
-def executor(cwd: Path, grpc_port: int) -> servers.Process:
+def executor(cwd: Path, grpc_port: int, lease_interval: str) -> servers.Process:
     config = {
+        "task": {"jobLeaseRenewalInterval": lease_interval},
         "application": {"clusterId": "bench", "pool": "default"},
         "executorApiConnection": {"armadaUrl": f"127.0.0.1:{grpc_port}", "forceNoTls": True},
         "local": {"workDir": str(cwd / "executor"), "capacity": {"cpu": "64", "memory": "64Gi"}},
@@ -182,12 +183,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--latency-jobs", type=int, default=100)
     parser.add_argument("--rate-jobs", type=int, default=1000)
+    parser.add_argument("--lease-interval", default="1s", help="task.jobLeaseRenewalInterval")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-executor-") as tmp:
         cwd = Path(tmp)
         cwd.chmod(0o711)  # jobs run as nobody when this runs as root
         server = servers.armada(cwd, server_config(cwd))
-        runner = executor(cwd, server.ports[0])
+        runner = executor(cwd, server.ports[0], args.lease_interval)
         try:
             asyncio.run(measure(server.ports[0], args))
             print(f"CPU seconds used: server {cpu_seconds(server)}, executor {cpu_seconds(runner)} "
