@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
+from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
@@ -127,6 +129,17 @@ class Storage(Protocol):
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
 
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs (see `armada_core.browse`): those matching the filter after
+        `query.after` in the query's order, at most `query.limit` of them.
+
+        Found by position through an index where one fits (no offset, no loading of
+        every job): submission order with or without a queue, job set or state filter.
+        """
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state (`browse.build_groups`)."""
+
     async def read_events(
         self, queue: str, job_set_id: str, after: EventId | None, limit: int
     ) -> list[StoredEvent]:
@@ -134,6 +147,12 @@ class Storage(Protocol):
 
     async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
         """Whether the job set's log has at least one entry."""
+
+    async def job_counts(self) -> list[JobCount]:
+        """Active jobs (QUEUED, LEASED, PENDING, RUNNING) per queue and state, non-zero only."""
+
+    async def queued_jobs(self) -> list[QueuedJobs]:
+        """Every QUEUED job, grouped by queue, priority class and resource requests."""
 
     async def aclose(self) -> None:
         """Release connections and threads; later calls fail."""

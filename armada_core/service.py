@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping
 
-from armada_core._usecases import actions, queries, queues, submit
+from armada_core._usecases import actions, browse, queries, queues, submit
+from armada_core._usecases.browse import JobHistory
 from armada_core._usecases.context import Context
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.clock import SystemClock
 from armada_core.commands import (
     CancelJobs,
@@ -195,6 +197,20 @@ class ArmadaService:
     async def active_queues(self, principal: Principal) -> dict[str, list[str]]:
         """Pool → queues with leased, pending or running jobs."""
         return await queries.active_queues(self._ctx)
+
+    async def browse_jobs(self, principal: Principal, query: JobQuery) -> JobPage:
+        """A page of jobs matching a filter, found by position (the web UI's table)."""
+        return await browse.browse_jobs(self._ctx, query)
+
+    async def group_jobs(
+        self, principal: Principal, filter: JobFilter, field: GroupField
+    ) -> list[JobGroup]:
+        """Jobs matching a filter counted per queue, job set or state, and per state."""
+        return await browse.group_jobs(self._ctx, filter, field)
+
+    async def job_history(self, principal: Principal, job_id: str) -> JobHistory:
+        """A job and its events (NotFound if unknown)."""
+        return await browse.job_history(self._ctx, job_id)
 
     async def health(self) -> bool:
         """The service itself is always serving (Armada's Health checks nothing)."""

@@ -165,6 +165,17 @@ def job_to_dict(job: Job) -> dict[str, Any]:
     }
 
 
+# Where a stored job keeps what the metrics group queued jobs by, for SQL to read in
+# place: the pod's priority class and the summed requests (`job_to_dict`'s layout).
+PRIORITY_CLASS_KEYS = ("pod_spec", "priorityClassName")
+REQUESTS_KEYS = ("requirements", "0")
+
+
+def requests_from_json(text: str | None) -> dict[str, str]:
+    """The requests object SQL extracted from a stored job (None: none)."""
+    return {} if text is None else dict(_decode(text))
+
+
 def job_from_dict(data: Mapping[str, Any]) -> Job:
     requests, limits = data["requirements"]
     return Job(

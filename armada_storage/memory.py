@@ -9,6 +9,8 @@ they are (not copied): callers must not mutate a job's dicts.
 from __future__ import annotations
 
 import bisect
+import heapq
+from collections import Counter
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +19,20 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
+from armada_core.browse import (
+    MAX_PAGE_JOBS,
+    GroupField,
+    JobFilter,
+    JobGroup,
+    JobPage,
+    JobQuery,
+    PagePosition,
+    build_groups,
+    group_key,
+    matches,
+    sort_value,
+)
+from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound, Unavailable
 from armada_core.events import EventId, StoredEvent
 from armada_core.jobs import (
@@ -29,6 +45,7 @@ from armada_core.jobs import (
 )
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
+from armada_core.submission.podspec import priority_class_name
 from armada_storage._rules import (
     apply_change,
     check_appends,
@@ -66,6 +83,7 @@ class MemoryStorage:
         self._jobs: dict[str, JobRecord] = {}
         self._set_jobs: dict[JobSetKey, list[str]] = {}
         self._queue_jobs: dict[str, list[str]] = {}
+        self._seq: dict[str, int] = {}  # submission sequence numbers, from 1
         self._client_ids: dict[JobSetKey, str] = {}
         self._logs: dict[JobSetKey, _Log] = {}
 
@@ -159,6 +177,7 @@ class MemoryStorage:
         for job in jobs:
             self._set_jobs.setdefault((job.queue, job.job_set_id), []).append(job.id)
             self._queue_jobs.setdefault(job.queue, []).append(job.id)
+            self._seq[job.id] = len(self._seq) + 1
         self._client_ids.update(client_id_keys(jobs))
 
     def _append(self, append: Append, at_ms: int) -> EventId:
@@ -205,6 +224,61 @@ class MemoryStorage:
             pair[record.state in _LEASED] += 1
         return [JobSetActivity(js, q, leased) for js, (q, leased) in sorted(counts.items())]
 
+    async def job_counts(self) -> list[JobCount]:
+        """Active jobs per queue and state, non-zero only."""
+        await self._enter()
+        counts: dict[tuple[str, JobState], int] = {}
+        for record in self._queued_or_active(ACTIVE_STATES):
+            key = (record.job.queue, record.state)
+            counts[key] = counts.get(key, 0) + 1
+        return [JobCount(queue, state, n) for (queue, state), n in counts.items()]
+
+    async def queued_jobs(self) -> list[QueuedJobs]:
+        """Queued jobs grouped by queue, priority class and resource requests."""
+        await self._enter()
+        rows = (
+            (
+                r.job.queue,
+                priority_class_name(r.job.pod_spec),
+                tuple(sorted(r.job.scheduling_resource_requirements.requests.items())),
+                r.last_transition_ns,
+            )
+            for r in self._queued_or_active({JobState.QUEUED})
+        )
+        return group_queued(rows, dict)
+
+    def _queued_or_active(self, states: Collection[JobState]) -> list[JobRecord]:
+        """Jobs in `states` of the queues that exist (as the SQL backends read them)."""
+        return [r for q in self._queues for r in self._records(self._queue_jobs.get(q, []), states)]
+
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """A page by position; a linear scan (the reference, not for millions of jobs)."""
+        await self._enter()
+        limit = min(max(query.limit, 1), MAX_PAGE_JOBS)
+        after = None if query.after is None else _key(query.after)
+        positions = [
+            (position, r)
+            for r in self._jobs.values()
+            if matches(r, query.filter)
+            and _beyond(
+                position := PagePosition(sort_value(r, query.order), self._seq[r.job.id]),
+                after,
+                query.descending,
+            )
+        ]
+        pick = heapq.nlargest if query.descending else heapq.nsmallest
+        found = pick(limit + 1, positions, key=lambda p: _key(p[0]))
+        more = len(found) > limit
+        return JobPage([r for _, r in found[:limit]], found[limit - 1][0] if more else None)
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Counts over a linear scan."""
+        await self._enter()
+        counts = Counter(
+            (*group_key(r, field), int(r.state)) for r in self._jobs.values() if matches(r, filter)
+        )
+        return build_groups(((q, n, s, c) for (q, n, s), c in counts.items()), field)
+
     def _records(self, job_ids: list[str], states: Collection[JobState]) -> list[JobRecord]:
         wanted = frozenset(states)
         records = (self._jobs[j] for j in job_ids)
@@ -247,6 +321,18 @@ class MemoryStorage:
             if self._closed:
                 raise Unavailable("storage is closed")
             yield
+
+
+def _key(position: PagePosition) -> tuple[str | int, int]:
+    return position.value, position.seq
+
+
+def _beyond(position: PagePosition, after: tuple[str | int, int] | None, descending: bool) -> bool:
+    """Whether `position` comes after `after` in the page order (None: the start)."""
+    if after is None:
+        return True
+    key = _key(position)
+    return key < after if descending else key > after
 
 
 async def from_config(section: Mapping[str, Any]) -> Storage:

@@ -44,6 +44,24 @@ def test_the_check_catches_a_forbidden_import() -> None:
     assert [r for r in roots if r not in ALLOWED] == ["starlette"]
 
 
+INNER = ("armada_core", "armada_storage", "armada_auth", "armada_adapters")
+
+
+def test_nothing_inward_imports_the_cli() -> None:
+    """armada_cli is an outer layer: a client of the API, never a dependency."""
+    offenders = []
+    for package in INNER:
+        root = CORE.parent / package
+        for path in sorted(root.rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            offenders += [
+                f"{path.relative_to(CORE.parent)}:{line}"
+                for line, name in _imported_roots(tree)
+                if name == "armada_cli"
+            ]
+    assert offenders == []
+
+
 EXECUTOR = CORE.parent / "armada_executor"
 # The executor is a client of ExecutorApi (decision E7): Armada's messages and the core's
 # value rules (quantities, pod resources, gang annotations), never the service or storage.
@@ -55,7 +73,7 @@ EXECUTOR_MAY_USE = (
     "armada_core.submission",
     "armada_core.errors",
 )
-PROJECT = ("armada_core", "armada_storage", "armada_auth", "armada_adapters", "armada_executor")
+PROJECT = (*INNER, "armada_cli", "armada_executor")
 
 
 def _imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
@@ -84,7 +102,7 @@ def test_the_executor_uses_only_messages_and_value_rules_of_the_project() -> Non
 
 def test_only_the_server_composition_root_imports_the_executor() -> None:
     offenders = []
-    for package in PROJECT[:-1]:
+    for package in (*INNER, "armada_cli"):
         for path in sorted((CORE.parent / package).rglob("*.py")):
             if _allowed(path.relative_to(CORE.parent).with_suffix("").as_posix().replace("/", "."),
                         ("armada_adapters.server",)):  # fmt: skip

@@ -14,6 +14,7 @@ from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
 from armada_adapters.wire.errors import WireDecodeError, code_for
+from armada_adapters.wire.limits import MessageTooLarge
 from armada_core.errors import ArmadaError
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def status_for(exc: Exception, method: str) -> tuple[Status, str]:
         return exc.status, exc.message or ""
     if isinstance(exc, ArmadaError):
         return Status(int(code_for(exc))), exc.message
-    if isinstance(exc, WireDecodeError):
+    if isinstance(exc, (WireDecodeError, MessageTooLarge)):
         return Status(int(code_for(exc))), str(exc)
     if isinstance(exc, DecodeError):
         return Status.INVALID_ARGUMENT, UNDECODABLE_MESSAGE

@@ -13,8 +13,15 @@ encoding is recognised by the body's own header (gzip magic, zlib header) rather
 than by `grpc-encoding`; a body in neither format is UNIMPLEMENTED, as the gRPC
 spec asks for an encoding the server does not support.
 
+The reader also enforces the request size limit (`armada_adapters.wire.limits`): a
+message whose length prefix is over it is refused with RESOURCE_EXHAUSTED before its
+bytes are read (grpclib acknowledges data only as it is read, so HTTP/2 flow control
+keeps the rest with the client), and a compressed one may not inflate beyond it.
+The limit is the default unless the caller runs inside `message_limit(n)`, which our
+handlers do with their server's limit.
+
 Nothing happens at import: `install_gzip_support()` is called by
-`build_grpc_server` (and by embedders who mount our handlers in their own server).
+`build_grpc_server` and `build_servables` (embedders may call it for their own servers).
 Responses stay uncompressed, which every gRPC client accepts.
 """
 
@@ -22,21 +29,35 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import grpclib.server
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES, MessageTooLarge
+
 if TYPE_CHECKING:
     from grpclib.encoding.base import CodecBase
     from grpclib.protocol import Stream as H2Stream
 
-# Go's default receive limit; a decompressed message may not exceed it either.
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 _PREFIX = struct.Struct(">?I")
 _GZIP_MAGIC = b"\x1f\x8b"
 _AUTO_WBITS = 32 + zlib.MAX_WBITS  # zlib detects the gzip or zlib header itself
+_LIMIT: ContextVar[int] = ContextVar("grpc_max_message_bytes", default=DEFAULT_MAX_MESSAGE_BYTES)
+
+
+@contextmanager
+def message_limit(limit: int) -> Iterator[None]:
+    """Messages read inside this block may hold at most `limit` bytes (decompressed)."""
+    token = _LIMIT.set(limit)
+    try:
+        yield
+    finally:
+        _LIMIT.reset(token)
 
 
 async def recv_message(stream: H2Stream, codec: CodecBase, message_type: Any) -> Any:
@@ -45,15 +66,18 @@ async def recv_message(stream: H2Stream, codec: CodecBase, message_type: Any) ->
     if not prefix:
         return None
     compressed, length = _PREFIX.unpack(prefix)
+    limit = _LIMIT.get()
+    if length > limit:
+        raise _too_large(MessageTooLarge(limit, length))
     data = await stream.recv_data(length)
     if len(data) != length:
         raise GRPCError(Status.INTERNAL, "incomplete request message")
     if compressed:
-        data = decompress(data)
+        data = decompress(data, limit)
     return codec.decode(data, message_type)
 
 
-def decompress(data: bytes, limit: int = MAX_MESSAGE_BYTES) -> bytes:
+def decompress(data: bytes, limit: int = DEFAULT_MAX_MESSAGE_BYTES) -> bytes:
     """Inflate a gzip or deflate (zlib) message body; GRPCError for anything else."""
     if not (data.startswith(_GZIP_MAGIC) or _is_zlib(data)):
         raise GRPCError(
@@ -66,10 +90,15 @@ def decompress(data: bytes, limit: int = MAX_MESSAGE_BYTES) -> bytes:
     except zlib.error:
         raise GRPCError(Status.INTERNAL, "compressed request message is corrupt") from None
     if len(out) > limit:
-        raise GRPCError(Status.RESOURCE_EXHAUSTED, "decompressed request message is too large")
+        raise _too_large(MessageTooLarge(limit, what="message after decompression"))
     if not inflater.eof:
         raise GRPCError(Status.INTERNAL, "compressed request message is truncated")
     return out
+
+
+def _too_large(error: MessageTooLarge) -> GRPCError:
+    # A GRPCError, so that any grpclib handler reading through us answers the status.
+    return GRPCError(Status.RESOURCE_EXHAUSTED, str(error))
 
 
 def _is_zlib(data: bytes) -> bool:

@@ -22,10 +22,13 @@ from grpclib.server import Stream
 
 from armada_adapters.grpc.auth import principal
 from armada_adapters.grpc.errors import status_for
+from armada_adapters.grpc.gzip import install_gzip_support, message_limit
 from armada_adapters.grpc.replies import ReplyEncoder, SubmittedCache, reply_encoder
 from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
-from armada_adapters.wire.jsoncodec import from_json, prepare, to_json
+from armada_adapters.wire.jsoncodec import prepare
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES, check_message_limit
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation, hints_for
+from armada_adapters.wire.paced import from_json_paced, to_json_paced
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_adapters.wire.shutdown import CallTracker
 from armada_core.service import ArmadaService
@@ -51,15 +54,20 @@ def build_servables(
     operations: Mapping[str, Operation] = OPERATIONS,
     services: Iterable[str] = SERVICES,
     submitted_cache: SubmittedCache | None = None,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
 ) -> list[Servable]:
     """A servable per gRPC service, every method of its descriptor wired to `operations`.
 
     `submitted_cache`: where event streams keep encoded `submitted` events for the
     next replay (see `replies`); by default a new one of the default size.
+    `max_message_bytes`: the largest request message accepted (decompressed); larger
+    ones are refused with RESOURCE_EXHAUSTED before they are read.
     """
+    install_gzip_support()  # our reader enforces the size limit
     calls = tracker or CallTracker()
     cache = submitted_cache if submitted_cache is not None else SubmittedCache()
-    servables = [_servable(name, service, calls, operations, cache) for name in services]
+    limit = check_message_limit(max_message_bytes)
+    servables = [_servable(name, service, calls, operations, cache, limit) for name in services]
     _prepare_codecs(servables)
     return servables
 
@@ -70,6 +78,7 @@ def _servable(
     tracker: CallTracker,
     operations: Mapping[str, Operation],
     cache: SubmittedCache,
+    limit: int,
 ) -> Servable:
     mapping = {}
     for method in service_descriptor(name).methods:
@@ -82,7 +91,7 @@ def _servable(
             method.output_type.full_name,
             method.server_streaming,
         )
-        mapping[path] = _grpc_handler(path, operation, service, tracker, cache)
+        mapping[path] = _grpc_handler(path, operation, service, tracker, cache, limit)
     return Servable(name, mapping)
 
 
@@ -114,15 +123,16 @@ def _grpc_handler(
     service: ArmadaService,
     tracker: CallTracker,
     cache: SubmittedCache,
+    limit: int,
 ) -> GrpcHandler:
     reply_type = message_class(operation.response_type_name)
     request_type = message_class(operation.request_type_name)
     if operation.streaming:
         encode = reply_encoder(reply_type, cache)
-        func = _stream_handler(path, operation, service, tracker, encode)
+        func = _stream_handler(path, operation, service, tracker, encode, limit)
         cardinality = Cardinality.UNARY_STREAM
     else:
-        func = _unary_handler(path, operation, service, tracker, reply_type)
+        func = _unary_handler(path, operation, service, tracker, reply_type, limit)
         cardinality = Cardinality.UNARY_UNARY
     return GrpcHandler(func, cardinality, request_type, reply_type)
 
@@ -133,16 +143,17 @@ def _unary_handler(
     service: ArmadaService,
     tracker: CallTracker,
     reply_type: type[Message],
+    limit: int,
 ) -> HandlerFunc:
     async def handle(stream: Stream[Message, Message]) -> None:
         with request_scope(stream.metadata), tracker.call():
             try:
                 tracker.refuse_if_closing()
-                request = await _receive(stream)
+                request = await _receive(stream, limit)
                 reply = await operation.call_unary(
-                    service, principal(), _request_json(request), hints_for(request)
+                    service, principal(), await _request_json(request), hints_for(request)
                 )
-                message = from_json(reply, reply_type)
+                message = await from_json_paced(reply, reply_type)
             except StreamTerminatedError:
                 raise
             except Exception as exc:
@@ -160,16 +171,17 @@ def _stream_handler(
     service: ArmadaService,
     tracker: CallTracker,
     encode: ReplyEncoder,
+    limit: int,
 ) -> HandlerFunc:
     async def handle(stream: Stream[Message, Message]) -> None:
         with request_scope(stream.metadata), tracker.call():
             try:
                 tracker.refuse_if_closing()
-                request = await _receive(stream)
+                request = await _receive(stream, limit)
                 # Checks (missing job set, permissions, bad ids) run here, before any
                 # header goes out, so they end the call as a trailers-only error.
                 items = await operation.open_stream(
-                    service, principal(), _request_json(request), hints_for(request)
+                    service, principal(), await _request_json(request), hints_for(request)
                 )
             except StreamTerminatedError:
                 raise
@@ -230,8 +242,9 @@ class _closing:
             await aclose()
 
 
-async def _receive(stream: Stream[Message, Message]) -> Message:
-    request = await stream.recv_message()
+async def _receive(stream: Stream[Message, Message], limit: int) -> Message:
+    with message_limit(limit):
+        request = await stream.recv_message()
     if request is None:
         raise GRPCError(Status.INVALID_ARGUMENT, "request message missing")
     return request
@@ -244,7 +257,7 @@ async def _send_error(stream: Stream[Message, Message], exc: Exception, path: st
     )
 
 
-def _request_json(request: Message) -> dict[str, Any]:
+async def _request_json(request: Message) -> dict[str, Any]:
     # Fields a newer client sends that our schema lacks ride along under the codec's
     # unknown key and come back byte for byte (in the job's `submitted` event).
-    return to_json(request, keep_unknown=True)
+    return await to_json_paced(request, keep_unknown=True)

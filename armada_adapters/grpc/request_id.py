@@ -73,10 +73,14 @@ def trailers() -> tuple[tuple[str, str], ...]:
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` (or `-`) to every record, for `%(request_id)s` in formats."""
+    """Adds `request_id` (or `-`) to every record, for `%(request_id)s` in formats.
+
+    A record that names its own (`extra={"request_id": ...}`, as the access log of
+    a REST request does) keeps it.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _current.get() or "-"
+        record.request_id = getattr(record, "request_id", None) or _current.get() or "-"
         return True
 
 

@@ -14,7 +14,10 @@ from armada_adapters.grpc.connection import (
 )
 from armada_adapters.grpc.gzip import install_gzip_support
 from armada_adapters.grpc.handlers import build_servables
+from armada_adapters.grpc.observe import attach_observer
 from armada_adapters.grpc.request_id import attach_request_ids
+from armada_adapters.observability.record import RequestObserver
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
 from armada_adapters.wire.shutdown import CallTracker
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
@@ -29,6 +32,8 @@ def build_grpc_server(
     max_concurrent_streams: int = MAX_CONCURRENT_STREAMS,
     idle_timeout: float | None = None,
     wrap_protocol: ProtocolWrapper | None = None,
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+    observer: RequestObserver | None = None,
 ) -> Server:
     """A grpclib server for `api.Submit`, `api.QueueService`, `api.Event` and `api.Jobs`.
 
@@ -37,10 +42,13 @@ def build_grpc_server(
     `drain()` should end the calls gracefully before `Server.close()`. Each client
     connection may hold `max_concurrent_streams` calls at once (watchers included),
     and is closed after `idle_timeout` s without any; `wrap_protocol` wraps each
-    connection's protocol (the reference server's connection gate).
+    connection's protocol (the reference server's connection gate). A request message
+    may hold at most `max_message_bytes` (decompressed). Every call is reported to
+    `observer` (access log, metrics), if given.
     """
     install_gzip_support()
-    server = Server(build_servables(service, tracker=tracker), config=config)
+    servables = build_servables(service, tracker=tracker, max_message_bytes=max_message_bytes)
+    server = Server(servables, config=config)
     configure_connections(
         server,
         max_streams=max_concurrent_streams,
@@ -50,4 +58,6 @@ def build_grpc_server(
     attach_request_ids(server)
     if authenticator is not None:
         attach_authentication(server, authenticator)
+    if observer is not None:
+        attach_observer(server, observer)  # after authentication: sees refusals too
     return server

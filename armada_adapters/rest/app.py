@@ -26,14 +26,16 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from armada_adapters.observability.record import RequestObserver, is_watch
 from armada_adapters.rest.auth import AuthenticationMiddleware
 from armada_adapters.rest.cors import CorsMiddleware
 from armada_adapters.rest.deadline import DeadlineMiddleware
 from armada_adapters.rest.endpoints import StreamEndpoint, UnaryEndpoint
 from armada_adapters.rest.errors import JSON, dumps
+from armada_adapters.rest.observe import ObservedRoute
 from armada_adapters.rest.request_id import RequestIdMiddleware
 from armada_adapters.rest.response_metadata import ResponseMetadataMiddleware
 from armada_adapters.rest.routes import RestRoute, rest_routes
@@ -56,11 +58,16 @@ def create_app(
     settings: RestSettings | None = None,
     operations: Mapping[str, Operation] = OPERATIONS,
     calls: CallTracker | None = None,
+    observer: RequestObserver | None = None,
+    ui: bool = False,
 ) -> Starlette:
     """The REST API for `service`; mount it in any ASGI app or serve it as it is.
 
     Without an authenticator every caller is `anonymous`. `calls.drain()` refuses
     new calls and ends every stream (share one tracker with the gRPC adapter).
+    Requests of the API routes and `/health` are reported to `observer` (access log,
+    metrics), if given. With `ui`, the web UI (`armada_adapters.ui`, needs jinja2) is
+    served at `/` and `/lookout` too, behind the same authenticator.
     """
     settings = settings or RestSettings()
     routes = rest_routes(SERVICES)
@@ -68,9 +75,9 @@ def create_app(
     prepare(*(message_class(t) for r in routes for t in (r.request_type, r.response_type)))
     swagger = _swagger_routes(swagger_document(routes, settings.prefix or "/"), settings)
     calls = calls or CallTracker()
-    api = _api_routes(routes, service, authenticator, operations, settings, calls)
+    api = _api_routes(routes, service, authenticator, operations, settings, calls, observer)
     app = Starlette(
-        routes=[Route("/health", _health, methods=["GET"]), *swagger, *api],
+        routes=[_health_route(observer), *swagger, *api, *_ui(ui, service, authenticator)],
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(
@@ -91,13 +98,18 @@ def _api_routes(
     operations: Mapping[str, Operation],
     settings: RestSettings,
     calls: CallTracker,
+    observer: RequestObserver | None = None,
 ) -> list[Route]:
     """One Starlette route per path, whatever its verbs: a 405's `Allow` lists them all
     (with a route per verb, Starlette answers from the first and lists only its own)."""
     by_path: dict[str, dict[str, ASGIApp]] = {}
     for route in routes:
-        app = _api_app(route, service, authenticator, operations, calls)
-        by_path.setdefault(settings.prefix + route.starlette_path, {})[route.http_method] = app
+        path = settings.prefix + route.starlette_path
+        app = _api_app(route, service, authenticator, operations, settings, calls)
+        if observer is not None:
+            streaming, watch = route.server_streaming, is_watch(route.method_path)
+            app = ObservedRoute(app, observer, path, streaming=streaming, watch=watch)
+        by_path.setdefault(path, {})[route.http_method] = app
     return [Route(path, _ByMethod(apps), methods=list(apps)) for path, apps in by_path.items()]
 
 
@@ -121,10 +133,12 @@ def _api_app(
     service: ArmadaService,
     authenticator: Authenticator | None,
     operations: Mapping[str, Operation],
+    settings: RestSettings,
     calls: CallTracker,
 ) -> ASGIApp:
     endpoint_type = StreamEndpoint if route.server_streaming else UnaryEndpoint
-    app: ASGIApp = endpoint_type(route, operations[route.method_path], service, calls)
+    operation = operations[route.method_path]
+    app: ASGIApp = endpoint_type(route, operation, service, calls, settings.max_message_bytes)
     if authenticator is not None:
         app = AuthenticationMiddleware(app, authenticator, exempt_paths=())
     # Outside authentication: the gateway reads Grpc-Timeout before the gRPC call,
@@ -132,8 +146,23 @@ def _api_app(
     return ResponseMetadataMiddleware(DeadlineMiddleware(app))
 
 
+def _ui(ui: bool, service: ArmadaService, authenticator: Authenticator | None) -> list[BaseRoute]:
+    if not ui:
+        return []
+    from armada_adapters.ui import create_ui, ui_routes  # jinja2 only when asked for
+
+    return ui_routes(create_ui(service, authenticator))
+
+
 async def _health(request: Request) -> Response:
     return Response(status_code=204)
+
+
+def _health_route(observer: RequestObserver | None) -> Route:
+    if observer is None:
+        return Route("/health", _health, methods=["GET"])
+    app = ObservedRoute(request_response(_health), observer, "/health", health=True)
+    return Route("/health", app, methods=["GET"])
 
 
 def _swagger_routes(document: dict[str, Any], settings: RestSettings) -> list[Route]:

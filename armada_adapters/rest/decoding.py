@@ -19,23 +19,26 @@ from google.protobuf.message import Message
 from armada_adapters.rest.params import query_fields, with_path_fields
 from armada_adapters.rest.routes import RestRoute
 from armada_adapters.wire.errors import WireDecodeError
-from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.paced import from_json_paced
 from armada_adapters.wire.pool import message_class
 
 
-def decode_request(
+async def decode_request(
     route: RestRoute,
     body: bytes,
     query: Iterable[tuple[str, str]],
     path_params: Mapping[str, str],
 ) -> Message:
-    """The request message of `route` for this body, query string and path."""
+    """The request message of `route` for this body, query string and path.
+
+    A long list of messages (the jobs of a submit) is decoded in paced slices.
+    """
     cls = message_class(route.request_type)
     descriptor = cast(Descriptor, cls.DESCRIPTOR)
     data = parse_body(body) if route.body else query_fields(descriptor, query, path_params)
     if isinstance(data, dict) and path_params:
         data = with_path_fields(descriptor, data, path_params)
-    return from_json(data, cls)
+    return await from_json_paced(data, cls)
 
 
 def parse_body(body: bytes) -> Any:

@@ -21,6 +21,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from armada_adapters.rest.body import read_body
 from armada_adapters.rest.deadline import deadline_of, within_deadline
 from armada_adapters.rest.decoding import decode_request
 from armada_adapters.rest.errors import (
@@ -35,8 +36,9 @@ from armada_adapters.rest.request_id import prefixed, request_id_of
 from armada_adapters.rest.routes import RestRoute
 from armada_adapters.rest.streaming import relay
 from armada_adapters.wire.errors import StatusCode
-from armada_adapters.wire.jsoncodec import to_json
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
 from armada_adapters.wire.operations import Hints, Operation, hints_for
+from armada_adapters.wire.paced import to_json_paced
 from armada_adapters.wire.shutdown import CallTracker
 from armada_core.principal import ANONYMOUS, Principal
 from armada_core.service import ArmadaService
@@ -52,18 +54,20 @@ class _Endpoint:
         operation: Operation,
         service: ArmadaService,
         calls: CallTracker | None = None,
+        max_body_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     ) -> None:
         self.route = route
         self.operation = operation
         self.service = service
         self.calls = calls or CallTracker()
+        self.max_body_bytes = max_body_bytes
 
     async def _decode(self, request: Request) -> tuple[dict[str, Any], Hints]:
-        body = await request.body() if self.route.body else b""
-        message: Message = decode_request(
+        body = await read_body(request, self.max_body_bytes) if self.route.body else b""
+        message: Message = await decode_request(
             self.route, body, request.query_params.multi_items(), request.path_params
         )
-        return to_json(message), hints_for(message)
+        return await to_json_paced(message), hints_for(message)
 
     def _failure(self, exc: Exception, scope: Scope) -> tuple[StatusCode, str]:
         request_id = request_id_of(scope)

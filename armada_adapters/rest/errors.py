@@ -21,6 +21,7 @@ from armada_adapters.wire.errors import (
     http_reason,
     http_status,
 )
+from armada_adapters.wire.limits import MessageTooLarge
 from armada_core.errors import ArmadaError
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,8 @@ def failure(exc: Exception, where: str) -> tuple[StatusCode, str]:
     """
     if isinstance(exc, ArmadaError):
         return code_for(exc), exc.message
-    if isinstance(exc, WireDecodeError):
-        return StatusCode.INVALID_ARGUMENT, str(exc)
+    if isinstance(exc, (WireDecodeError, MessageTooLarge)):
+        return code_for(exc), str(exc)
     logger.exception("unexpected error in %s", where)
     return StatusCode.INTERNAL, INTERNAL_MESSAGE
 

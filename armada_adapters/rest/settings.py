@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES, check_message_limit
+
 DEFAULT_CORS_ALLOWED_ORIGINS = (
     "http://localhost:3000",
     "http://localhost:8089",
@@ -17,15 +19,18 @@ class RestSettings:
 
     `cors_allowed_origins` (`corsAllowedOrigins`): exact origins that get CORS headers.
     `gateway_path` (`grpcGatewayPath`): the prefix every API route is served under.
+    `max_message_bytes`: the largest request body accepted (the gRPC message limit).
     """
 
     cors_allowed_origins: tuple[str, ...] = DEFAULT_CORS_ALLOWED_ORIGINS
     gateway_path: str = "/"
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
 
     def __post_init__(self) -> None:
         if not self.gateway_path.startswith("/"):
             raise ValueError(f"gateway_path must start with '/': {self.gateway_path!r}")
         object.__setattr__(self, "cors_allowed_origins", tuple(self.cors_allowed_origins))
+        check_message_limit(self.max_message_bytes)
 
     @property
     def prefix(self) -> str:

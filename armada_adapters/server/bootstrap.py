@@ -13,11 +13,15 @@ import os
 import signal
 from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
+from armada_adapters.observability.access_log import AccessLog
+from armada_adapters.observability.log_format import use_format
+from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
+from armada_adapters.server.metrics import MetricsServer, start_metrics
 from armada_auth import Authenticator, build_authenticator
 from armada_auth import ConfigError as AuthConfigError
 from armada_core.config import ServiceConfig
@@ -59,6 +63,7 @@ def run(cli_config: str | None, environ: Mapping[str, str] = os.environ) -> None
         config = load_config(config_path(cli_config, environ), environ)
     except ConfigError as exc:
         raise StartupError(str(exc)) from None
+    use_format(config.log_format)
     asyncio.run(serve(config, stop=None))
 
 
@@ -72,11 +77,13 @@ async def serve(
     stop = stop if stop is not None else _stop_on_signals()
     async with AsyncExitStack() as stack:
         assembly = await assemble(config, stack)
-        listeners = await _start(config, assembly)
+        metrics = await _start_metrics(config, assembly, stack)
+        listeners = await _start(config, assembly, _request_observer(config, metrics))
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
-        logger.info("armada-server ready: %s", listeners.endpoints.describe())
+        endpoints = replace(listeners.endpoints, metrics_port=metrics.port if metrics else None)
+        logger.info("armada-server ready: %s", endpoints.describe())
         if on_ready is not None:
-            on_ready(listeners.endpoints)
+            on_ready(endpoints)
         await listeners.wait(stop)
         logger.info("shutting down (grace %.1f s)", config.shutdown_grace_seconds)
     logger.info("stopped")
@@ -104,6 +111,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
             permissions=permissions_for(config),
             submission=SubmissionConfig.from_mapping(config.submission),
             max_query_items=config.max_query_items,
+            max_request_items=config.max_request_items,
         )
     except ValueError as exc:
         raise StartupError(f"invalid configuration: {exc}") from None
@@ -135,11 +143,38 @@ async def _startup_step(what: str, step: Any) -> Any:
         raise StartupError(f"{what}: {exc.strerror or exc}") from None
 
 
-async def _start(config: ServerConfig, assembly: Assembly) -> Listeners:
+async def _start(
+    config: ServerConfig, assembly: Assembly, observer: RequestObserver | None
+) -> Listeners:
     try:
-        return await start_listeners(config, assembly.service, assembly.authenticator)
+        return await start_listeners(config, assembly.service, assembly.authenticator, observer)
     except OSError as exc:
         raise StartupError(exc.strerror or str(exc)) from None
+
+
+async def _start_metrics(
+    config: ServerConfig, assembly: Assembly, stack: AsyncExitStack
+) -> MetricsServer | None:
+    """The metrics listener when `metricsPort` is set; closed when `stack` unwinds."""
+    if not config.metrics_enabled:
+        return None
+    pool = assembly.service.config.default_pool
+    try:
+        metrics = await start_metrics(config, assembly.storage, pool=pool)
+    except OSError as exc:
+        raise StartupError(exc.strerror or str(exc)) from None
+    stack.push_async_callback(metrics.aclose)
+    return metrics
+
+
+def _request_observer(config: ServerConfig, metrics: MetricsServer | None) -> RequestObserver:
+    """Who hears of each request: the access log (unless off) and the metrics (if on)."""
+    observers: list[RequestObserver] = []
+    if config.log_requests:
+        observers.append(AccessLog(health_checks=config.log_health_checks))
+    if metrics is not None:
+        observers.append(metrics.metrics)
+    return FanOut(observers)
 
 
 def _stop_on_signals() -> asyncio.Event:

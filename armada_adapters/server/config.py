@@ -7,7 +7,8 @@ Sections owned by other components (`storage`, `submission`, `auth`) are handed 
 as mappings and checked by them.
 
 As in Armada, environment variables override the file: `ARMADA_GRPCPORT`,
-`ARMADA_HTTPPORT`, `ARMADA_BINDADDRESS`, `ARMADA_SHUTDOWNGRACEPERIOD` (the key in
+`ARMADA_HTTPPORT`, `ARMADA_METRICSPORT`, `ARMADA_BINDADDRESS`,
+`ARMADA_SHUTDOWNGRACEPERIOD` (the key in
 upper case; values are read as YAML scalars).
 """
 
@@ -22,20 +23,27 @@ from typing import Any
 
 import yaml
 
+from armada_adapters.observability.log_format import FORMATS as LOG_FORMATS
 from armada_adapters.server.connection_settings import KEYS as CONNECTION_KEYS
 from armada_adapters.server.connection_settings import ConnectionSettings
+from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
+from armada_core.config import DEFAULT_MAX_REQUEST_ITEMS
 
 logger = logging.getLogger(__name__)
 
 CONFIG_ENV = "ARMADA_CONFIG"
 ENV_PREFIX = "ARMADA_"
-ENV_KEYS = ("grpcPort", "httpPort", "bindAddress", "shutdownGracePeriod")
+ENV_KEYS = ("grpcPort", "httpPort", "metricsPort", "bindAddress", "shutdownGracePeriod")
 DEFAULT_SQLITE_PATH = "data/armada.db"
+DEFAULT_METRICS_PORT = 9000  # Armada's; the config file's default (embedding: off)
 DEFAULT_CORS_ORIGINS = ("http://localhost:3000", "http://localhost:8089", "http://localhost:10000")
 
 KNOWN = (
     "grpcPort",
     "httpPort",
+    "metricsPort",
+    "metrics",
+    "logging",
     "bindAddress",
     "corsAllowedOrigins",
     "storage",
@@ -44,10 +52,11 @@ KNOWN = (
     "queryapi",
     "shutdownGracePeriod",
     "connections",
+    "requestLimits",
+    "ui",
 )
 # Armada server keys that configure infrastructure we do not have: warned, not refused.
 IGNORED = (
-    "metricsPort",
     "grpcGatewayPath",
     "queueCacheRefreshPeriod",
     "grpc",
@@ -64,6 +73,9 @@ IGNORED = (
     "leaderConfig",
     "scheduling",
 )
+# `requestLimits` (ours; Armada's server has gRPC's 4 MiB and no item cap):
+# ServerConfig field → key.
+LIMIT_KEYS = {"max_message_bytes": "maxMessageBytes", "max_request_items": "maxItems"}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
@@ -86,15 +98,37 @@ class ServerConfig:
     submission: Mapping[str, Any] = field(default_factory=dict)
     auth: Mapping[str, Any] | None = None
     max_query_items: int = 500
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    max_request_items: int = DEFAULT_MAX_REQUEST_ITEMS
     shutdown_grace_seconds: float = 10.0
     connections: ConnectionSettings = field(default_factory=ConnectionSettings)
+    metrics_port: int | None = None  # None or 0: no metrics listener
+    metrics_refresh_seconds: float = 15.0
+    log_format: str = "text"
+    log_requests: bool = True
+    log_health_checks: bool = False
+    ui_enabled: bool = True  # `ui.enabled`: the web UI at / and /lookout
     source: Path | None = None
 
     def __post_init__(self) -> None:
-        for name in ("grpc_port", "http_port"):
+        for name in ("grpc_port", "http_port", "metrics_port"):
             port = getattr(self, name)
-            if not 0 <= port <= 65535:
+            if port is not None and not 0 <= port <= 65535:
                 raise ConfigError(f"{name} must be a port number (0-65535), got {port}")
+        for name, key in LIMIT_KEYS.items():
+            if getattr(self, name) < 1:
+                raise ConfigError(f"requestLimits.{key} must be at least 1")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(
+                f"logging.format must be one of {', '.join(LOG_FORMATS)}, got {self.log_format!r}"
+            )
+        if self.metrics_refresh_seconds <= 0:
+            raise ConfigError("metrics.refreshInterval must be positive")
+
+    @property
+    def metrics_enabled(self) -> bool:
+        """Whether a metrics listener runs (`metricsPort` set and not 0)."""
+        return bool(self.metrics_port)
 
     @property
     def authentication_configured(self) -> bool:
@@ -157,6 +191,9 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
     """A `ServerConfig` from the parsed YAML mapping."""
     values = _by_known_name(data)
     queryapi = _mapping(values.get("queryapi"), "queryapi")
+    limits = _request_limits(values.get("requestLimits"))
+    metrics = _mapping(values.get("metrics"), "metrics")
+    logs = _mapping(values.get("logging"), "logging")
     return ServerConfig(
         grpc_port=_int(values.get("grpcPort", 50051), "grpcPort"),
         http_port=_int(values.get("httpPort", 8080), "httpPort"),
@@ -168,12 +205,35 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
         submission=_mapping(values.get("submission"), "submission"),
         auth=None if values.get("auth") is None else _mapping(values["auth"], "auth"),
         max_query_items=_int(_get(queryapi, "maxQueryItems", 500), "queryapi.maxQueryItems"),
+        **limits,
         shutdown_grace_seconds=_duration(
             values.get("shutdownGracePeriod", 10), "shutdownGracePeriod"
         ),
         connections=_connections(values.get("connections")),
+        metrics_port=_int(values.get("metricsPort", DEFAULT_METRICS_PORT), "metricsPort"),
+        metrics_refresh_seconds=_duration(
+            _get(metrics, "refreshInterval", 15), "metrics.refreshInterval"
+        ),
+        log_format=_str(_get(logs, "format", "text"), "logging.format"),
+        log_requests=_bool(_get(logs, "requests", True), "logging.requests"),
+        log_health_checks=_bool(_get(logs, "healthChecks", False), "logging.healthChecks"),
+        ui_enabled=_ui_enabled(values.get("ui")),
         source=source,
     )
+
+
+def _request_limits(value: Any) -> dict[str, int]:
+    """`requestLimits`: ServerConfig field → value, for the keys given."""
+    section = _mapping(value, "requestLimits")
+    known = {key.lower(): name for name, key in LIMIT_KEYS.items()}
+    limits = {}
+    for key, item in section.items():
+        name = known.get(str(key).lower())
+        if name is None:
+            keys = ", ".join(LIMIT_KEYS.values())
+            raise ConfigError(f"unknown key requestLimits.{key}; known keys: {keys}")
+        limits[name] = _int(item, f"requestLimits.{LIMIT_KEYS[name]}")
+    return limits
 
 
 def _by_known_name(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -214,6 +274,13 @@ def _storage(value: Any) -> Mapping[str, Any]:
     return _mapping(value, "storage")
 
 
+def _ui_enabled(value: Any) -> bool:
+    enabled = _get(_mapping(value, "ui"), "enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"ui.enabled must be true or false, got {enabled!r}")
+    return enabled
+
+
 def _get(section: Mapping[str, Any], key: str, default: Any) -> Any:
     for name, value in section.items():
         if str(name).lower() == key.lower():
@@ -232,6 +299,12 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
 def _int(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"{where} must be an integer, got {value!r}")
+    return value
+
+
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
     return value
 
 

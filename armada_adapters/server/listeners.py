@@ -29,6 +29,7 @@ from grpclib.server import Server as GrpcServer
 
 from armada_adapters.grpc.connection import is_idle as grpc_is_idle
 from armada_adapters.grpc.server import build_grpc_server
+from armada_adapters.observability.record import RequestObserver
 from armada_adapters.rest import create_app
 from armada_adapters.rest.settings import RestSettings
 from armada_adapters.server.config import ServerConfig
@@ -53,10 +54,14 @@ class Endpoints:
     host: str
     grpc_port: int
     http_port: int
+    metrics_port: int | None = None  # None: metrics are off
 
     def describe(self) -> str:
-        """`gRPC on host:port, REST on host:port`, for the ready log line."""
-        return f"gRPC on {self.host}:{self.grpc_port}, REST on {self.host}:{self.http_port}"
+        """`gRPC on host:port, REST on host:port[, metrics on host:port]`, for the ready line."""
+        text = f"gRPC on {self.host}:{self.grpc_port}, REST on {self.host}:{self.http_port}"
+        if self.metrics_port is not None:
+            text += f", metrics on {self.host}:{self.metrics_port}"
+        return text
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -127,9 +132,12 @@ class Listeners:
 
 
 async def start_listeners(
-    config: ServerConfig, service: ArmadaService, authenticator: Authenticator
+    config: ServerConfig,
+    service: ArmadaService,
+    authenticator: Authenticator,
+    observer: RequestObserver | None = None,
 ) -> Listeners:
-    """Bind both ports, then start serving on them."""
+    """Bind both ports, then start serving on them; requests are reported to `observer`."""
     grpc_sock = bind(config.bind_address, config.grpc_port)
     try:
         http_sock = bind(config.bind_address, config.http_port)
@@ -145,11 +153,19 @@ async def start_listeners(
         tracker=calls,
         idle_timeout=config.connections.grpc_idle_timeout,
         wrap_protocol=gates.grpc.wrap,
+        max_message_bytes=config.max_message_bytes,
+        observer=observer,
     )
     await grpc.start(sock=grpc_sock)
-    http = _http_server(
-        config, create_app(service, authenticator, settings=_rest(config), calls=calls), gates.http
+    app = create_app(
+        service,
+        authenticator,
+        settings=_rest(config),
+        calls=calls,
+        observer=observer,
+        ui=config.ui_enabled,
     )
+    http = _http_server(config, app, gates.http)
     http_task = asyncio.create_task(http.serve(sockets=[http_sock]), name="armada-rest")
     endpoints = Endpoints(config.bind_address, _port(grpc_sock), _port(http_sock))
     return Listeners(endpoints, grpc, calls, http, http_task, gates)
@@ -164,7 +180,10 @@ def _gates(config: ServerConfig) -> Gates:
 
 
 def _rest(config: ServerConfig) -> RestSettings:
-    return RestSettings(cors_allowed_origins=config.cors_allowed_origins)
+    return RestSettings(
+        cors_allowed_origins=config.cors_allowed_origins,
+        max_message_bytes=config.max_message_bytes,
+    )
 
 
 def _http_server(config: ServerConfig, app: Any, gate: ConnectionGate) -> _EmbeddedUvicorn:

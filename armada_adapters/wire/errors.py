@@ -7,6 +7,7 @@ nothing here imports a transport library.
     core ArmadaError subclass ──code_for──▶ StatusCode ──http_status──▶ HTTP status
     DeadlineExceeded (a call's deadline) ─▶ DEADLINE_EXCEEDED
     WireDecodeError (bad JSON shape) ─────▶ INVALID_ARGUMENT
+    MessageTooLarge (request size limit) ─▶ RESOURCE_EXHAUSTED
     anything else ────────────────────────▶ INTERNAL
 
 And the last bound on what a failure may say: `bounded_message` cuts any message to
@@ -20,6 +21,7 @@ from enum import IntEnum
 from http import HTTPStatus
 
 from armada_adapters.wire.deadlines import DeadlineExceeded
+from armada_adapters.wire.limits import MessageTooLarge
 from armada_core.errors import (
     AlreadyExists,
     ArmadaError,
@@ -93,6 +95,7 @@ ERROR_CODES: Mapping[type[BaseException], StatusCode] = {
     # Adapter-side: the deadline a client set (grpc-timeout, Grpc-Timeout) passed.
     DeadlineExceeded: StatusCode.DEADLINE_EXCEEDED,
     WireDecodeError: StatusCode.INVALID_ARGUMENT,
+    MessageTooLarge: StatusCode.RESOURCE_EXHAUSTED,
     # The root maps too, so a future subclass without its own entry is INTERNAL
     # on purpose rather than by accident of the fallback.
     ArmadaError: StatusCode.INTERNAL,

@@ -20,6 +20,7 @@ from typing import Any, cast
 from armada_adapters.wire.convert import events, jobs, queues, submit
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
 from armada_core.commands import WatchJobSet
+from armada_core.pacing import paced_map
 from armada_core.principal import Principal
 from armada_core.service import ArmadaService
 
@@ -90,8 +91,9 @@ class Operation:
 
 
 async def _submit_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
-    command = submit.submit_jobs(r, h.pod_spec_sizes)
-    return submit.submit_response(await s.submit_jobs(p, command))
+    # Paced: 10,000 items take long enough to hold up other calls.
+    items = await paced_map(submit.submit_item, submit.item_data(r, h.pod_spec_sizes))
+    return submit.submit_response(await s.submit_jobs(p, submit.submit_command(r, items)))
 
 
 async def _cancel_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:

@@ -34,6 +34,7 @@ from armada_core.errors import InvalidArgument
 from armada_core.events import EventKind
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobState
 from armada_core.limits import check_ids, check_names
+from armada_core.pacing import paced_map
 from armada_core.permissions import Permission, QueueVerb
 from armada_core.principal import Principal
 from armada_core.submission import check_priority, priority_as_uint32
@@ -52,6 +53,8 @@ async def _active_by_id(
 
 # --- cancel ---------------------------------------------------------------------------
 
+CANCEL_BATCH = 1000  # jobs per write (Armada's default `cancelJobsBatchSize`)
+
 
 def _cancel_step(record: JobRecord, principal: Principal, reason: str, at_ns: int) -> Step:
     requested: Emit = (EventKind.CANCELLING, {"requestor": principal.name})
@@ -65,12 +68,18 @@ async def _cancel(
     ctx: Context, principal: Principal, records: Iterable[JobRecord], reason: str
 ) -> None:
     at_ns = ctx.clock.now_ns()
-    await write_steps(ctx, [_cancel_step(r, principal, reason, at_ns) for r in records], at_ns)
+    steps = await paced_map(lambda r: _cancel_step(r, principal, reason, at_ns), records)
+    # In batches, as Armada cancels (`cancelJobsBatchSize`): each is one write, so a
+    # 100,000-job cancel does not hold the storage writer from every other call. A
+    # retry after a failed batch re-reads, and finds the cancelled jobs inactive.
+    for start in range(0, len(steps), CANCEL_BATCH):
+        await write_steps(ctx, steps[start : start + CANCEL_BATCH], at_ns)
 
 
 async def cancel_jobs(ctx: Context, principal: Principal, command: CancelJobs) -> list[str]:
     """Cancel the named jobs; the answer echoes the requested ids (`[""]` without ids)."""
     check_reason(command.reason)
+    ctx.check_count("JobIds", command.job_ids)
     job_ids = unique(command.job_ids)
     if not job_ids:
         whole = CancelJobSet(command.queue, command.job_set_id, reason=command.reason)
@@ -117,6 +126,7 @@ async def cancel_on_queue(ctx: Context, principal: Principal, command: CancelOnQ
     ctx.config.permissions.require(principal, Permission.CANCEL_ANY_JOBS)
     if not command.name:
         raise InvalidArgument("queue name cannot be empty")
+    ctx.check_count("PriorityClasses", command.priority_classes)
     states = active_filter(command.job_states)
     _check_filters(command.priority_classes, command.pools)
     await ctx.queue(command.name)
@@ -157,6 +167,7 @@ async def reprioritize_jobs(
     """New priority for the named jobs, or for every active job of the set."""
     check_job_set(command.queue, command.job_set_id)
     check_priority("new_priority", command.new_priority)
+    ctx.check_count("JobIds", command.job_ids)
     job_ids = unique(command.job_ids)
     check_ids(JOB_IDS, job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.REPRIORITIZE)
@@ -166,7 +177,8 @@ async def reprioritize_jobs(
     async def attempt() -> None:
         records = await _active_jobs(ctx, command.queue, command.job_set_id, job_ids)
         at_ns = ctx.clock.now_ns()
-        await write_steps(ctx, [step(r, emits, at_ns, priority=priority) for r in records], at_ns)
+        steps = await paced_map(lambda r: step(r, emits, at_ns, priority=priority), records)
+        await write_steps(ctx, steps, at_ns)
 
     await ctx.retrying(attempt)
     if not job_ids:
@@ -181,6 +193,7 @@ async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs)
     """Record a preemption request (`preempting`) for each named active job."""
     check_reason(command.reason)
     check_job_set(command.queue, command.job_set_id)
+    ctx.check_count("JobIds", command.job_ids)
     job_ids = unique(command.job_ids)
     check_ids(JOB_IDS, job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.PREEMPT)
@@ -191,7 +204,7 @@ async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs)
     async def attempt() -> None:
         records = await _active_by_id(ctx, command.queue, command.job_set_id, job_ids)
         at_ns = ctx.clock.now_ns()
-        await write_steps(ctx, [step(r, emits, at_ns) for r in records], at_ns)
+        await write_steps(ctx, await paced_map(lambda r: step(r, emits, at_ns), records), at_ns)
 
     await ctx.retrying(attempt)
     return dict.fromkeys(job_ids, "")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sized
 from dataclasses import dataclass
 from typing import TypeVar
 
 from armada_core.config import ServiceConfig
 from armada_core.echo import shown
-from armada_core.errors import Conflict, NotFound
+from armada_core.errors import Conflict, InvalidArgument, NotFound
 from armada_core.limits import check_queue_name
 from armada_core.permissions import QueueVerb
 from armada_core.ports import Clock, IdFactory, Storage
@@ -50,6 +50,14 @@ class Context:
         queue = await self.queue(name)
         authorize_queue_action(self.config.permissions, principal, queue, verb)
         return queue
+
+    def check_count(self, field: str, items: Sized) -> None:
+        """A list of the request holds at most `max_request_items` entries."""
+        limit = self.config.max_request_items
+        if len(items) > limit:
+            raise InvalidArgument(
+                f"{field} has {len(items)} entries; at most {limit} are allowed per request"
+            )
 
     async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run `attempt` again (it re-reads) while a concurrent write beats it."""

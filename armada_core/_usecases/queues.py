@@ -34,6 +34,7 @@ async def create_queues(
     ctx: Context, principal: Principal, specs: list[QueueSpec]
 ) -> list[QueueFailure]:
     """create_queue for each spec; failed items are returned, the call succeeds."""
+    ctx.check_count("Queues", specs)
     failures = []
     for spec in specs:
         try:
@@ -47,6 +48,7 @@ async def update_queues(
     ctx: Context, principal: Principal, specs: list[QueueSpec]
 ) -> list[QueueFailure]:
     """update_queue for each spec; failed items are returned, the call succeeds."""
+    ctx.check_count("Queues", specs)
     failures = []
     for spec in specs:
         try:

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from itertools import chain
 
 from armada_core._usecases.context import NS_PER_MS, Context
-from armada_core.commands import SubmitJobs
+from armada_core.commands import JobSubmitItem, SubmitJobs
 from armada_core.errors import ClientIdsTaken, Unavailable
 from armada_core.events import Event, EventKind
 from armada_core.jobs import Job
+from armada_core.pacing import paced_map
 from armada_core.permissions import QueueVerb
 from armada_core.ports import Append
 from armada_core.principal import Principal
-from armada_core.submission import build_job, validate_submit
+from armada_core.submission import build_job, check_submit_request, validate_item
 from armada_core.submission.memo import PodKey
 
 logger = logging.getLogger(__name__)
@@ -48,15 +50,22 @@ async def _known_client_ids(ctx: Context, command: SubmitJobs) -> dict[str, str]
         return {}
 
 
-def _events(jobs: Sequence[Job], at_ns: int) -> tuple[Event, ...]:
-    events: list[Event] = []
-    for job in jobs:
-        events.append(Event(EventKind.SUBMITTED, job.id, at_ns, job=job))
-        events.append(Event(EventKind.QUEUED, job.id, at_ns))
-    return tuple(events)
+def _events(job: Job) -> tuple[Event, Event]:
+    return (
+        Event(EventKind.SUBMITTED, job.id, job.created_ns, job=job),
+        Event(EventKind.QUEUED, job.id, job.created_ns),
+    )
 
 
-def _new_jobs(
+async def _validate(ctx: Context, command: SubmitJobs) -> list[PodKey | None]:
+    """Each item's pod key once the whole request passed validation (paced)."""
+    ctx.check_count("JobRequestItems", command.items)
+    check_submit_request(command)
+    config = ctx.config.submission
+    return await paced_map(lambda item: validate_item(item, config), command.items)
+
+
+async def _new_jobs(
     ctx: Context,
     principal: Principal,
     command: SubmitJobs,
@@ -65,15 +74,15 @@ def _new_jobs(
     pod_keys: Sequence[PodKey | None],
 ) -> tuple[list[str], list[Job]]:
     """The id answered for each item, and the jobs to create for the new ones."""
-    job_ids: list[str] = []
-    jobs: list[Job] = []
     groups = tuple(principal.sorted_groups)  # sorted once per request, not per job
     config = ctx.config.submission
-    for item, pod_key in zip(command.items, pod_keys, strict=True):
+
+    def answer(pair: tuple[JobSubmitItem, PodKey | None]) -> str | Job:
+        """The earlier job id of a known client id, else the new job."""
+        item, pod_key = pair
         if item.client_id in known:
-            job_ids.append(known[item.client_id])
-            continue
-        job = build_job(
+            return known[item.client_id]
+        return build_job(
             item,
             job_id=ctx.ids.new_id(),
             queue=command.queue,
@@ -84,26 +93,28 @@ def _new_jobs(
             config=config,
             pod_key=pod_key,
         )
-        jobs.append(job)
-        job_ids.append(job.id)
-    return job_ids, jobs
+
+    answers = await paced_map(answer, zip(command.items, pod_keys, strict=True))
+    jobs = [a for a in answers if isinstance(a, Job)]
+    return [a.id if isinstance(a, Job) else a for a in answers], jobs
 
 
 async def submit_jobs(ctx: Context, principal: Principal, command: SubmitJobs) -> list[str]:
     """Job ids in item order; an item whose client id is known gets the earlier id."""
     await ctx.authorized_queue(principal, command.queue, QueueVerb.SUBMIT)
-    pod_keys = validate_submit(command, ctx.config.submission)
+    pod_keys = await _validate(ctx, command)
     known = await _known_client_ids(ctx, command)
     at_ns = ctx.clock.now_ns()
     while True:  # ends: each lost race adds at least one client id to `known`
-        job_ids, jobs = _new_jobs(ctx, principal, command, known, at_ns, pod_keys)
+        job_ids, jobs = await _new_jobs(ctx, principal, command, known, at_ns, pod_keys)
         if not jobs:
             return job_ids
+        events = await paced_map(_events, jobs)
         try:
             await ctx.storage.write(
                 at_ms=at_ns // NS_PER_MS,
                 jobs=jobs,
-                appends=[Append(command.queue, command.job_set_id, _events(jobs, at_ns))],
+                appends=[Append(command.queue, command.job_set_id, tuple(chain(*events)))],
                 require_queue=command.queue,
             )
         except ClientIdsTaken as taken:

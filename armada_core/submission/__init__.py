@@ -17,17 +17,23 @@ from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.gangs import GangInfo, parse_gang
 from armada_core.submission.podspec import main_pod_spec
 from armada_core.submission.resources import scheduling_resource_requirements
-from armada_core.submission.validation import validate_submit
+from armada_core.submission.validation import (
+    check_submit_request,
+    validate_item,
+    validate_submit,
+)
 
 __all__ = [
     "GangInfo",
     "SubmissionConfig",
     "build_job",
     "check_priority",
+    "check_submit_request",
     "main_pod_spec",
     "parse_gang",
     "priority_as_uint32",
     "scheduling_resource_requirements",
     "template_job_id",
+    "validate_item",
     "validate_submit",
 ]

@@ -50,22 +50,25 @@ def validate_submit(command: SubmitJobs, config: SubmissionConfig) -> list[PodKe
     Returns each item's pod key (see `memo.pod_key`), which `build_job` takes so that
     the resources of a pod are looked at once per submit, not twice.
     """
-    _check_request(command)
-    keys: list[PodKey | None] = []
-    for item in command.items:
-        _check_namespace(item, config)
-        spec = _single_pod_spec(item)
-        key = pod_key(spec)
-        for rule in _ITEM_RULES:
-            rule(item, spec, config)
-        _check_container_resources(item, spec, config, key)
-        for rule in _LATER_RULES:
-            rule(item, spec, config)
-        keys.append(key)
-    return keys
+    check_submit_request(command)
+    return [validate_item(item, config) for item in command.items]
 
 
-def _check_request(command: SubmitJobs) -> None:
+def validate_item(item: JobSubmitItem, config: SubmissionConfig) -> PodKey | None:
+    """Raise InvalidArgument for the first rule one item breaks; else its pod key."""
+    _check_namespace(item, config)
+    spec = _single_pod_spec(item)
+    key = pod_key(spec)
+    for rule in _ITEM_RULES:
+        rule(item, spec, config)
+    _check_container_resources(item, spec, config, key)
+    for rule in _LATER_RULES:
+        rule(item, spec, config)
+    return key
+
+
+def check_submit_request(command: SubmitJobs) -> None:
+    """The request-level rules, which Armada checks before any item."""
     if not command.queue:
         raise InvalidArgument("queue is a required field")
     check_gangs(command.items)

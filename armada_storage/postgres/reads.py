@@ -11,15 +11,26 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
+from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_storage._browse_sql import (
+    POSTGRES,
+    group_statement,
+    page_from_rows,
+    page_statement,
+)
 from armada_storage._codec import (
+    PRIORITY_CLASS_KEYS,
+    REQUESTS_KEYS,
     STORED_JOB,
     events_from_json,
     job_from_dict,
     job_from_json,
     queue_from_json,
+    requests_from_json,
 )
 from armada_storage.postgres.pool import Connection
 from armada_storage.postgres.rows import off_loop
@@ -109,6 +120,43 @@ async def job_set_activity(conn: Connection, queue: str) -> list[JobSetActivity]
         (_LEASED, queue, _ACTIVE),
     )
     return [JobSetActivity(js, queued, leased) for js, queued, leased in await cursor.fetchall()]
+
+
+async def job_counts(conn: Connection) -> list[JobCount]:
+    # Queue by queue (LATERAL), so the index visits active jobs only, never finished ones.
+    cursor = await conn.execute(
+        "SELECT q.name, j.state, j.n FROM queues q CROSS JOIN LATERAL"
+        " (SELECT state, count(*) AS n FROM jobs WHERE queue = q.name AND state = ANY(%s)"
+        " GROUP BY state) j",
+        (_ACTIVE,),
+    )
+    return [JobCount(queue, JobState(state), n) for queue, state, n in await cursor.fetchall()]
+
+
+_QUEUED = (
+    "SELECT q.name, j.pc, j.req, j.since FROM queues q CROSS JOIN LATERAL"
+    " (SELECT spec::jsonb #>> %s AS pc, spec::jsonb #>> %s AS req, last_transition_ns AS since"
+    " FROM jobs WHERE queue = q.name AND state = 0) j"
+)
+
+
+async def queued_jobs(conn: Connection) -> list[QueuedJobs]:
+    cursor = await conn.execute(_QUEUED, (list(PRIORITY_CLASS_KEYS), list(REQUESTS_KEYS)))
+    rows = [(q, pc or "", req, since) for q, pc, req, since in await cursor.fetchall()]
+    return await off_loop(len(rows), group_queued, rows, requests_from_json)
+
+
+async def browse_jobs(conn: Connection, query: JobQuery) -> JobPage:
+    sql, params = page_statement(POSTGRES, query)
+    cursor = await conn.execute(sql, params)
+    rows = await cursor.fetchall()
+    return await off_loop(len(rows), page_from_rows, rows, query, _record)
+
+
+async def group_jobs(conn: Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+    sql, params = group_statement(POSTGRES, filter, field)
+    cursor = await conn.execute(sql, params)
+    return build_groups(await cursor.fetchall(), field)
 
 
 # --- events ----------------------------------------------------------------------------

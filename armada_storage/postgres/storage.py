@@ -11,13 +11,17 @@ notification arrives, which PostgreSQL sends only once the commit is visible.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import psycopg
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
+from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import EventId, StoredEvent
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
+from armada_core.observers import CommitObserver
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
 from armada_storage._rules import check_appends
@@ -43,6 +47,7 @@ class PostgresStorage:
         self._pool = Pool(settings)
         self._listener = Listener(lambda: connect(settings), feed)
         self._closed = False
+        self._observer: CommitObserver | None = None
 
     @classmethod
     async def open(
@@ -101,7 +106,15 @@ class PostgresStorage:
         """Apply one unit of work in one transaction; followers everywhere wake on commit."""
         check_appends(appends)
         unit = await encode_write(at_ms, jobs, changes, appends, require_queue)
-        return await self._pool.run(writes.write, unit)
+        started = time.perf_counter()
+        ids = await self._pool.run(writes.write, unit)
+        if self._observer is not None:
+            self._observer(time.perf_counter() - started, 1)
+        return ids
+
+    def observe_commits(self, observer: CommitObserver | None) -> None:
+        """Report each write transaction's duration to `observer` (one write each)."""
+        self._observer = observer
 
     # --- jobs ------------------------------------------------------------------------
 
@@ -127,6 +140,22 @@ class PostgresStorage:
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
         return await self._pool.run(reads.job_set_activity, queue)
+
+    async def job_counts(self) -> list[JobCount]:
+        """Active jobs per queue and state, non-zero only."""
+        return await self._pool.run(reads.job_counts)
+
+    async def queued_jobs(self) -> list[QueuedJobs]:
+        """Queued jobs grouped by queue, priority class and resource requests."""
+        return await self._pool.run(reads.queued_jobs)
+
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs by position (see `Storage.browse_jobs`)."""
+        return await self._pool.run(reads.browse_jobs, query)
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state."""
+        return await self._pool.run(reads.group_jobs, filter, field)
 
     # --- events ----------------------------------------------------------------------
 

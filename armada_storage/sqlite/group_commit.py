@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -23,6 +24,7 @@ import anyio
 import anyio.lowlevel
 
 from armada_core.errors import Unavailable
+from armada_core.observers import CommitObserver
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +46,13 @@ class _Unit(Generic[T]):
 
 
 class GroupCommitter:
-    """Serialises units of work onto `conn`, batching those that arrive together."""
+    """Serialises units of work onto `conn`, batching those that arrive together.
+
+    `observer`, if set, hears each batch's duration and size after it committed.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
+        self.observer: CommitObserver | None = None
         self._conn = conn
         self._limiter = anyio.CapacityLimiter(1)
         self._pending: list[_Unit[Any]] = []
@@ -89,9 +95,12 @@ class GroupCommitter:
                 # Callers already woken (say, by the previous batch) queue up first.
                 await anyio.lowlevel.checkpoint()
                 batch, self._pending = self._pending, []
+                started = time.perf_counter()
                 await anyio.to_thread.run_sync(
                     commit_batch, self._conn, batch, limiter=self._limiter
                 )
+                if self.observer is not None:
+                    self.observer(time.perf_counter() - started, len(batch))
         finally:
             self._leading = False
             for unit in batch:

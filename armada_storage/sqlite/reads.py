@@ -11,15 +11,21 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
+from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_storage._browse_sql import SQLITE, group_statement, page_from_rows, page_statement
 from armada_storage._codec import (
+    PRIORITY_CLASS_KEYS,
+    REQUESTS_KEYS,
     STORED_JOB,
     events_from_json,
     job_from_dict,
     job_from_json,
     queue_from_json,
+    requests_from_json,
 )
 from armada_storage.sqlite.schema import CHUNK
 
@@ -115,6 +121,50 @@ def job_set_activity(conn: sqlite3.Connection, queue: str) -> list[JobSetActivit
         (queue,),
     ).fetchall()
     return [JobSetActivity(js, queued, leased) for js, queued, leased in rows]
+
+
+def job_counts(conn: sqlite3.Connection) -> list[JobCount]:
+    # Queue by queue, so the index visits active jobs only, never the finished ones.
+    counts: list[JobCount] = []
+    for (queue,) in conn.execute("SELECT name FROM queues").fetchall():
+        rows = conn.execute(
+            "SELECT state, count(*) FROM jobs INDEXED BY jobs_by_queue"
+            f" WHERE queue = ? AND state IN ({_ACTIVE}) GROUP BY state",
+            (queue,),
+        ).fetchall()
+        counts += [JobCount(queue, JobState(state), n) for state, n in rows]
+    return counts
+
+
+def queued_jobs(conn: sqlite3.Connection) -> list[QueuedJobs]:
+    rows: list[tuple[str, str, str | None, int]] = []
+    for (queue,) in conn.execute("SELECT name FROM queues").fetchall():
+        rows += (
+            (queue, priority_class or "", requests, since)
+            for priority_class, requests, since in conn.execute(_QUEUED, (queue,))
+        )
+    return group_queued(rows, requests_from_json)
+
+
+def _json_path(keys: Sequence[str]) -> str:
+    return "$" + "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in keys)
+
+
+_QUEUED = (
+    f"SELECT json_extract(spec, '{_json_path(PRIORITY_CLASS_KEYS)}'),"
+    f" json_extract(spec, '{_json_path(REQUESTS_KEYS)}'), last_transition_ns"
+    " FROM jobs INDEXED BY jobs_by_queue WHERE queue = ? AND state = 0"
+)
+
+
+def browse_jobs(conn: sqlite3.Connection, query: JobQuery) -> JobPage:
+    sql, params = page_statement(SQLITE, query)
+    return page_from_rows(conn.execute(sql, params).fetchall(), query, _record)
+
+
+def group_jobs(conn: sqlite3.Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+    sql, params = group_statement(SQLITE, filter, field)
+    return build_groups(conn.execute(sql, params).fetchall(), field)
 
 
 def read_events(

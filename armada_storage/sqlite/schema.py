@@ -93,6 +93,13 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (OLDEST_JOB_PER_CLIENT_ID,),  # 2: one dedup target per client id, the oldest job
     # 3: queues stored with numbers now refused (a priority factor of Infinity).
     (_repair_queues,),
+    # Pages of the job browser by position (`_browse_sql`): submission order (n) after
+    # a queue and state, a state, or a queue and job set, with no sort of the matches.
+    (
+        "CREATE INDEX jobs_page_by_queue ON jobs (queue, state, n)",
+        "CREATE INDEX jobs_page_by_state ON jobs (state, n)",
+        "CREATE INDEX jobs_page_by_job_set ON jobs (queue, job_set_id, n)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

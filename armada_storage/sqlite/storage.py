@@ -19,9 +19,12 @@ from typing import Any, TypeVar
 
 import anyio
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
+from armada_core.census import JobCount, QueuedJobs
 from armada_core.errors import Unavailable
 from armada_core.events import EventId, StoredEvent
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
+from armada_core.observers import CommitObserver
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
 from armada_storage.config import SqliteSettings
@@ -162,6 +165,10 @@ class SqliteStorage:
             self._feed.notify(*key)
         return ids
 
+    def observe_commits(self, observer: CommitObserver | None) -> None:
+        """Report each group commit's duration and number of writes to `observer`."""
+        self._committer.observer = observer
+
     # --- jobs ------------------------------------------------------------------------
 
     async def get_jobs(self, job_ids: Collection[str]) -> dict[str, JobRecord]:
@@ -186,6 +193,22 @@ class SqliteStorage:
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
         return await self._readers.run(reads.job_set_activity, queue)
+
+    async def job_counts(self) -> list[JobCount]:
+        """Active jobs per queue and state, non-zero only."""
+        return await self._readers.run(reads.job_counts)
+
+    async def queued_jobs(self) -> list[QueuedJobs]:
+        """Queued jobs grouped by queue, priority class and resource requests."""
+        return await self._readers.run(reads.queued_jobs)
+
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs by position (see `Storage.browse_jobs`)."""
+        return await self._readers.run(reads.browse_jobs, query)
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state."""
+        return await self._readers.run(reads.group_jobs, filter, field)
 
     # --- events ----------------------------------------------------------------------
 

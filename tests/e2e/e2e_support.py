@@ -116,6 +116,11 @@ class ServerProcess:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """The reference server on a SQLite file, authentication off (open to everyone)."""
+    yield from sqlite_server(tmp_path_factory)
+
+
+def sqlite_server(tmp_path_factory: Any) -> Iterator[ServerProcess]:
+    """A fixture body: the reference server on a SQLite file, authentication off."""
     cwd: Path = tmp_path_factory.mktemp("server")
     config = {"storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}}}
     process = ServerProcess(cwd, config, {}).wait_ready()
@@ -132,11 +137,12 @@ def channel(server: ServerProcess) -> Iterator[grpc.Channel]:
 
 
 def server_env(extra: dict[str, str]) -> dict[str, str]:
-    """The test's environment plus the repository on the path and port-0 listeners."""
+    """The test's environment plus the repository on the path, port-0 listeners, no metrics."""
     env = {k: v for k, v in os.environ.items() if k != "ARMADA_CONFIG"}
     paths = [str(REPO), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env.update({"ARMADA_GRPCPORT": "0", "ARMADA_HTTPPORT": "0", "ARMADA_BINDADDRESS": "127.0.0.1"})
+    env["ARMADA_METRICSPORT"] = "0"  # off: parallel servers would all want 9000
     env.update(extra)
     return env
 

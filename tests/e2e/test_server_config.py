@@ -42,8 +42,8 @@ def test_keys_match_ignoring_case_as_armada_does() -> None:
 
 def test_armada_only_keys_are_warned_about_not_refused(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        parse_config({"metricsPort": 9000, "pulsar": {"url": "x"}})
-    assert "metricsPort" in caplog.text and "pulsar" in caplog.text
+        parse_config({"profiling": {"port": 6060}, "pulsar": {"url": "x"}})
+    assert "profiling" in caplog.text and "pulsar" in caplog.text
 
 
 @pytest.mark.parametrize(

@@ -39,13 +39,29 @@ def submit_jobs(
     `pod_spec_sizes`: the protobuf size of each item's main pod spec, when the
     transport knows them (ignored unless there is one per item); else unknown.
     """
+    items = [submit_item(pair) for pair in item_data(data, pod_spec_sizes)]
+    return submit_command(data, items)
+
+
+def item_data(
+    data: Mapping[str, Any], pod_spec_sizes: Sequence[int | None] | None
+) -> list[tuple[Mapping[str, Any], int | None]]:
+    """Each item's JSON with its pod spec size (None where unknown), for `submit_item`."""
     items = data.get("jobRequestItems") or ()
     if pod_spec_sizes is None or len(pod_spec_sizes) != len(items):
         pod_spec_sizes = [None] * len(items)
+    return list(zip(items, pod_spec_sizes, strict=True))
+
+
+def submit_item(pair: tuple[Mapping[str, Any], int | None]) -> JobSubmitItem:
+    """One `api.JobSubmitRequestItem` (with its pod spec size) as a core item."""
+    return _item(*pair)
+
+
+def submit_command(data: Mapping[str, Any], items: Iterable[JobSubmitItem]) -> SubmitJobs:
+    """The request's command, given its items already converted."""
     return SubmitJobs(
-        queue=text(data, "queue"),
-        job_set_id=text(data, "jobSetId"),
-        items=tuple(map(_item, items, pod_spec_sizes)),
+        queue=text(data, "queue"), job_set_id=text(data, "jobSetId"), items=tuple(items)
     )
 
 

@@ -15,6 +15,7 @@ from grpclib.exceptions import GRPCError
 
 from armada_adapters.grpc.handlers import build_servables
 from armada_adapters.wire.errors import ERROR_CODES, WireDecodeError
+from armada_adapters.wire.limits import MessageTooLarge
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_adapters.wire.shutdown import SHUTTING_DOWN, CallTracker
@@ -28,7 +29,10 @@ EVENTS = "/api.Event/GetJobSetEvents"
 QueueGetRequest = message_class("api.QueueGetRequest")
 JobSetRequest = message_class("api.JobSetRequest")
 
-CORE_ERRORS = [cls for cls in ERROR_CODES if cls not in (errors.ArmadaError, WireDecodeError)]
+# Not raised by the core as "ErrorClass(message)": the tree's root, adapter errors, and
+# ClientIdsTaken (it carries job ids, and never leaves the core).
+NOT_CORE = (errors.ArmadaError, WireDecodeError, MessageTooLarge, errors.ClientIdsTaken)
+CORE_ERRORS = [cls for cls in ERROR_CODES if cls not in NOT_CORE]
 
 
 def raising(exc: Exception) -> Any:

@@ -1,0 +1,1 @@
+"""armadactl's commands, one module per parent command; `main` registers them."""

@@ -1,0 +1,71 @@
+"""Run armadactl in-process (its `run` entry, so the error handler is exercised too)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from armada_cli.main import run
+
+REPO = Path(__file__).resolve().parents[2]
+STAMP = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \| ", re.MULTILINE)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+
+@dataclass
+class Armadactl:
+    config: Path
+    capsys: pytest.CaptureFixture[str]
+
+    @classmethod
+    def with_contexts(
+        cls, where: Path, target: str, capsys: pytest.CaptureFixture[str]
+    ) -> Armadactl:
+        config = where / "armadactl.yaml"
+        contexts = {
+            "main": {"armadaUrl": target, "forceNoTls": True},
+            "test": {"armadaUrl": "test.invalid:443"},
+        }
+        config.write_text(yaml.safe_dump({"currentContext": "main", "contexts": contexts}))
+        return cls(config, capsys)
+
+    def __call__(self, *args: str) -> Result:
+        self.capsys.readouterr()
+        code = run(["--config", str(self.config), *args])
+        captured = self.capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+
+def unstamped(text: str) -> str:
+    """Watch output without its timestamps (`Aug 21 13:13:07 | ` → `<t> | `)."""
+    return STAMP.sub("<t> | ", text)
+
+
+def subprocess_armadactl(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m armada_cli ...` in a fresh process (as a user runs it)."""
+    env = {**os.environ, "HOME": str(home), "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "armada_cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
