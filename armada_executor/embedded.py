@@ -20,12 +20,9 @@ ENABLED = "enabled"
 
 
 def embedded_config(section: Mapping[str, Any] | None, grpc_port: int) -> ExecutorConfig | None:
-    """The executor's config from the server's `localExecutor:` section; None if not enabled.
-
-    `section` None means the server runs without a config file: the executor is on.
-    """
+    """The executor's config from the server's `localExecutor:` section; None if not enabled."""
     if section is None:
-        section = {ENABLED: True}
+        return None
     if not isinstance(section, Mapping):
         raise ConfigError("localExecutor must be a mapping")
     rest = {k: v for k, v in section.items() if str(k).lower() != ENABLED}

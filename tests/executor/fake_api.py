@@ -50,6 +50,7 @@ class FakeExecutorApi:
         self.events: list[tuple[float, str, Any]] = []  # (time, kind, event)
         self.reports = 0
         self.fail_reports = 0
+        self.down = False  # every call refused (UNAVAILABLE), as by a server going away
         self.changed = asyncio.Event()
 
     def add(self, lease: Any) -> None:
@@ -79,8 +80,13 @@ class FakeExecutorApi:
             ),
         }
 
+    def _refuse_when_down(self) -> None:
+        if self.down:
+            raise grpclib.exceptions.GRPCError(grpclib.const.Status.UNAVAILABLE, "going away")
+
     async def _lease(self, stream: Stream[Any, Any]) -> None:
         request = await stream.recv_message()
+        self._refuse_when_down()
         self.requests.append(request)
         reported = set(request.unassigned_job_run_ids)
         for node in request.nodes:
@@ -100,6 +106,7 @@ class FakeExecutorApi:
 
     async def _report(self, stream: Stream[Any, Any]) -> None:
         request = await stream.recv_message()
+        self._refuse_when_down()
         if self.fail_reports:
             self.fail_reports -= 1
             raise grpclib.exceptions.GRPCError(grpclib.const.Status.UNAVAILABLE, "try later")

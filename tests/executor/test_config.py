@@ -97,13 +97,14 @@ def test_a_file_is_read(tmp_path):
         load_config(tmp_path / "missing.yaml")
 
 
-def test_embedded_executor_is_on_without_a_config_file_and_uses_the_servers_port():
-    config = embedded_config(None, 50051)
+def test_embedded_executor_when_enabled_uses_the_servers_port():
+    config = embedded_config({"enabled": True}, 50051)
     assert config is not None
     assert (config.armada_url, config.use_tls) == ("127.0.0.1:50051", False)
 
 
 def test_embedded_executor_with_a_config_file_only_when_enabled():
+    assert embedded_config(None, 50051) is None
     assert embedded_config({}, 50051) is None
     assert embedded_config({"enabled": False, "local": {"workDir": "x"}}, 50051) is None
     config = embedded_config({"Enabled": "true", "local": {"workDir": "x"}}, 6000)

@@ -173,9 +173,12 @@ async def test_the_executor_reconnects_after_a_server_restart(work_dir):
     try:
         api.add(make_lease("r1", "j1", {"containers": [shell("sleep 1.5; echo done")]}))
         await wait_until(lambda: "jobRunRunning" in api.kinds("r1"))
+        api.down = True  # a call already on its way when the server stops is refused too
         await stop_server(server)  # the run ends while the server is away
         await wait_until(lambda: executor.active["r1"].state == SUCCEEDED)
         await asyncio.sleep(1.0)
+        assert "jobRunSucceeded" not in api.kinds("r1")
+        api.down = False
         server, _ = await start_server(api, port)
         await wait_until(lambda: "jobRunSucceeded" in api.kinds("r1"), timeout=30)
         await wait_until(lambda: "r1" not in executor.active)
