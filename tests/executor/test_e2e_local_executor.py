@@ -186,8 +186,6 @@ def test_server_restart_mid_run_and_executor_sigkill_mid_run(tmp_path_factory):
         api.until_kind(job_id, "running")
         server.stop()
         server = ServerProcess(cwd, server_config(cwd, embedded=False), env).wait_ready()
-        api.close()
-        api = ApiCalls(port)
         assert api.until_ended(job_id, timeout=60)[-1].WhichOneof("events") == "succeeded"
 
         job_id = api.submit(shell("sleep 60 & sleep 60 & wait"))
@@ -228,3 +226,18 @@ def recorded_groups(work_dir: Path) -> list[int]:
             return groups
         time.sleep(0.05)
     raise AssertionError("the run's process group was never recorded")
+
+
+def test_without_a_config_file_the_server_runs_a_submitted_job(tmp_path_factory):
+    """The one-command development stack: loopback only, anonymous, a local executor."""
+    cwd = tmp_path_factory.mktemp("no-config")
+    cwd.chmod(0o711)
+    server = ServerProcess(cwd, None, {}).wait_ready()  # (loopback: test_server_default)
+    try:
+        api = ApiCalls(server.grpc_port)
+        job_id = api.submit(shell("echo hi"))
+        assert api.until_ended(job_id)[-1].WhichOneof("events") == "succeeded"
+        assert api.logs(cwd / "data" / "executor", job_id) == "hi\n"
+        api.close()
+    finally:
+        server.stop()
