@@ -28,17 +28,10 @@ from grpclib.const import Cardinality
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers
-from bench_api import percentiles, unary
+from bench_api import EMPTY, EVENT, JOB_SET, QUEUE, SUBMIT, SUBMIT_REPLY, percentiles, unary
 
 from armada_adapters.wire.jsoncodec import from_json
-from armada_adapters.wire.pool import message_class
 
-SUBMIT = message_class("api.JobSubmitRequest")
-SUBMIT_REPLY = message_class("api.JobSubmitResponse")
-QUEUE = message_class("api.Queue")
-EMPTY = message_class("google.protobuf.Empty")
-JOB_SET = message_class("api.JobSetRequest")
-EVENT = message_class("api.EventStreamMessage")
 EXECUTOR_READY = re.compile(r"armada-executor ready")
 EVERYONE = ["everyone"]
 PERMISSIONS = (

@@ -53,6 +53,15 @@ def recorded_groups(work_dir: Path) -> list[int]:
     return [g for f in files for g, _ in json.loads(f.read_text())["groups"]]
 
 
+async def clean_up(server, work_dir: Path, *executors: subprocess.Popen[bytes] | None) -> None:
+    for process in executors:
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    await stop_server(server)
+    print((work_dir / "executor.log").read_text())  # shown when the test failed
+
+
 async def test_sigkill_mid_run_then_restart_leaves_no_orphan_and_ends_the_run(work_dir):
     api = FakeExecutorApi()
     server, port = await start_server(api)
@@ -76,12 +85,7 @@ async def test_sigkill_mid_run_then_restart_leaves_no_orphan_and_ends_the_run(wo
         assert error.terminal and error.podError.message == LOST_MESSAGE
         await wait_until(lambda: recorded_groups(work_dir) == [])
     finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
-        await stop_server(server)
-        print((work_dir / "executor.log").read_text())
+        await clean_up(server, work_dir, first, second)
 
 
 async def test_a_run_that_ended_before_the_crash_is_reported_as_it_ended(work_dir):
@@ -104,12 +108,7 @@ async def test_a_run_that_ended_before_the_crash_is_reported_as_it_ended(work_di
         await wait_until(lambda: "jobRunSucceeded" in api.kinds("r1"))
         await wait_until(lambda: not registry.exists())
     finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
-        await stop_server(server)
-        print((work_dir / "executor.log").read_text())
+        await clean_up(server, work_dir, first, second)
 
 
 def test_logs_command_prints_a_jobs_output(work_dir):

@@ -23,8 +23,8 @@ pytestmark = pytest.mark.anyio
 
 
 class Harness:
-    def __init__(self, api: FakeExecutorApi, executor: LocalExecutor, port: int) -> None:
-        self.api, self.executor, self.port = api, executor, port
+    def __init__(self, api: FakeExecutorApi, executor: LocalExecutor, port: int, server) -> None:
+        self.api, self.executor, self.port, self.server = api, executor, port, server
 
 
 def config_for(port: int, work_dir: Path) -> ExecutorConfig:
@@ -42,13 +42,14 @@ async def harness(work_dir: Path) -> AsyncIterator[Harness]:
     capacity = Capacity({"cpu": Quantity.parse("4"), "memory": Quantity.parse("8Gi")})
     executor = LocalExecutor(config_for(port, work_dir), client, make_host(work_dir), capacity)
     task = asyncio.create_task(executor.run())
+    harness = Harness(api, executor, port, server)
     try:
-        yield Harness(api, executor, port)
+        yield harness
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         client.close()
-        await stop_server(server)
+        await stop_server(harness.server)
 
 
 def one_cpu(spec_container: dict) -> dict:
@@ -163,30 +164,19 @@ async def test_reports_are_retried_until_the_server_takes_them(harness):
     assert api.fail_reports == 0
 
 
-async def test_the_executor_reconnects_after_a_server_restart(work_dir):
-    api = FakeExecutorApi()
-    server, port = await start_server(api)
-    client = ExecutorApiClient(f"127.0.0.1:{port}", use_tls=False, credentials=NoCredentials())
-    capacity = Capacity({"cpu": Quantity.parse("4"), "memory": Quantity.parse("8Gi")})
-    executor = LocalExecutor(config_for(port, work_dir), client, make_host(work_dir), capacity)
-    task = asyncio.create_task(executor.run())
-    try:
-        api.add(make_lease("r1", "j1", {"containers": [shell("sleep 1.5; echo done")]}))
-        await wait_until(lambda: "jobRunRunning" in api.kinds("r1"))
-        api.down = True  # a call already on its way when the server stops is refused too
-        await stop_server(server)  # the run ends while the server is away
-        await wait_until(lambda: executor.active["r1"].state == SUCCEEDED)
-        await asyncio.sleep(1.0)
-        assert "jobRunSucceeded" not in api.kinds("r1")
-        api.down = False
-        server, _ = await start_server(api, port)
-        await wait_until(lambda: "jobRunSucceeded" in api.kinds("r1"), timeout=30)
-        await wait_until(lambda: "r1" not in executor.active)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        client.close()
-        await stop_server(server)
+async def test_the_executor_reconnects_after_a_server_restart(harness):
+    api, executor = harness.api, harness.executor
+    api.add(make_lease("r1", "j1", {"containers": [shell("sleep 1.5; echo done")]}))
+    await wait_until(lambda: "jobRunRunning" in api.kinds("r1"))
+    api.down = True  # a call already on its way when the server stops is refused too
+    await stop_server(harness.server)  # the run ends while the server is away
+    await wait_until(lambda: executor.active["r1"].state == SUCCEEDED)
+    await asyncio.sleep(1.0)
+    assert "jobRunSucceeded" not in api.kinds("r1")
+    api.down = False
+    harness.server, _ = await start_server(api, harness.port)
+    await wait_until(lambda: "jobRunSucceeded" in api.kinds("r1"), timeout=30)
+    await wait_until(lambda: "r1" not in executor.active)
 
 
 async def test_a_lease_sent_again_is_not_run_twice(harness):
