@@ -11,13 +11,14 @@ from grpclib.server import Server
 from armada_adapters.server.listeners import bind
 from armada_executor.binoculars import BinocularsLogs
 from armada_executor.capacity import Capacity, host_resources
+from armada_executor.cgroups import CgroupV2
 from armada_executor.client import ExecutorApiClient
 from armada_executor.config import ConfigError, ExecutorConfig
 from armada_executor.credentials import credentials_for
 from armada_executor.executor import LocalExecutor
 from armada_executor.files import FileWork
 from armada_executor.logs import LogStore
-from armada_executor.process import RunAs
+from armada_executor.process import SETPRIV, RunAs
 from armada_executor.registry import Registry
 from armada_executor.runner import Host
 from armada_executor.workspace import Workspace
@@ -43,6 +44,7 @@ def build_host(config: ExecutorConfig) -> Host:
         allowed_programs=local.allowed_programs,
         max_log_bytes=local.log_retention.max_bytes_per_container,
         files=files,
+        cgroups=CgroupV2.detect() if SETPRIV is not None else None,
     )
 
 
@@ -62,6 +64,8 @@ async def assemble(config: ExecutorConfig, stack: AsyncExitStack) -> Assembled:
     """The executor and its Binoculars listener (closed by `stack`)."""
     host = build_host(config)
     stack.callback(host.files.close)
+    limits = "cgroup v2 (memory, cpu)" if host.cgroups else "RLIMIT_AS (memory only)"
+    logger.info("container limits: %s", limits)
     try:
         client = ExecutorApiClient(
             config.armada_url, use_tls=config.use_tls, credentials=credentials_for(config)

@@ -104,6 +104,8 @@ class LocalExecutor:
             logger.info("run %s of an earlier executor: %d processes killed", record.run_id, killed)
             self.active[record.run_id] = Run(info, {}, SUCCEEDED if done else FAILED)
             self._reporter.add(final, partial(self._forget, record.run_id))
+        if self._host.cgroups is not None:
+            self._host.cgroups.sweep()
         self._host.workspace.sweep()
         self._host.logs.prune()
 

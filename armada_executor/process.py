@@ -88,8 +88,13 @@ async def spawn(
     cwd: str,
     run_as: RunAs | None,
     memory_limit: int | None,
+    before: Sequence[str] = (),
 ) -> asyncio.subprocess.Process:
-    """Start `argv` (its program already resolved) in a new session, output on one pipe."""
+    """Start `argv` (its program already resolved) in a new session, output on one pipe.
+
+    `before`: words run first, as the executor's user (joining a cgroup); they need the
+    `setpriv` launcher, since without it the user changes before anything runs.
+    """
     prefix = launcher(run_as, memory_limit)
     if prefix is not None:
         options: dict[str, Any] = {}
@@ -99,6 +104,7 @@ async def spawn(
             options.update(user=run_as.uid, group=run_as.gid, extra_groups=[])
     try:
         return await asyncio.create_subprocess_exec(
+            *before,
             *(prefix or ()),
             *argv,
             stdin=asyncio.subprocess.DEVNULL,

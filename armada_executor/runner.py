@@ -15,7 +15,9 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
+from armada_executor.cgroups import CgroupV2, Limits
 from armada_executor.files import FileWork
 from armada_executor.logs import LogStore, LogWriter, pump
 from armada_executor.messages import DEADLINE_EXCEEDED, OOM
@@ -31,7 +33,7 @@ from armada_executor.process import (
     stop_group,
 )
 from armada_executor.registry import Registry, RunRecord, start_time
-from armada_executor.workspace import RunDirs, Workspace, volume_variable
+from armada_executor.workspace import RunDirs, Workspace, path_component, volume_variable
 
 START_ERROR_EXIT = 128
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
@@ -56,6 +58,7 @@ class Host:
     allowed_programs: tuple[str, ...] | None
     max_log_bytes: int
     files: FileWork
+    cgroups: CgroupV2 | None = None  # None: RLIMIT_AS for memory, no CPU cap
 
 
 class PodRun:
@@ -67,7 +70,7 @@ class PodRun:
         self._on_running = on_running
         self._running_said = False
         self._stopping: Stop | None = None
-        self._live: set[asyncio.subprocess.Process] = set()
+        self._live: dict[asyncio.subprocess.Process, Path | None] = {}  # with its cgroup
         self._stoppers: set[asyncio.Task[None]] = set()
         self._record = RunRecord(plan.run_id, plan.job_id, plan.queue, plan.job_set)
 
@@ -81,8 +84,8 @@ class PodRun:
         try:
             return await self._run_pod(dirs)
         except asyncio.CancelledError:  # the executor stops: its registry reports the run later
-            for process in self._live:
-                signal_group(process.pid, signal.SIGKILL)
+            for process, group in self._live.items():
+                self._kill_leftovers(process, group)
             raise
         finally:
             if deadline is not None:
@@ -157,21 +160,46 @@ class PodRun:
         program = resolve(container.argv[0], env, cwd)
         self._check_allowed(program)
         argv = (program, *container.argv[1:])
-        process = await spawn(argv, env, cwd, self._host.run_as, container.memory_limit)
-        self._track(process)
+        group = self._cgroup(container)
+        join = self._host.cgroups.joiner(group) if self._host.cgroups and group else ()
+        rlimit = None if group else container.memory_limit  # the cgroup limits memory
+        process = await spawn(argv, env, cwd, self._host.run_as, rlimit, before=join)
+        self._track(process, group)
         try:
             assert process.stdout is not None
             reader = asyncio.create_task(pump(process.stdout, log))
             code = exit_code(await process.wait())
-            signal_group(process.pid, signal.SIGKILL)  # what it left behind ends with it
+            self._kill_leftovers(process, group)  # what it left behind ends with it
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(reader, DRAIN_SECONDS)
         finally:
-            self._live.discard(process)
-        return self._judge(container, code, log)
+            self._live.pop(process, None)
+        oom = (
+            self._host.cgroups is not None
+            and group is not None
+            and (self._host.cgroups.oom_killed(group))
+        )
+        if self._host.cgroups is not None and group is not None:
+            self._host.files.submit(self._host.cgroups.remove, group)
+        return self._judge(container, code, log, oom)
 
-    def _track(self, process: asyncio.subprocess.Process) -> None:
-        self._live.add(process)
+    def _cgroup(self, container: ContainerPlan) -> Path | None:
+        if self._host.cgroups is None:
+            return None
+        limits = Limits(container.memory_limit, container.cpu_limit)
+        name = path_component(f"{self.plan.run_id}-{container.name}")
+        try:
+            return self._host.cgroups.create(name, limits)
+        except OSError as exc:
+            raise StartError(f"its cgroup could not be made: {exc.strerror or exc}") from None
+
+    def _kill_leftovers(self, process: asyncio.subprocess.Process, group: Path | None) -> None:
+        signal_group(process.pid, signal.SIGKILL)
+        if self._host.cgroups is not None and group is not None:
+            self._host.cgroups.kill(group)
+
+    def _track(self, process: asyncio.subprocess.Process, group: Path | None) -> None:
+        self._live[process] = group
         self._record.groups.append((process.pid, start_time(process.pid) or 0))
         self._host.registry.save(self._record)
         if self._stopping is not None:
@@ -181,7 +209,7 @@ class PodRun:
             self._on_running()
 
     def _judge(
-        self, container: ContainerPlan, code: int, log: LogWriter
+        self, container: ContainerPlan, code: int, log: LogWriter, oom: bool = False
     ) -> ContainerFailure | None:
         if code == 0:
             return None
@@ -191,7 +219,7 @@ class PodRun:
                 container.name, code, "DeadlineExceeded", tail, DEADLINE_EXCEEDED
             )
         limited = container.memory_limit is not None
-        if limited and (code == 137 or any(marker in tail for marker in OOM_MARKERS)):
+        if oom or (limited and (code == 137 or any(m in tail for m in OOM_MARKERS))):
             return ContainerFailure(container.name, code, "OOMKilled", tail, OOM)
         return ContainerFailure(container.name, code, "Error", tail)
 
@@ -223,6 +251,10 @@ class PodRun:
         return asyncio.get_running_loop().call_later(seconds, self.stop, Stop.DEADLINE)
 
     def _stop_process(self, process: asyncio.subprocess.Process) -> None:
-        task = asyncio.create_task(stop_group(process, self.plan.grace_seconds))
+        task = asyncio.create_task(self._stop_and_kill(process))
         self._stoppers.add(task)
         task.add_done_callback(self._stoppers.discard)
+
+    async def _stop_and_kill(self, process: asyncio.subprocess.Process) -> None:
+        await stop_group(process, self.plan.grace_seconds)
+        self._kill_leftovers(process, self._live.get(process))
