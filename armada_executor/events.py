@@ -66,7 +66,7 @@ def ended(run: RunInfo, node: Node, outcome: Outcome) -> Any:
     if outcome.phase is Phase.RETURNED:
         returned = error.podLeaseReturned
         _object_meta(returned.objectMeta, run, node)
-        returned.message, returned.run_attempted = outcome.message, False
+        returned.message, returned.run_attempted = outcome.message, outcome.attempted
     else:
         _pod_error(error.podError, run, node, outcome)
     return sequence

@@ -32,3 +32,4 @@ class Outcome:
     message: str = ""
     failures: tuple[ContainerFailure, ...] = ()
     kubernetes_reason: int = APP_ERROR
+    attempted: bool = False  # RETURNED: whether any of the pod's processes had run

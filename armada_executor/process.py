@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import pwd
 import resource
@@ -56,6 +57,14 @@ class RunAs:
 
 class StartError(Exception):
     """The program could not be started; the message names it and says why."""
+
+
+class TransientStartError(StartError):
+    """The machine could not start it now (out of processes, memory or files)."""
+
+
+# What fork/exec fail with when the machine, not the job, is the problem.
+TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE})
 
 
 def _child_setup(memory_limit: int | None) -> Callable[[], None]:
@@ -116,7 +125,8 @@ async def spawn(
             **options,
         )
     except OSError as exc:
-        raise StartError(f"{argv[0]}: {exc.strerror or exc}") from None
+        kind = TransientStartError if exc.errno in TRANSIENT_ERRNOS else StartError
+        raise kind(f"{argv[0]}: {exc.strerror or exc}") from None
 
 
 def launcher(run_as: RunAs | None, memory_limit: int | None) -> list[str] | None:

@@ -26,6 +26,7 @@ from armada_executor.pod import ContainerPlan, PodPlan
 from armada_executor.process import (
     RunAs,
     StartError,
+    TransientStartError,
     exit_code,
     resolve,
     signal_group,
@@ -45,6 +46,7 @@ DRAIN_SECONDS = 5.0
 class Stop(Enum):
     CANCEL = "cancel"
     DEADLINE = "deadline"
+    RETURN = "return"  # the machine could not start a container: the lease goes back
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class PodRun:
         self._on_running = on_running
         self._running_said = False
         self._stopping: Stop | None = None
+        self._return_reason = ""
         self._live: dict[asyncio.subprocess.Process, Path | None] = {}  # with its cgroup
         self._stoppers: set[asyncio.Task[None]] = set()
         self._record = RunRecord(plan.run_id, plan.job_id, plan.queue, plan.job_set)
@@ -83,6 +86,9 @@ class PodRun:
         deadline = self._deadline_timer()
         try:
             return await self._run_pod(dirs)
+        except OSError as exc:  # the executor's own files (logs): not the job's fault
+            self.stop(Stop.RETURN)
+            return self._returned(f"the executor could not run the pod: {exc}")
         except asyncio.CancelledError:  # the executor stops: its registry reports the run later
             for process, group in self._live.items():
                 self._kill_leftovers(process, group)
@@ -120,6 +126,8 @@ class PodRun:
             return Outcome(Phase.CANCELLED)
         if self._stopping is Stop.DEADLINE:
             return Outcome(Phase.FAILED, DEADLINE_MESSAGE, tuple(failures), DEADLINE_EXCEEDED)
+        if self._stopping is Stop.RETURN:
+            return self._returned(self._return_reason)
         if not failures:
             return Outcome(Phase.SUCCEEDED)
         reason = (
@@ -141,6 +149,11 @@ class PodRun:
         )
         try:
             return await self._execute(container, dirs, log)
+        except TransientStartError as exc:
+            self._return_reason = f"container {container.name} could not start now: {exc}"
+            log.note(self._return_reason)
+            self.stop(Stop.RETURN)
+            return None
         except StartError as exc:
             message = f"container {container.name} could not start: {exc}"
             log.note(message)
@@ -249,6 +262,9 @@ class PodRun:
         if seconds is None:
             return None
         return asyncio.get_running_loop().call_later(seconds, self.stop, Stop.DEADLINE)
+
+    def _returned(self, message: str) -> Outcome:
+        return Outcome(Phase.RETURNED, message, attempted=self._running_said)
 
     def _stop_process(self, process: asyncio.subprocess.Process) -> None:
         task = asyncio.create_task(self._stop_and_kill(process))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import time
 from pathlib import Path
@@ -217,3 +218,13 @@ def _pgid(proc: Path) -> int:
         return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+async def test_a_machine_out_of_processes_returns_the_lease(work_dir, monkeypatch):
+    async def no_fork(*args, **kwargs):
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", no_fork)
+    outcome, _ = await run(work_dir, {"containers": [shell("echo hi")]})
+    assert outcome.phase is Phase.RETURNED
+    assert "could not start now" in outcome.message and not outcome.attempted
