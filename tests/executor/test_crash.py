@@ -16,6 +16,7 @@ from executor_support import live_members, shell
 from fake_api import FakeExecutorApi, make_lease, start_server, stop_server, wait_until
 
 from armada_executor.events import LOST_MESSAGE
+from armada_executor.registry import Registry, RunRecord
 
 pytestmark = pytest.mark.anyio
 REPO = Path(__file__).resolve().parents[2]
@@ -129,3 +130,33 @@ def test_logs_command_prints_a_jobs_output(work_dir):
         env=env, capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert missing.returncode == 1 and "no logs of job nope" in missing.stderr
+
+
+def test_logs_follow_prints_new_lines_until_the_run_ends(work_dir):
+    store_dir = work_dir / "data" / "logs" / "j1" / "r1"
+    store_dir.mkdir(parents=True)
+    log = store_dir / "main.log"
+    log.write_text("2026-01-01T00:00:00.000000000Z first\n")
+    registry = Registry(work_dir / "data" / "registry")
+    record = RunRecord("r1", "j1", "q", "js")
+    registry.save(record)
+    config = write_config(work_dir, 1)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "armada_executor", "--config", str(config), "logs", "j1", "-f"],
+        env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert follower.stdout is not None
+        assert follower.stdout.readline() == "first\n"
+        with log.open("a") as file:
+            file.write("2026-01-01T00:00:01.000000000Z second\n")
+        assert follower.stdout.readline() == "second\n"
+        assert follower.poll() is None  # the run goes on: so does the follower
+        record.final_report = "00"
+        registry.save(record)
+        assert follower.wait(timeout=10) == 0
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait()
