@@ -45,6 +45,8 @@ async def _run(config: ExecutorConfig) -> None:
         await run_embedded(config)
     except (ExecutorConfigError, OSError) as exc:
         logger.error("the local executor stopped: %s", exc)
+    except Exception:  # the boundary: the server keeps serving without it
+        logger.exception("the local executor failed")
 
 
 async def _stop(task: asyncio.Task[None]) -> None:
