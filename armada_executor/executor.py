@@ -216,6 +216,9 @@ class LocalExecutor:
         assert run.pod is not None
         try:
             outcome = await run.pod.run()
+        except Exception:  # a bug must not leave the run held (and reported running) forever
+            logger.exception("run %s: the executor failed", run.info.run_id)
+            outcome = Outcome(Phase.FAILED, "the executor failed while running the pod")
         finally:
             self.capacity.give_back(run.requests)
             self._wake.set()

@@ -206,3 +206,15 @@ def _count_processes(cmdline: str) -> int:
             except OSError:
                 pass
     return count
+
+
+async def test_a_bug_while_running_a_pod_fails_the_run_instead_of_holding_it(harness, monkeypatch):
+    async def broken(self):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("armada_executor.runner.PodRun.run", broken)
+    harness.api.add(make_lease("r1", "j1", {"containers": [shell("true")]}))
+    await wait_until(lambda: "jobRunErrors" in harness.api.kinds("r1"))
+    [error] = harness.api.event("r1", "jobRunErrors").errors
+    assert error.terminal and "executor failed" in error.podError.message
+    await wait_until(lambda: "r1" not in harness.executor.active)
