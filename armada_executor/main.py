@@ -42,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(Path(args.config) if args.config else None)
         if args.command == "logs":
-            return show_logs(config, args)
+            return _logs_or_why(config, args)
         asyncio.run(serve(config))
     except ConfigError as exc:
         print(f"armada-executor: {exc}", file=sys.stderr)
@@ -71,6 +71,14 @@ async def serve(config: ExecutorConfig) -> None:
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def _logs_or_why(config: ExecutorConfig, args: argparse.Namespace) -> int:
+    try:
+        return show_logs(config, args)
+    except OSError as exc:  # e.g. the logs belong to the account the executor ran as
+        print(f"armada-executor: cannot read logs: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 def show_logs(config: ExecutorConfig, args: argparse.Namespace) -> int:
