@@ -1,6 +1,6 @@
 """Jobs through the local executor over real sockets: latency and rate, measured in one run.
 
-Run: `python bench/bench_executor.py [--latency-jobs 100] [--rate-jobs 1000]`.
+Run: `python bench/bench_local_executor.py [--latency-jobs 100] [--rate-jobs 1000]`.
 
 The reference server (durable SQLite) and `armada-executor` run as separate processes,
 as in a deployment; this process submits no-op jobs (`true`) and watches their job set.
