@@ -60,3 +60,55 @@ def test_nothing_inward_imports_the_cli() -> None:
                 if name == "armada_cli"
             ]
     assert offenders == []
+
+
+EXECUTOR = CORE.parent / "armada_executor"
+# The executor is a client of ExecutorApi (decision E7): Armada's messages and the core's
+# value rules (quantities, pod resources, gang annotations), never the service or storage.
+EXECUTOR_MAY_USE = (
+    "armada_executor",
+    "armada_adapters.wire",
+    "armada_adapters.server.listeners",
+    "armada_core.quantity",
+    "armada_core.submission",
+    "armada_core.errors",
+)
+PROJECT = (*INNER, "armada_cli", "armada_executor")
+
+
+def _imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _allowed(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def test_the_executor_uses_only_messages_and_value_rules_of_the_project() -> None:
+    offenders = []
+    for path in sorted(EXECUTOR.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for line, module in _imported_modules(tree):
+            if module.split(".")[0] in PROJECT and not _allowed(module, EXECUTOR_MAY_USE):
+                offenders.append(f"{path.relative_to(CORE.parent)}:{line} imports {module}")
+    assert offenders == []
+
+
+def test_only_the_server_composition_root_imports_the_executor() -> None:
+    offenders = []
+    for package in (*INNER, "armada_cli"):
+        for path in sorted((CORE.parent / package).rglob("*.py")):
+            if _allowed(path.relative_to(CORE.parent).with_suffix("").as_posix().replace("/", "."),
+                        ("armada_adapters.server",)):  # fmt: skip
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for line, module in _imported_modules(tree):
+                if _allowed(module, ("armada_executor",)):
+                    offenders.append(f"{path.relative_to(CORE.parent)}:{line} imports {module}")
+    assert offenders == []

@@ -21,6 +21,7 @@ from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
+from armada_adapters.server.local_executor import local_executor_config, start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
 from armada_adapters.server.scheduler_settings import scheduler_config
 from armada_adapters.server.scheduling_loop import start_scheduling
@@ -77,6 +78,10 @@ async def serve(
 ) -> None:
     """Run the server until `stop` is set (None: until SIGINT or SIGTERM)."""
     stop = stop if stop is not None else _stop_on_signals()
+    try:
+        local_executor_config(config, config.grpc_port)  # checked before anything starts
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
     async with AsyncExitStack() as stack:
         assembly = await assemble(config, stack)
         stack.push_async_callback(start_scheduling(assembly.service))
@@ -84,6 +89,7 @@ async def serve(
         listeners = await _start(config, assembly, _request_observer(config, metrics))
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
         endpoints = replace(listeners.endpoints, metrics_port=metrics.port if metrics else None)
+        await start_local_executor(config, endpoints.grpc_port, stack)
         logger.info("armada-server ready: %s", endpoints.describe())
         if on_ready is not None:
             on_ready(endpoints)

@@ -37,6 +37,9 @@ ENV_PREFIX = "ARMADA_"
 ENV_KEYS = ("grpcPort", "httpPort", "metricsPort", "bindAddress", "shutdownGracePeriod")
 DEFAULT_SQLITE_PATH = "data/armada.db"
 DEFAULT_METRICS_PORT = 9000  # Armada's; the config file's default (embedding: off)
+# Without a config file the server is a one-command development stack: reachable from this
+# machine only (everyone is anonymous with every permission) and running jobs itself.
+NO_FILE_DEFAULTS = {"bindAddress": "127.0.0.1", "localExecutor": {"enabled": True}}
 DEFAULT_CORS_ORIGINS = ("http://localhost:3000", "http://localhost:8089", "http://localhost:10000")
 
 KNOWN = (
@@ -56,6 +59,7 @@ KNOWN = (
     "connections",
     "requestLimits",
     "ui",
+    "localExecutor",
 )
 # Armada server keys that configure infrastructure we do not have: warned, not refused.
 IGNORED = (
@@ -111,6 +115,7 @@ class ServerConfig:
     log_requests: bool = True
     log_health_checks: bool = False
     ui_enabled: bool = True  # `ui.enabled`: the web UI at / and /lookout
+    local_executor: Mapping[str, Any] | None = None  # `localExecutor:`; None: not configured
     source: Path | None = None
 
     def __post_init__(self) -> None:
@@ -147,7 +152,7 @@ def config_path(cli_path: str | None, environ: Mapping[str, str]) -> Path | None
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> ServerConfig:
     """Read and check the YAML file; no file means the development defaults."""
-    data = _read_yaml(path) if path is not None else {}
+    data = _read_yaml(path) if path is not None else NO_FILE_DEFAULTS
     return parse_config({**data, **env_overrides(environ or {})}, source=path)
 
 
@@ -206,7 +211,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
         ),
         storage=_storage(values.get("storage")),
         submission=_mapping(values.get("submission"), "submission"),
-        auth=None if values.get("auth") is None else _mapping(values["auth"], "auth"),
+        auth=_optional_mapping(values.get("auth"), "auth"),
         scheduler=_mapping(values.get("scheduler"), "scheduler"),
         max_query_items=_int(_get(queryapi, "maxQueryItems", 500), "queryapi.maxQueryItems"),
         **limits,
@@ -222,6 +227,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
         log_requests=_bool(_get(logs, "requests", True), "logging.requests"),
         log_health_checks=_bool(_get(logs, "healthChecks", False), "logging.healthChecks"),
         ui_enabled=_ui_enabled(values.get("ui")),
+        local_executor=_optional_mapping(values.get("localExecutor"), "localExecutor"),
         source=source,
     )
 
@@ -268,6 +274,10 @@ def _ui_enabled(value: Any) -> bool:
     if not isinstance(enabled, bool):
         raise ConfigError(f"ui.enabled must be true or false, got {enabled!r}")
     return enabled
+
+
+def _optional_mapping(value: Any, where: str) -> Mapping[str, Any] | None:
+    return None if value is None else _mapping(value, where)
 
 
 def _get(section: Mapping[str, Any], key: str, default: Any) -> Any:
