@@ -53,7 +53,13 @@ def register(root: click.Group) -> None:
     @click.option(
         "-n", "--namespace", default=None, help="The pod's namespace (default: the job's)."
     )
-    @click.option("--pod-number", default=0, show_default=True, help="Pod of the job.")
+    @click.option(
+        "--pod-number",
+        default=0,
+        type=click.IntRange(min=0),
+        show_default=True,
+        help="Pod of the job.",
+    )
     @click.option("--container", default=None, help="Container (default: the pod's only one).")
     @click.option(
         "--since", default=None, help="Only lines newer than this Go duration (5s, 2m, 3h)."
