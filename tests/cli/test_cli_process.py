@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
-from cli_support import Armadactl, subprocess_armadactl
+from cli_support import Armadactl, closed_port, subprocess_armadactl
 from e2e_support import ServerProcess
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_unreachable_server_is_one_line_without_traceback(tmp_path: Path) -> None:
     result = subprocess_armadactl(
-        "--armadaUrl", f"localhost:{_closed_port()}", "get", "queue", "q", home=tmp_path
+        "--armadaUrl", f"localhost:{closed_port()}", "get", "queue", "q", home=tmp_path
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
