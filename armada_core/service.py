@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping
 
-from armada_core._usecases import actions, browse, queries, queues, submit
+from armada_core._usecases import actions, browse, queries, queues, retry_policies, submit
 from armada_core._usecases.browse import JobHistory
 from armada_core._usecases.context import Context
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
@@ -34,6 +34,7 @@ from armada_core.ports import Clock, IdFactory, Storage
 from armada_core.principal import Principal
 from armada_core.queues import Queue, QueueSpec
 from armada_core.results import JobDetails, QueueFailure, QueueInfo
+from armada_core.retry.policy import RetryPolicy
 
 
 class ArmadaService:
@@ -117,6 +118,28 @@ class ArmadaService:
     async def queue_info(self, principal: Principal, name: str) -> QueueInfo:
         """The legacy GetQueueInfo: job sets with queued or leased jobs."""
         return await queries.queue_info(self._ctx, principal, name)
+
+    # --- retry policies --------------------------------------------------------------
+
+    async def create_retry_policy(self, principal: Principal, policy: RetryPolicy) -> None:
+        """Validate and store (upsert); needs `create_retry_policy`."""
+        await retry_policies.create(self._ctx, principal, policy)
+
+    async def update_retry_policy(self, principal: Principal, policy: RetryPolicy) -> None:
+        """Validate and replace an existing policy; NotFound if missing."""
+        await retry_policies.update(self._ctx, principal, policy)
+
+    async def delete_retry_policy(self, principal: Principal, name: str) -> None:
+        """Detach from every queue and delete; a missing policy is fine."""
+        await retry_policies.delete(self._ctx, principal, name)
+
+    async def get_retry_policy(self, principal: Principal, name: str) -> RetryPolicy:
+        """NotFound if missing."""
+        return await retry_policies.get(self._ctx, principal, name)
+
+    async def get_retry_policies(self, principal: Principal) -> list[RetryPolicy]:
+        """Every policy, sorted by name."""
+        return await retry_policies.list_all(self._ctx, principal)
 
     # --- jobs ------------------------------------------------------------------------
 

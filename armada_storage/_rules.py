@@ -14,6 +14,7 @@ from armada_core.errors import Conflict
 from armada_core.events import EventId
 from armada_core.jobs import Job, JobChange, JobRecord, JobState
 from armada_core.ports import Append
+from armada_core.queues import Queue
 
 _T = TypeVar("_T")
 
@@ -86,3 +87,16 @@ def apply_change(record: JobRecord | None, change: JobChange) -> JobRecord:
 
 def _given(value: _T | None, stored: _T) -> _T:
     return stored if value is None else value
+
+
+def detach(queue: Queue, policy: str) -> Queue:
+    """The queue without `policy` among its retry policies (a deleted policy's queues)."""
+    return replace(queue, retry_policies=tuple(p for p in queue.retry_policies if p != policy))
+
+
+def policy_mention(policy: str) -> str:
+    """Text every stored queue naming `policy` contains: a cheap SQL prefilter.
+
+    A policy name is an RFC 1123 label, which JSON writes as it is, within quotes.
+    """
+    return f'"{policy}"'

@@ -13,6 +13,9 @@ The layout follows the SQLite backend (see `armada_storage.sqlite.schema`):
   `codec.events_to_json`); a submitted event's job is not repeated when the same write
   inserted it. JSON columns are TEXT: the codec's text is stored as it is, unparsed
   (cast with `::jsonb` to query it).
+`retry_policies` holds each policy as JSON; a queue's `data` lists its policies' names,
+which a queue write checks under `FOR SHARE` locks and a policy delete (holding the
+policy's row lock) removes from every queue: policy rows are locked before queue rows.
 Strings compare with `COLLATE "C"` where order is visible, to sort as the other
 backends do (by code point), whatever the database's collation.
 """
@@ -103,6 +106,8 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         "CREATE INDEX jobs_page_by_state ON jobs (state, n)",
         "CREATE INDEX jobs_page_by_job_set ON jobs (queue, job_set_id, n)",
     ),
+    # 5: retry policies, by name. Queues name theirs in their own `data` (as before).
+    ('CREATE TABLE retry_policies (name TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
