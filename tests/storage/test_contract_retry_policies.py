@@ -121,9 +121,9 @@ async def test_a_queue_write_racing_a_delete_never_names_a_missing_policy(
     for round_ in range(5):
         name = f"p{round_}"
         await storage.upsert_retry_policy(plain(name))
-        refused = []
+        refused: list[str] = []
 
-        async def attach(queue: str, name: str = name) -> None:
+        async def attach(queue: str, name: str = name, refused: list[str] = refused) -> None:
             try:
                 await storage.upsert_queue(Queue(queue, retry_policies=(name,)))
             except RetryPoliciesMissing:
