@@ -80,9 +80,9 @@ class RetryPolicy:
     default_action: int = RetryAction.UNSPECIFIED
     rules: tuple[RetryRule, ...] = ()
 
-    def first_match(self, category: str, subcategory: str) -> RetryRule | None:
-        """The first rule matching the failure (an empty category matches none)."""
-        return next((r for r in self.rules if r.matches(category, subcategory)), None)
+    def first_match(self, category: str, subcategory: str) -> int | None:
+        """The index of the first rule matching the failure (an empty category matches none)."""
+        return next((i for i, r in enumerate(self.rules) if r.matches(category, subcategory)), None)
 
 
 class RetryPoliciesMissing(InvalidArgument):
