@@ -96,9 +96,20 @@ def pool() -> DescriptorPool:
     private = DescriptorPool()
     for file in descriptor_pb2.FileDescriptorSet.FromString(raw).file:
         private.Add(file)
-    private.Add(_upstream_file("armada_cli/executor.proto", "api", _EXECUTOR))
-    private.Add(_reports_file())
+    # The wire schema carries Armada's own files for these now; ours stand in without them.
+    if not _serves(private, "api.Executor"):
+        private.Add(_upstream_file("armada_cli/executor.proto", "api", _EXECUTOR))
+    if not _serves(private, "schedulerobjects.SchedulerReporting"):
+        private.Add(_reports_file())
     return private
+
+
+def _serves(pool: DescriptorPool, service: str) -> bool:
+    try:
+        pool.FindServiceByName(service)
+    except KeyError:
+        return False
+    return True
 
 
 @cache
