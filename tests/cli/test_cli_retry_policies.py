@@ -44,8 +44,12 @@ def test_create_get_update_delete_from_a_file(armadactl: Armadactl, tmp_path: Pa
     assert updated.code == 0, updated.err
     listed = yaml.safe_load(armadactl("get", "retry-policies").out)
     assert [p["retryLimit"] for p in listed["retryPolicies"] if p["name"] == "oom-retry"] == [5]
+    queue = armadactl("create", "queue", "ml", "--retry-policies", "oom-retry")
+    assert queue.code == 0, queue.err
+    assert yaml.safe_load(armadactl("get", "queue", "ml").out)["retryPolicies"] == ["oom-retry"]
     deleted = armadactl("delete", "retry-policy", "oom-retry")
     assert deleted.code == 0, deleted.err
+    assert "retryPolicies" not in yaml.safe_load(armadactl("get", "queue", "ml").out)
     missing = armadactl("get", "retry-policy", "oom-retry")
     assert missing.code == 1 and 'could not find retry policy "oom-retry"' in missing.err
 
