@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from storage_helpers import POSTGRES_DSN, drop_schema, fresh_schema
+from storage_helpers import POSTGRES_DSN, drop_schema
+from storage_helpers import old_postgres_schema as postgres_schema_at
 
 from armada_core.jobs import JobState
 from armada_core.ports import Storage
@@ -83,23 +84,8 @@ async def old_postgres_schema() -> AsyncIterator[str]:
     """A schema at version 4 holding the fixture's queue rows as they were written."""
     if not POSTGRES_DSN:
         pytest.skip("set ARMADA_TEST_POSTGRES_DSN to a PostgreSQL DSN to run")
-    psycopg = pytest.importorskip("psycopg")
-    from psycopg import sql
-
-    from armada_storage.postgres.schema import MIGRATIONS
-
-    name = fresh_schema()
-    async with await psycopg.AsyncConnection.connect(POSTGRES_DSN, autocommit=True) as conn:
-        await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-        await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(name)))
-        await conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
-        for number, statements in enumerate(MIGRATIONS[:4], start=1):
-            for statement in statements:
-                if isinstance(statement, str):  # the repair (3) has nothing to repair here
-                    await conn.execute(statement)
-            await conn.execute("INSERT INTO schema_version VALUES (%s)", (number,))
-        for row in _old_rows():
-            await conn.execute("INSERT INTO queues (name, data) VALUES (%s, %s)", row)
+    pytest.importorskip("psycopg")
+    name = await postgres_schema_at(4, _old_rows())
     try:
         yield name
     finally:
