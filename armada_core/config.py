@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from armada_core.permissions import PermissionConfig
+from armada_core.retry.engine import RetrySettings
 from armada_core.submission import SubmissionConfig
 
 # Entries per request list: room for a 10,000-job submit (Armada has no such cap;
@@ -24,6 +25,8 @@ class ServiceConfig:
     - `conflict_retries`: attempts of a state-changing use case that lost a race
       (`Conflict`) before the conflict is reported.
     - `default_pool`: the pool active jobs are reported in until runs record theirs.
+    - `retry`: the retry engine's settings (`scheduling.retryPolicy`), for the use
+      case that judges failed runs.
     """
 
     permissions: PermissionConfig = field(default_factory=PermissionConfig)
@@ -33,6 +36,7 @@ class ServiceConfig:
     event_batch_size: int = 500
     conflict_retries: int = 5
     default_pool: str = "default"
+    retry: RetrySettings = field(default_factory=RetrySettings)
 
     def __post_init__(self) -> None:
         for name in (
