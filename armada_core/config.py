@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from armada_core.permissions import PermissionConfig
+from armada_core.retry.engine import RetrySettings
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.submission import SubmissionConfig
 
@@ -26,6 +27,9 @@ class ServiceConfig:
       (`Conflict`) before the conflict is reported.
     - `default_pool`: the pool of an executor that names none.
     - `scheduler`: scheduling, leases and their expiry (decision E3).
+    - `default_pool`: the pool active jobs are reported in until runs record theirs.
+    - `retry`: the retry engine's settings (`scheduling.retryPolicy`), for the use
+      case that judges failed runs.
     """
 
     permissions: PermissionConfig = field(default_factory=PermissionConfig)
@@ -36,6 +40,7 @@ class ServiceConfig:
     conflict_retries: int = 5
     default_pool: str = "default"
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    retry: RetrySettings = field(default_factory=RetrySettings)
 
     def __post_init__(self) -> None:
         for name in (

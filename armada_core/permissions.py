@@ -58,6 +58,9 @@ USER_FACING: tuple[Permission, ...] = (
     Permission.CREATE_QUEUE,
     Permission.DELETE_QUEUE,
     Permission.CORDON_QUEUE,
+    Permission.CREATE_RETRY_POLICY,
+    Permission.UPDATE_RETRY_POLICY,
+    Permission.DELETE_RETRY_POLICY,
 )
 
 # What an open development server grants to everyone besides: executors may lease

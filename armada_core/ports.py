@@ -18,6 +18,7 @@ from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 
 
@@ -77,13 +78,33 @@ class Storage(Protocol):
     async def list_queues(self, limit: int = 0) -> list[Queue]:
         """Queues sorted by name; `limit` 0 means all."""
 
-    async def upsert_queue(self, queue: Queue) -> None: ...
+    async def upsert_queue(self, queue: Queue) -> None:
+        """Create or replace a queue; `RetryPoliciesMissing` (nothing written) if one of
+        its retry policies does not exist, checked atomically with the write."""
 
     async def update_queue(self, queue: Queue) -> bool:
-        """Replace an existing queue; False (and nothing written) if it is missing."""
+        """Replace an existing queue; False (and nothing written) if it is missing.
+
+        `RetryPoliciesMissing` as for `upsert_queue`."""
 
     async def delete_queue(self, name: str) -> DeleteOutcome:
         """Delete a queue unless it has active (non-terminal) jobs, atomically."""
+
+    async def get_retry_policy(self, name: str) -> RetryPolicy | None: ...
+
+    async def list_retry_policies(self) -> list[RetryPolicy]:
+        """Every retry policy, sorted by name."""
+
+    async def upsert_retry_policy(self, policy: RetryPolicy) -> None:
+        """Create or replace a retry policy."""
+
+    async def update_retry_policy(self, policy: RetryPolicy) -> bool:
+        """Replace an existing retry policy; False (and nothing written) if it is missing."""
+
+    async def delete_retry_policy(self, name: str) -> list[str]:
+        """Detach the policy from every queue naming it, then delete it, atomically.
+
+        Returns the detached queues' names, sorted; a missing policy is no change."""
 
     async def find_client_ids(self, queue: str, client_ids: Collection[str]) -> dict[str, str]:
         """Job ids already submitted to `queue` under these client ids."""

@@ -21,6 +21,7 @@ from armada_core._usecases import (
     queries,
     queues,
     report,
+    retry_policies,
     schedule,
     submit,
 )
@@ -49,6 +50,7 @@ from armada_core.ports import Clock, IdFactory, Storage
 from armada_core.principal import Principal
 from armada_core.queues import Queue, QueueSpec
 from armada_core.results import JobDetails, QueueFailure, QueueInfo
+from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 
 logger = logging.getLogger(__name__)
@@ -137,6 +139,28 @@ class ArmadaService:
     async def queue_info(self, principal: Principal, name: str) -> QueueInfo:
         """The legacy GetQueueInfo: job sets with queued or leased jobs."""
         return await queries.queue_info(self._ctx, principal, name)
+
+    # --- retry policies --------------------------------------------------------------
+
+    async def create_retry_policy(self, principal: Principal, policy: RetryPolicy) -> None:
+        """Validate and store (upsert); needs `create_retry_policy`."""
+        await retry_policies.create(self._ctx, principal, policy)
+
+    async def update_retry_policy(self, principal: Principal, policy: RetryPolicy) -> None:
+        """Validate and replace an existing policy; NotFound if missing."""
+        await retry_policies.update(self._ctx, principal, policy)
+
+    async def delete_retry_policy(self, principal: Principal, name: str) -> None:
+        """Detach from every queue and delete; a missing policy is fine."""
+        await retry_policies.delete(self._ctx, principal, name)
+
+    async def get_retry_policy(self, principal: Principal, name: str) -> RetryPolicy:
+        """NotFound if missing."""
+        return await retry_policies.get(self._ctx, principal, name)
+
+    async def get_retry_policies(self, principal: Principal) -> list[RetryPolicy]:
+        """Every policy, sorted by name."""
+        return await retry_policies.list_all(self._ctx, principal)
 
     # --- jobs ------------------------------------------------------------------------
 

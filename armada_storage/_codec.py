@@ -32,6 +32,7 @@ from armada_core.queues import (
     QueuePermission,
     Subject,
 )
+from armada_core.retry.policy import MemoryBump, RetryAction, RetryMutation, RetryPolicy, RetryRule
 from armada_core.runs import Run, RunState
 
 
@@ -133,6 +134,55 @@ def _class_limits_from(data: Mapping[str, Any]) -> PriorityClassResourceLimits:
             pool: PoolResourceLimits(fraction) for pool, fraction in data["by_pool"].items()
         },
     )
+
+
+# --- retry policies --------------------------------------------------------------------
+#
+# A rule is `[action, on_category, on_subcategory, mutate]`; `mutate` is null or
+# `[avoid_same_node, memory]`, and `memory` null or `[static, factor]`.
+
+
+def retry_policy_to_json(policy: RetryPolicy) -> str:
+    return encode(
+        {
+            "name": policy.name,
+            "retry_limit": policy.retry_limit,
+            "default_action": int(policy.default_action),
+            "rules": [_rule(r) for r in policy.rules],
+        }
+    )
+
+
+def retry_policy_from_json(text: str) -> RetryPolicy:
+    data = _decode(text)
+    return RetryPolicy(
+        name=data["name"],
+        retry_limit=data["retry_limit"],
+        default_action=RetryAction(data["default_action"]),
+        rules=tuple(_rule_from(r) for r in data["rules"]),
+    )
+
+
+def _rule(rule: RetryRule) -> list[Any]:
+    mutate = rule.mutate
+    if mutate is not None:
+        memory = None if mutate.memory is None else [mutate.memory.static, mutate.memory.factor]
+        return [
+            int(rule.action),
+            rule.on_category,
+            rule.on_subcategory,
+            [mutate.avoid_same_node, memory],
+        ]
+    return [int(rule.action), rule.on_category, rule.on_subcategory, None]
+
+
+def _rule_from(data: list[Any]) -> RetryRule:
+    action, category, subcategory, mutate = data
+    if mutate is not None:
+        avoid, memory = mutate
+        bump = None if memory is None else MemoryBump(memory[0], memory[1])
+        mutate = RetryMutation(avoid, bump)
+    return RetryRule(RetryAction(action), category, subcategory, mutate)
 
 
 # --- jobs ------------------------------------------------------------------------------

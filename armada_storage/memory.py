@@ -46,12 +46,14 @@ from armada_core.jobs import (
 )
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPoliciesMissing, RetryPolicy
 from armada_core.runs import Run
 from armada_core.submission.podspec import priority_class_name
 from armada_storage._rules import (
     apply_change,
     check_appends,
     client_id_keys,
+    detach,
     entry_ids,
     new_record,
     next_entry,
@@ -83,6 +85,7 @@ class MemoryStorage:
         self._lock = anyio.Lock()
         self._closed = False
         self._queues: dict[str, Queue] = {}
+        self._policies: dict[str, RetryPolicy] = {}
         self._jobs: dict[str, JobRecord] = {}
         self._set_jobs: dict[JobSetKey, list[str]] = {}
         self._queue_jobs: dict[str, list[str]] = {}
@@ -109,6 +112,7 @@ class MemoryStorage:
 
     async def upsert_queue(self, queue: Queue) -> None:
         async with self._writing():
+            self._check_policies(queue)
             self._queues[queue.name] = queue
 
     async def update_queue(self, queue: Queue) -> bool:
@@ -116,8 +120,14 @@ class MemoryStorage:
         async with self._writing():
             if queue.name not in self._queues:
                 return False
+            self._check_policies(queue)
             self._queues[queue.name] = queue
             return True
+
+    def _check_policies(self, queue: Queue) -> None:
+        missing = [name for name in queue.retry_policies if name not in self._policies]
+        if missing:
+            raise RetryPoliciesMissing(missing)
 
     async def delete_queue(self, name: str) -> DeleteOutcome:
         """Delete a queue unless it has active (non-terminal) jobs."""
@@ -129,6 +139,38 @@ class MemoryStorage:
                 return DeleteOutcome.HAS_ACTIVE_JOBS
             del self._queues[name]
             return DeleteOutcome.DELETED
+
+    # --- retry policies ----------------------------------------------------------------
+
+    async def get_retry_policy(self, name: str) -> RetryPolicy | None:
+        await self._enter()
+        return self._policies.get(name)
+
+    async def list_retry_policies(self) -> list[RetryPolicy]:
+        """Every retry policy, sorted by name."""
+        await self._enter()
+        return [self._policies[name] for name in sorted(self._policies)]
+
+    async def upsert_retry_policy(self, policy: RetryPolicy) -> None:
+        async with self._writing():
+            self._policies[policy.name] = policy
+
+    async def update_retry_policy(self, policy: RetryPolicy) -> bool:
+        """Replace an existing retry policy; False (and nothing written) if it is missing."""
+        async with self._writing():
+            if policy.name not in self._policies:
+                return False
+            self._policies[policy.name] = policy
+            return True
+
+    async def delete_retry_policy(self, name: str) -> list[str]:
+        """Detach from every queue naming it, then delete; the detached queues, sorted."""
+        async with self._writing():
+            detached = sorted(q.name for q in self._queues.values() if name in q.retry_policies)
+            for queue_name in detached:
+                self._queues[queue_name] = detach(self._queues[queue_name], name)
+            self._policies.pop(name, None)
+            return detached
 
     # --- the write -------------------------------------------------------------------
 

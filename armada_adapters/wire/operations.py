@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from armada_adapters.wire.convert import events, executor, jobs, queues, submit
+from armada_adapters.wire.convert import events, executor, jobs, queues, retry_policies, submit
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
 from armada_adapters.wire.limits import EXECUTOR_MAX_MESSAGE_BYTES
 from armada_core.commands import WatchJobSet
@@ -27,7 +27,7 @@ from armada_core.pacing import paced_map
 from armada_core.principal import Principal
 from armada_core.service import ArmadaService
 
-SERVICES = ("api.Submit", "api.QueueService", "api.Event", "api.Jobs")
+SERVICES = ("api.Submit", "api.QueueService", "api.RetryPolicyService", "api.Event", "api.Jobs")
 EXECUTOR_SERVICES = ("executorapi.ExecutorApi",)  # gRPC only (no HTTP rules)
 
 
@@ -190,6 +190,33 @@ async def _cancel_on_queue(s: ArmadaService, p: Principal, r: JsonDict, h: Hints
     return empty()
 
 
+# ---- api.RetryPolicyService ----------------------------------------------------------------
+
+
+async def _create_policy(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.create_retry_policy(p, retry_policies.retry_policy(r))
+    return empty()
+
+
+async def _update_policy(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.update_retry_policy(p, retry_policies.retry_policy(r))
+    return empty()
+
+
+async def _delete_policy(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.delete_retry_policy(p, retry_policies.policy_name(r))
+    return empty()
+
+
+async def _get_policy(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    policy = await s.get_retry_policy(p, retry_policies.policy_name(r))
+    return retry_policies.retry_policy_json(policy)
+
+
+async def _get_policies(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return retry_policies.retry_policy_list_json(await s.get_retry_policies(p))
+
+
 # ---- api.Event ---------------------------------------------------------------------------
 
 
@@ -289,6 +316,15 @@ _QUEUE_SERVICE_OPS: Mapping[str, Operation] = {
     "PreemptOnQueue": Operation("api.QueuePreemptRequest", _EMPTY, False, _preempt_on_queue),
     "CancelOnQueue": Operation("api.QueueCancelRequest", _EMPTY, False, _cancel_on_queue),
 }
+_RETRY_POLICY_OPS: Mapping[str, Operation] = {
+    "CreateRetryPolicy": Operation("api.RetryPolicy", _EMPTY, False, _create_policy),
+    "UpdateRetryPolicy": Operation("api.RetryPolicy", _EMPTY, False, _update_policy),
+    "DeleteRetryPolicy": Operation("api.RetryPolicyDeleteRequest", _EMPTY, False, _delete_policy),
+    "GetRetryPolicy": Operation("api.RetryPolicyGetRequest", "api.RetryPolicy", False, _get_policy),
+    "GetRetryPolicies": Operation(
+        "api.RetryPolicyListRequest", "api.RetryPolicyList", False, _get_policies
+    ),
+}
 _EVENT_OPS: Mapping[str, Operation] = {
     "GetJobSetEvents": Operation(
         "api.JobSetRequest", "api.EventStreamMessage", True, _job_set_events
@@ -360,6 +396,7 @@ def _paths(service: str, ops: Mapping[str, Operation]) -> dict[str, Operation]:
 OPERATIONS: Mapping[str, Operation] = {
     **_paths("api.Submit", _SUBMIT_OPS),
     **_paths("api.QueueService", _QUEUE_SERVICE_OPS),
+    **_paths("api.RetryPolicyService", _RETRY_POLICY_OPS),
     **_paths("api.Event", _EVENT_OPS),
     **_paths("api.Jobs", _JOBS_OPS),
     **_paths("executorapi.ExecutorApi", _EXECUTOR_OPS),

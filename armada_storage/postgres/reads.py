@@ -17,6 +17,7 @@ from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 from armada_storage._browse_sql import (
     POSTGRES,
@@ -34,6 +35,7 @@ from armada_storage._codec import (
     job_from_json,
     queue_from_json,
     requests_from_json,
+    retry_policy_from_json,
     run_from_json,
 )
 from armada_storage.postgres.pool import Connection
@@ -70,6 +72,17 @@ async def list_queues(conn: Connection, limit: int) -> list[Queue]:
         "SELECT data FROM queues ORDER BY name LIMIT %s", (limit if limit > 0 else None,)
     )
     return [queue_from_json(data) for (data,) in await cursor.fetchall()]
+
+
+async def get_retry_policy(conn: Connection, name: str) -> RetryPolicy | None:
+    cursor = await conn.execute("SELECT data FROM retry_policies WHERE name = %s", (name,))
+    row = await cursor.fetchone()
+    return None if row is None else retry_policy_from_json(row[0])
+
+
+async def list_retry_policies(conn: Connection) -> list[RetryPolicy]:
+    cursor = await conn.execute("SELECT data FROM retry_policies ORDER BY name")
+    return [retry_policy_from_json(data) for (data,) in await cursor.fetchall()]
 
 
 async def find_client_ids(conn: Connection, queue: str, client_ids: list[str]) -> dict[str, str]:

@@ -15,6 +15,9 @@ The layout follows the SQLite backend (see `armada_storage.sqlite.schema`):
   (cast with `::jsonb` to query it).
 - `runs.serial` (an identity) is the order runs were made in; `active` is true until
   the run ends. `executors` holds each executor's latest snapshot as JSON.
+`retry_policies` holds each policy as JSON; a queue's `data` lists its policies' names,
+which a queue write checks under `FOR SHARE` locks and a policy delete (holding the
+policy's row lock) removes from every queue: policy rows are locked before queue rows.
 Strings compare with `COLLATE "C"` where order is visible, to sort as the other
 backends do (by code point), whatever the database's collation.
 """
@@ -119,6 +122,8 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         "CREATE INDEX active_runs ON runs (executor, serial) WHERE active",
         'CREATE TABLE executors (id TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',
     ),
+    # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
+    ('CREATE TABLE retry_policies (name TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,6 +17,7 @@ from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 from armada_storage._browse_sql import SQLITE, group_statement, page_from_rows, page_statement
 from armada_storage._codec import (
@@ -29,6 +30,7 @@ from armada_storage._codec import (
     job_from_json,
     queue_from_json,
     requests_from_json,
+    retry_policy_from_json,
     run_from_json,
 )
 from armada_storage.sqlite.schema import CHUNK
@@ -57,6 +59,16 @@ def list_queues(conn: sqlite3.Connection, limit: int) -> list[Queue]:
         "SELECT data FROM queues ORDER BY name LIMIT ?", (limit if limit > 0 else -1,)
     ).fetchall()
     return [queue_from_json(data) for (data,) in rows]
+
+
+def get_retry_policy(conn: sqlite3.Connection, name: str) -> RetryPolicy | None:
+    row = conn.execute("SELECT data FROM retry_policies WHERE name = ?", (name,)).fetchone()
+    return None if row is None else retry_policy_from_json(row[0])
+
+
+def list_retry_policies(conn: sqlite3.Connection) -> list[RetryPolicy]:
+    rows = conn.execute("SELECT data FROM retry_policies ORDER BY name").fetchall()
+    return [retry_policy_from_json(data) for (data,) in rows]
 
 
 def find_client_ids(

@@ -5,6 +5,9 @@ the missing ones in one transaction when the storage opens. Append new migration
 `MIGRATIONS`; never edit one that has shipped.
 
 Tables:
+- `retry_policies` holds each policy as JSON (`codec.retry_policy_to_json`); a queue's
+  `data` lists the names of its policies, which a queue write checks exist and a
+  policy delete removes from every queue.
 - `jobs.n` is the submission order (an INTEGER PRIMARY KEY, so VACUUM keeps it).
 - `client_ids` records each `(queue, client_id)` once, with the job a later submit of
   that client id is answered with (the dedup target: the oldest, since migration 2).
@@ -116,6 +119,8 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         "CREATE INDEX active_runs ON runs (executor, serial) WHERE active",
         "CREATE TABLE executors (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
     ),
+    # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
+    ("CREATE TABLE retry_policies (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -28,6 +28,7 @@ from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 from armada_storage.config import SqliteSettings
 from armada_storage.feed import LocalChangeFeed
@@ -135,6 +136,27 @@ class SqliteStorage:
     async def delete_queue(self, name: str) -> DeleteOutcome:
         """Delete a queue unless it has active (non-terminal) jobs, atomically."""
         return await self._committer.run(functools.partial(writes.delete_queue, name=name))
+
+    # --- retry policies ----------------------------------------------------------------
+
+    async def get_retry_policy(self, name: str) -> RetryPolicy | None:
+        return await self._readers.run(reads.get_retry_policy, name)
+
+    async def list_retry_policies(self) -> list[RetryPolicy]:
+        """Every retry policy, sorted by name."""
+        return await self._readers.run(reads.list_retry_policies)
+
+    async def upsert_retry_policy(self, policy: RetryPolicy) -> None:
+        await self._committer.run(functools.partial(writes.upsert_retry_policy, policy=policy))
+
+    async def update_retry_policy(self, policy: RetryPolicy) -> bool:
+        """Replace an existing retry policy; False (and nothing written) if it is missing."""
+        work = functools.partial(writes.update_retry_policy, policy=policy)
+        return await self._committer.run(work)
+
+    async def delete_retry_policy(self, name: str) -> list[str]:
+        """Detach from every queue naming it, then delete; the detached queues, sorted."""
+        return await self._committer.run(functools.partial(writes.delete_retry_policy, name=name))
 
     # --- the write -------------------------------------------------------------------
 

@@ -26,15 +26,8 @@ def test_broken_config_file_is_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_commands_the_server_does_not_serve(armadactl: Armadactl, tmp_path: Path) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(
-        "apiVersion: armadaproject.io/v1beta1\nkind: RetryPolicy\nname: p1\nretryLimit: 3\n"
-        "defaultAction: retry\nrules:\n  - {action: Fail, onCategory: UserError}\n"
-    )
+def test_commands_the_server_does_not_serve(armadactl: Armadactl) -> None:
     for args, what in (
-        (("create", "retry-policy", "-f", str(policy)), "create retry-policy"),
-        (("get", "retry-policies"), "get retry-policies"),
         (("cancel", "executor", "ex", "-a", "-q", "q"), "cancel executor"),
         (("cordon", "executor", "ex", "maintenance"), "cordon executor"),
         (("preempt", "node", "n", "-e", "ex", "-a", "-q", "q"), "preempt node"),
