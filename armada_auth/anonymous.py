@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from armada_adapters.server.config.policy import read_value
 from armada_auth.base import AuthContext, AuthResult
 from armada_auth.config import ConfigError
+from armada_config.policy import read_value
 from armada_core.principal import ANONYMOUS
 
 

@@ -1,7 +1,7 @@
 """The `auth:` sections of the built-in backends, as schemas with Armada's key names.
 
 Each backend reads its section with the server's configuration policy
-(`armada_adapters.server.config.policy.read_section`): keys match ignoring case,
+(`armada_config.policy.read_section`): keys match ignoring case,
 Armada's keys we do not use are warned about, any other key is refused with its path.
 See `docs/auth.md` for every key.
 """
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from armada_adapters.server.config.policy import KEY, Seconds, read_section
+from armada_config.policy import KEY, Seconds, read_section
 
 PERMISSION_KEYS = ("permissionGroupMapping", "permissionScopeMapping", "permissionClaimMapping")
 

@@ -30,6 +30,7 @@ NO_CONTEXT_NOTICE = (
 # Top-level keys an environment variable (the key upper-cased) may set.
 ENV_KEYS = (
     "armadaUrl",
+    "binocularsUrl",
     "armadaRestUrl",
     "currentContext",
     "kubectlCommandTemplate",
@@ -42,11 +43,16 @@ ENV_KEYS = (
 
 @dataclass(frozen=True)
 class Connection:
-    """Where and how to call the API: `host:port`, TLS or not, the credential settings."""
+    """Where and how to call the API: `host:port`, TLS or not, the credential settings.
+
+    `binoculars_url` (an addition: armadactl has no `logs`) is the `host:port` of the
+    Binoculars gRPC service, `""` when not configured; it may hold `{CLUSTER_ID}`.
+    """
 
     url: str
     force_no_tls: bool = False
     auth: Mapping[str, Any] = field(default_factory=dict)  # lower-cased keys
+    binoculars_url: str = ""
 
     @property
     def plaintext(self) -> bool:
@@ -80,14 +86,14 @@ class Config:
         """The connection in effect and the legacy-format notice to print, if any."""
         name = self.current_context
         if not name:
-            return _connection(self.settings, self._global_url()), NO_CONTEXT_NOTICE
+            return _connection(self.settings, self._global_url(), ""), NO_CONTEXT_NOTICE
         if name not in self.contexts:
             raise CliError(f"context {name} not found under contexts within the Armada config")
         context = lower_keys(self.contexts[name] or {})
         url = self._global_url()
         if url == DEFAULT_URL:
             url = str(context.get("armadaurl") or DEFAULT_URL)
-        return _connection(context, url), None
+        return _connection(context, url, str(self.settings.get("binocularsurl") or "")), None
 
     def _global_url(self) -> str:
         if self.url_flag is not None:
@@ -154,9 +160,14 @@ def _lower_value(value: Any) -> Any:
     return value
 
 
-def _connection(keys: Mapping[str, Any], url: str) -> Connection:
+def _connection(keys: Mapping[str, Any], url: str, binoculars_fallback: str) -> Connection:
     auth = {k: v for k, v in keys.items() if k.endswith("auth") and isinstance(v, Mapping)}
-    return Connection(url=url, force_no_tls=_truthy(keys.get("forcenotls")), auth=auth)
+    return Connection(
+        url=url,
+        force_no_tls=_truthy(keys.get("forcenotls")),
+        auth=auth,
+        binoculars_url=str(keys.get("binocularsurl") or binoculars_fallback),
+    )
 
 
 def _truthy(value: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from armada_adapters.wire.jsoncodec import from_json
-from armada_cli.messages import message_class
+from armada_adapters.wire.pool import message_class
 from armada_cli.output import go_json
 from armada_cli.rpc import Api
 

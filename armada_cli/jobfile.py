@@ -12,9 +12,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from armada_adapters.wire.pool import message_class
 from armada_cli.errors import CliError
 from armada_cli.files import Document, get
-from armada_cli.messages import message_class
 from armada_cli.resources import decode
 from armada_core.ids import UlidFactory
 

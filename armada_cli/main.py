@@ -22,6 +22,7 @@ from armada_cli.commands import (
     config_cmd,
     cordon,
     create,
+    logs,
     preempt,
     queue,
     reports,
@@ -38,23 +39,43 @@ from armada_cli.session import Session
 ROOT_HELP = "armadactl controls the Armada batch job queueing system."
 
 
+# The persistent flags (cobra's): accepted by the root and, after it, by every command.
+GLOBAL_FLAGS = (
+    ("context_flag", ("-c", "--context"), "Context to use (overrides currentContext)."),
+    ("url_flag", ("--armadaUrl",), f"Specify armada server url  [default: {DEFAULT_URL}]"),
+    ("config_path", ("--config",), "Config file (default is $HOME/.armadactl.yaml)."),
+)
+
+
 @click.group("armadactl", cls=Group, help=ROOT_HELP)
-@click.option(
-    "-c", "--context", "context", default="", help="Context to use (overrides currentContext)."
-)
-@click.option(
-    "--armadaUrl",
-    "armada_url",
-    default=None,
-    help=f"Specify armada server url  [default: {DEFAULT_URL}]",
-)
-@click.option(
-    "--config", "config_path", default=None, help="Config file (default is $HOME/.armadactl.yaml)."
-)
 @click.pass_context
-def cli(ctx: click.Context, context: str, armada_url: str | None, config_path: str | None) -> None:
-    ctx.obj = Session(config_path=config_path, url_flag=armada_url, context_flag=context)
+def cli(ctx: click.Context) -> None:
+    ctx.ensure_object(Session)
     help_unless_subcommand(ctx)
+
+
+def _inherit_global_flags(command: click.Command) -> None:
+    """Give `command` and everything under it the global flags (once each)."""
+    have = {param.name for param in command.params}
+    for attribute, names, text in GLOBAL_FLAGS:
+        if attribute not in have:
+            command.params.append(
+                click.Option(
+                    [*names, attribute],
+                    default=None,
+                    expose_value=False,
+                    callback=_set_on_session,
+                    help=text,
+                )
+            )
+    if isinstance(command, click.Group):
+        for child in command.commands.values():
+            _inherit_global_flags(child)
+
+
+def _set_on_session(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None and param.name is not None:
+        setattr(ctx.ensure_object(Session), param.name, value)
 
 
 def _build() -> None:
@@ -83,6 +104,7 @@ def _build() -> None:
         reprioritize,
         cordon,
         watch,
+        logs,
         version,
         completion,
     ):
@@ -90,6 +112,7 @@ def _build() -> None:
 
 
 _build()
+_inherit_global_flags(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -11,9 +11,9 @@ from typing import Any
 
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.pool import message_class
 from armada_cli.errors import CliError
 from armada_cli.files import Document, get
-from armada_cli.messages import message_class
 from armada_cli.output import API_VERSION
 from armada_cli.queues import check_priority_factor
 

@@ -15,15 +15,16 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 from grpclib.client import Channel
 from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError
 
+from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_cli.config import Connection
 from armada_cli.credentials import Provider, provider_for
 from armada_cli.errors import CliError
-from armada_cli.messages import message_class, method
 
 DEADLINE = 10.0
 SLOW_DEADLINE = 30.0
@@ -115,6 +116,12 @@ def _trailers_only(stream: Any) -> Iterator[None]:
         except ValueError:
             raise error from None
         raise GRPCError(status, unquote(headers.get("grpc-message", ""))) from None
+
+
+def method(path: str) -> MethodDescriptor:
+    """The descriptor of `/package.Service/Method` in the wire schema; KeyError if unknown."""
+    service, _, name = path.strip("/").partition("/")
+    return service_descriptor(service).methods_by_name[name]
 
 
 def split_target(url: str) -> tuple[str, int]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import click
 
 from armada_cli import config
+from armada_cli.config import Connection
 from armada_cli.rpc import Api
 
 T = TypeVar("T")
@@ -37,12 +38,20 @@ class Session:
             )
         return self._config
 
-    def call(self, action: Callable[[Api], Awaitable[T]]) -> T:
-        """Run `action` with an open API channel (one per command)."""
+    def connection(self) -> Connection:
+        """The connection in effect (printing the legacy-format notice once)."""
         connection, notice = self.config().connection()
         if notice and not self._noticed:
             click.echo(notice, err=True)  # stderr: it must not spoil YAML on stdout
             self._noticed = True
+        return connection
+
+    def call(self, action: Callable[[Api], Awaitable[T]], *, url: str | None = None) -> T:
+        """Run `action` with an open channel (one per command) to the API, or to `url`
+        with the same TLS rule and credentials."""
+        connection = self.connection()
+        if url is not None:
+            connection = replace(connection, url=url)
         return asyncio.run(_with_api(Api(connection), action))
 
 

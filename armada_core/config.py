@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from armada_core.permissions import PermissionConfig
+from armada_core.retry.engine import RetrySettings
+from armada_core.scheduler_config import SchedulerConfig
 from armada_core.submission import SubmissionConfig
 
 # Entries per request list: room for a 10,000-job submit (Armada has no such cap;
@@ -23,7 +25,11 @@ class ServiceConfig:
     - `event_batch_size`: events read from storage per batch when streaming.
     - `conflict_retries`: attempts of a state-changing use case that lost a race
       (`Conflict`) before the conflict is reported.
+    - `default_pool`: the pool of an executor that names none.
+    - `scheduler`: scheduling, leases and their expiry (decision E3).
     - `default_pool`: the pool active jobs are reported in until runs record theirs.
+    - `retry`: the retry engine's settings (`scheduling.retryPolicy`), for the use
+      case that judges failed runs.
     """
 
     permissions: PermissionConfig = field(default_factory=PermissionConfig)
@@ -33,6 +39,8 @@ class ServiceConfig:
     event_batch_size: int = 500
     conflict_retries: int = 5
     default_pool: str = "default"
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    retry: RetrySettings = field(default_factory=RetrySettings)
 
     def __post_init__(self) -> None:
         for name in (

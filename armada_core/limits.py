@@ -33,6 +33,9 @@ LABEL_VALUE_BYTES = 63
 LABEL_NAME_BYTES = 63
 LABEL_PREFIX_BYTES = 253
 ANNOTATIONS_BYTES = 256 * 1024
+# What an executor reports about a failure (reason, container messages) is kept up to
+# this many characters: it goes into events, job errors and their replays.
+RUN_ERROR_CHARS = 8192
 
 # Numbers. Priorities are uint32 on the wire of Armada's scheduler; a priority
 # factor divides a queue's fair share, where a million is already beyond any use.
@@ -142,3 +145,10 @@ def check_number(field: str, value: float, low: float, high: float) -> float:
     if low <= value <= high:  # NaN compares false
         return value
     raise InvalidArgument(f"{field} must be a number from {low} to {high}, got {value!r}")
+
+
+def clipped(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked when it was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more chars)"

@@ -58,7 +58,14 @@ USER_FACING: tuple[Permission, ...] = (
     Permission.CREATE_QUEUE,
     Permission.DELETE_QUEUE,
     Permission.CORDON_QUEUE,
+    Permission.CREATE_RETRY_POLICY,
+    Permission.UPDATE_RETRY_POLICY,
+    Permission.DELETE_RETRY_POLICY,
 )
+
+# What an open development server grants to everyone besides: executors may lease
+# (Armada's local development config maps `execute_jobs` to `everyone`).
+OPEN_SERVER: tuple[Permission, ...] = (*USER_FACING, Permission.EXECUTE_JOBS)
 
 # The "any" permission that stands in for each queue verb.
 GLOBAL_FOR_VERB: Mapping[QueueVerb, Permission] = {

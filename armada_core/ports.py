@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import Event, EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
+from armada_core.runs import Run
 
 
 class Clock(Protocol):
@@ -74,13 +78,33 @@ class Storage(Protocol):
     async def list_queues(self, limit: int = 0) -> list[Queue]:
         """Queues sorted by name; `limit` 0 means all."""
 
-    async def upsert_queue(self, queue: Queue) -> None: ...
+    async def upsert_queue(self, queue: Queue) -> None:
+        """Create or replace a queue; `RetryPoliciesMissing` (nothing written) if one of
+        its retry policies does not exist, checked atomically with the write."""
 
     async def update_queue(self, queue: Queue) -> bool:
-        """Replace an existing queue; False (and nothing written) if it is missing."""
+        """Replace an existing queue; False (and nothing written) if it is missing.
+
+        `RetryPoliciesMissing` as for `upsert_queue`."""
 
     async def delete_queue(self, name: str) -> DeleteOutcome:
         """Delete a queue unless it has active (non-terminal) jobs, atomically."""
+
+    async def get_retry_policy(self, name: str) -> RetryPolicy | None: ...
+
+    async def list_retry_policies(self) -> list[RetryPolicy]:
+        """Every retry policy, sorted by name."""
+
+    async def upsert_retry_policy(self, policy: RetryPolicy) -> None:
+        """Create or replace a retry policy."""
+
+    async def update_retry_policy(self, policy: RetryPolicy) -> bool:
+        """Replace an existing retry policy; False (and nothing written) if it is missing."""
+
+    async def delete_retry_policy(self, name: str) -> list[str]:
+        """Detach the policy from every queue naming it, then delete it, atomically.
+
+        Returns the detached queues' names, sorted; a missing policy is no change."""
 
     async def find_client_ids(self, queue: str, client_ids: Collection[str]) -> dict[str, str]:
         """Job ids already submitted to `queue` under these client ids."""
@@ -93,6 +117,7 @@ class Storage(Protocol):
         changes: Sequence[JobChange] = (),
         appends: Sequence[Append] = (),
         require_queue: str | None = None,
+        runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work atomically and durably, then wake followers.
 
@@ -107,6 +132,9 @@ class Storage(Protocol):
           every earlier entry of that job set, with `ms >= at_ms`.
         - with `require_queue`, `NotFound` is raised (nothing written) if that
           queue does not exist.
+        - `runs` are stored by id: a known run is replaced (its serial stays), a new
+          one gets a serial greater than every stored run's. Runs are not guarded
+          themselves: a use case writes each with a change of its job.
         Returns, per append, the id of its last event.
         """
 
@@ -128,6 +156,17 @@ class Storage(Protocol):
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
 
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs (see `armada_core.browse`): those matching the filter after
+        `query.after` in the query's order, at most `query.limit` of them.
+
+        Found by position through an index where one fits (no offset, no loading of
+        every job): submission order with or without a queue, job set or state filter.
+        """
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state (`browse.build_groups`)."""
+
     async def read_events(
         self, queue: str, job_set_id: str, after: EventId | None, limit: int
     ) -> list[StoredEvent]:
@@ -135,6 +174,28 @@ class Storage(Protocol):
 
     async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
         """Whether the job set's log has at least one entry."""
+
+    async def get_runs(self, run_ids: Collection[str]) -> dict[str, Run]:
+        """Known runs by id; unknown ids are absent."""
+
+    async def runs_of_jobs(self, job_ids: Collection[str]) -> dict[str, list[Run]]:
+        """Each named job's runs in serial order; jobs without runs are absent."""
+
+    async def active_runs(self, executor: str | None = None) -> list[Run]:
+        """Non-terminal runs (of one executor, or all), in serial order."""
+
+    async def upsert_executor(self, executor: Executor) -> None:
+        """Record an executor's latest snapshot, replacing the previous one."""
+
+    async def list_executors(self) -> list[Executor]:
+        """Every executor ever seen, sorted by id."""
+
+    async def is_scheduling_leader(self) -> bool:
+        """Whether this process may schedule now (decision E5).
+
+        Backends one process owns always are; a shared database elects one holder
+        (and this call is how a process becomes it, when nobody holds it).
+        """
 
     async def job_counts(self) -> list[JobCount]:
         """Active jobs (QUEUED, LEASED, PENDING, RUNNING) per queue and state, non-zero only."""

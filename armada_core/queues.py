@@ -117,7 +117,8 @@ def build_queue(spec: QueueSpec, *, prefix: str) -> Queue:
         resource_limits_by_priority_class_name=dict(spec.resource_limits_by_priority_class_name),
         cordoned=spec.cordoned,
         labels=dict(spec.labels),
-        retry_policies=spec.retry_policies,
+        # A name repeated keeps its first position (Armada drops later duplicates).
+        retry_policies=tuple(dict.fromkeys(spec.retry_policies)),
     )
 
 
@@ -149,9 +150,7 @@ def _check(spec: QueueSpec) -> None:
     for key, value in spec.labels.items():
         if not key or not value:
             raise InvalidArgument("queue labels must have non-empty keys and values")
-    if spec.retry_policies:
-        check_names("retry_policies", spec.retry_policies)
-        raise InvalidArgument(f"unknown retry policies: {shown(', '.join(spec.retry_policies))}")
+    check_names("retry_policies", spec.retry_policies)  # that they exist: storage checks
 
 
 def _check_permission(entry: QueuePermission) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from armada_core.errors import ArmadaError
 from armada_core.jobs import JobRecord, JobSetActivity
 from armada_core.queues import QueueSpec
+from armada_core.runs import Run
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +28,9 @@ class QueueInfo:
 
 @dataclass(frozen=True, slots=True)
 class JobDetails:
-    """GetJobDetails: a job record; the adapter decides what to expand."""
+    """GetJobDetails: a job record and its runs; the adapter decides what to expand."""
 
     record: JobRecord
     expand_job_spec: bool
     expand_job_run: bool
+    runs: tuple[Run, ...] = ()

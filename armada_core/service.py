@@ -8,10 +8,26 @@ checks permissions, applies the domain rules and talks to storage. Errors are
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+import logging
+from collections.abc import AsyncGenerator
 
-from armada_core._usecases import actions, queries, queues, submit
+import anyio
+
+from armada_core._usecases import (
+    actions,
+    browse,
+    expiry,
+    lease,
+    queries,
+    queues,
+    report,
+    retry_policies,
+    schedule,
+    submit,
+)
+from armada_core._usecases.browse import JobHistory
 from armada_core._usecases.context import Context
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.clock import SystemClock
 from armada_core.commands import (
     CancelJobs,
@@ -24,14 +40,20 @@ from armada_core.commands import (
     WatchJobSet,
 )
 from armada_core.config import ServiceConfig
+from armada_core.errors import Conflict
 from armada_core.event_stream import open_job_set_events
 from armada_core.events import StoredEvent
+from armada_core.execution import LeaseAnswer, LeaseCall, RunEvent
 from armada_core.ids import UlidFactory
 from armada_core.jobs import JobState
 from armada_core.ports import Clock, IdFactory, Storage
 from armada_core.principal import Principal
 from armada_core.queues import Queue, QueueSpec
 from armada_core.results import JobDetails, QueueFailure, QueueInfo
+from armada_core.retry.policy import RetryPolicy
+from armada_core.runs import Run
+
+logger = logging.getLogger(__name__)
 
 
 class ArmadaService:
@@ -56,6 +78,8 @@ class ArmadaService:
             clock=clock,
             ids=ids if ids is not None else UlidFactory(clock),
         )
+        self._scheduling = anyio.Lock()
+        self._scheduling_state = schedule.SchedulingState()
 
     @property
     def config(self) -> ServiceConfig:
@@ -115,6 +139,28 @@ class ArmadaService:
     async def queue_info(self, principal: Principal, name: str) -> QueueInfo:
         """The legacy GetQueueInfo: job sets with queued or leased jobs."""
         return await queries.queue_info(self._ctx, principal, name)
+
+    # --- retry policies --------------------------------------------------------------
+
+    async def create_retry_policy(self, principal: Principal, policy: RetryPolicy) -> None:
+        """Validate and store (upsert); needs `create_retry_policy`."""
+        await retry_policies.create(self._ctx, principal, policy)
+
+    async def update_retry_policy(self, principal: Principal, policy: RetryPolicy) -> None:
+        """Validate and replace an existing policy; NotFound if missing."""
+        await retry_policies.update(self._ctx, principal, policy)
+
+    async def delete_retry_policy(self, principal: Principal, name: str) -> None:
+        """Detach from every queue and delete; a missing policy is fine."""
+        await retry_policies.delete(self._ctx, principal, name)
+
+    async def get_retry_policy(self, principal: Principal, name: str) -> RetryPolicy:
+        """NotFound if missing."""
+        return await retry_policies.get(self._ctx, principal, name)
+
+    async def get_retry_policies(self, principal: Principal) -> list[RetryPolicy]:
+        """Every policy, sorted by name."""
+        return await retry_policies.list_all(self._ctx, principal)
 
     # --- jobs ------------------------------------------------------------------------
 
@@ -186,15 +232,55 @@ class ArmadaService:
         """Known jobs' error text ("" if none)."""
         return await queries.job_errors(self._ctx, job_ids)
 
-    async def job_run_details(
-        self, principal: Principal, run_ids: list[str]
-    ) -> Mapping[str, object]:
-        """No runs exist until executors lease jobs: always empty for now."""
+    async def job_run_details(self, principal: Principal, run_ids: list[str]) -> dict[str, Run]:
+        """Known runs by id; unknown ids are left out."""
         return await queries.job_run_details(self._ctx, run_ids)
 
     async def active_queues(self, principal: Principal) -> dict[str, list[str]]:
         """Pool → queues with leased, pending or running jobs."""
         return await queries.active_queues(self._ctx)
+
+    async def browse_jobs(self, principal: Principal, query: JobQuery) -> JobPage:
+        """A page of jobs matching a filter, found by position (the web UI's table)."""
+        return await browse.browse_jobs(self._ctx, query)
+
+    async def group_jobs(
+        self, principal: Principal, filter: JobFilter, field: GroupField
+    ) -> list[JobGroup]:
+        """Jobs matching a filter counted per queue, job set or state, and per state."""
+        return await browse.group_jobs(self._ctx, filter, field)
+
+    async def job_history(self, principal: Principal, job_id: str) -> JobHistory:
+        """A job and its events (NotFound if unknown)."""
+        return await browse.job_history(self._ctx, job_id)
+
+    # --- executors (executorapi) -------------------------------------------------------
+
+    async def lease_job_runs(self, principal: Principal, call: LeaseCall) -> LeaseAnswer:
+        """An executor's heartbeat: store its snapshot, schedule if it may take work
+        (decision E4), then answer the runs to cancel and to start."""
+        lease.require_executor(self._ctx, principal)
+        await lease.record_executor(self._ctx, call)
+        if call.max_jobs_to_lease > 0:
+            try:
+                await self.schedule()
+            except Conflict as exc:  # busy: the periodic pass places the work soon
+                logger.info("scheduling on lease call lost races, skipped: %s", exc.message)
+        return await lease.answer(self._ctx, call)
+
+    async def report_events(self, principal: Principal, events: list[RunEvent]) -> None:
+        """Apply an executor's run events; job outcomes are decided at once (E2)."""
+        lease.require_executor(self._ctx, principal)
+        await report.report(self._ctx, events)
+
+    async def schedule(self) -> int:
+        """One scheduling pass (one at a time in this process); the jobs leased."""
+        async with self._scheduling:
+            return await schedule.schedule_pass(self._ctx, self._scheduling_state)
+
+    async def expire_leases(self) -> int:
+        """Fail the runs of executors silent past `executorTimeout`; the runs ended."""
+        return await expiry.expire_leases(self._ctx)
 
     async def health(self) -> bool:
         """The service itself is always serving (Armada's Health checks nothing)."""

@@ -1,4 +1,4 @@
-"""JSON for the stored values (queues, jobs, event fields), shared by the SQL backends.
+"""JSON for the stored values (queues, jobs, events, runs, executors), shared by the SQL backends.
 
 Compact stdlib JSON with the dataclass field names as keys, so a row stays readable
 with the `sqlite3` shell. Tuples come back as tuples where the dataclass says so;
@@ -15,6 +15,7 @@ integers beyond 64 bits as floats). So any value the stdlib round-trips, round-t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import orjson
 
 from armada_core.events import Event, EventKind
+from armada_core.executors import Executor, NodeSnapshot
 from armada_core.jobs import Job, ResourceRequirements
 from armada_core.queues import (
     PoolResourceLimits,
@@ -30,6 +32,8 @@ from armada_core.queues import (
     QueuePermission,
     Subject,
 )
+from armada_core.retry.policy import MemoryBump, RetryAction, RetryMutation, RetryPolicy, RetryRule
+from armada_core.runs import Run, RunState
 
 
 def _plain(value: object) -> dict[Any, Any]:
@@ -132,6 +136,55 @@ def _class_limits_from(data: Mapping[str, Any]) -> PriorityClassResourceLimits:
     )
 
 
+# --- retry policies --------------------------------------------------------------------
+#
+# A rule is `[action, on_category, on_subcategory, mutate]`; `mutate` is null or
+# `[avoid_same_node, memory]`, and `memory` null or `[static, factor]`.
+
+
+def retry_policy_to_json(policy: RetryPolicy) -> str:
+    return encode(
+        {
+            "name": policy.name,
+            "retry_limit": policy.retry_limit,
+            "default_action": int(policy.default_action),
+            "rules": [_rule(r) for r in policy.rules],
+        }
+    )
+
+
+def retry_policy_from_json(text: str) -> RetryPolicy:
+    data = _decode(text)
+    return RetryPolicy(
+        name=data["name"],
+        retry_limit=data["retry_limit"],
+        default_action=RetryAction(data["default_action"]),
+        rules=tuple(_rule_from(r) for r in data["rules"]),
+    )
+
+
+def _rule(rule: RetryRule) -> list[Any]:
+    mutate = rule.mutate
+    if mutate is not None:
+        memory = None if mutate.memory is None else [mutate.memory.static, mutate.memory.factor]
+        return [
+            int(rule.action),
+            rule.on_category,
+            rule.on_subcategory,
+            [mutate.avoid_same_node, memory],
+        ]
+    return [int(rule.action), rule.on_category, rule.on_subcategory, None]
+
+
+def _rule_from(data: list[Any]) -> RetryRule:
+    action, category, subcategory, mutate = data
+    if mutate is not None:
+        avoid, memory = mutate
+        bump = None if memory is None else MemoryBump(memory[0], memory[1])
+        mutate = RetryMutation(avoid, bump)
+    return RetryRule(RetryAction(action), category, subcategory, mutate)
+
+
 # --- jobs ------------------------------------------------------------------------------
 
 
@@ -230,3 +283,75 @@ def _event_from(item: list[Any]) -> EventItem:
     fields = item[3] if len(item) > 3 else {}
     event = Event(EventKind(item[0]), item[1], item[2], fields)
     return event, item[4] if len(item) > 4 else None
+
+
+# --- runs and executors ----------------------------------------------------------------
+# A run's serial is its row's key, not part of its JSON.
+
+_RUN_FIELDS = tuple(f.name for f in dataclasses.fields(Run) if f.name != "serial")
+
+
+def run_to_json(run: Run) -> str:
+    data = {name: getattr(run, name) for name in _RUN_FIELDS}
+    data["state"] = int(run.state)
+    return encode(data)
+
+
+def run_columns(run: Run) -> tuple[str, str, str, bool, str]:
+    """A run's row for both SQL backends: id, job id, executor, active, JSON."""
+    return (run.id, run.job_id, run.executor, not run.is_terminal, run_to_json(run))
+
+
+def run_from_json(text: str, serial: int) -> Run:
+    data = _decode(text)
+    data["state"] = RunState(data["state"])
+    return Run(serial=serial, **data)
+
+
+def executor_to_json(executor: Executor) -> str:
+    return encode(
+        {
+            "id": executor.id,
+            "pool": executor.pool,
+            "last_seen_ns": executor.last_seen_ns,
+            "nodes": [_node(n) for n in executor.nodes],
+            "unassigned_run_ids": list(executor.unassigned_run_ids),
+        }
+    )
+
+
+def executor_from_json(text: str) -> Executor:
+    data = _decode(text)
+    return Executor(
+        id=data["id"],
+        pool=data["pool"],
+        last_seen_ns=data["last_seen_ns"],
+        nodes=tuple(_node_from(n) for n in data["nodes"]),
+        unassigned_run_ids=tuple(data["unassigned_run_ids"]),
+    )
+
+
+def _node(node: NodeSnapshot) -> dict[str, Any]:
+    return {
+        "name": node.name,
+        "total": dict(node.total),
+        "non_armada": [[p, dict(r)] for p, r in node.non_armada.items()],  # int keys
+        "taints": [dict(t) for t in node.taints],
+        "labels": dict(node.labels),
+        "unschedulable": node.unschedulable,
+        "run_states": dict(node.run_states),
+        "pool": node.pool,
+    }
+
+
+def _node_from(data: Mapping[str, Any]) -> NodeSnapshot:
+    return NodeSnapshot(
+        name=data["name"],
+        total=data["total"],
+        non_armada={int(p): r for p, r in data["non_armada"]},
+        taints=tuple(data["taints"]),
+        labels=data["labels"],
+        unschedulable=data["unschedulable"],
+        run_states=data["run_states"],
+        pool=data["pool"],
+    )

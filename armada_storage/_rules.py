@@ -14,6 +14,8 @@ from armada_core.errors import Conflict
 from armada_core.events import EventId
 from armada_core.jobs import Job, JobChange, JobRecord, JobState
 from armada_core.ports import Append
+from armada_core.queues import Queue
+from armada_core.runs import Run
 
 _T = TypeVar("_T")
 
@@ -86,3 +88,21 @@ def apply_change(record: JobRecord | None, change: JobChange) -> JobRecord:
 
 def _given(value: _T | None, stored: _T) -> _T:
     return stored if value is None else value
+
+
+def stored_run(run: Run, serial: int) -> Run:
+    """The run as stored: with the serial its storage gave it."""
+    return run if run.serial == serial else replace(run, serial=serial)
+
+
+def detach(queue: Queue, policy: str) -> Queue:
+    """The queue without `policy` among its retry policies (a deleted policy's queues)."""
+    return replace(queue, retry_policies=tuple(p for p in queue.retry_policies if p != policy))
+
+
+def policy_mention(policy: str) -> str:
+    """Text every stored queue naming `policy` contains: a cheap SQL prefilter.
+
+    A policy name is an RFC 1123 label, which JSON writes as it is, within quotes.
+    """
+    return f'"{policy}"'

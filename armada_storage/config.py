@@ -1,7 +1,7 @@
 """Storage settings: the `storage:` section, checked before anything is opened.
 
 Backends read their sub-section with the server's configuration policy
-(`armada_adapters.server.config.policy.read_section`): keys match ignoring case and
+(`armada_config.policy.read_section`): keys match ignoring case and
 an unknown key is refused with its path.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from armada_adapters.server.config.policy import Read, read_section, read_str
+from armada_config.policy import Read, read_section, read_str
 
 SYNCHRONOUS_MODES = ("FULL", "NORMAL")
 T = TypeVar("T")

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from armada_adapters.server.config.policy import lookup
+from armada_config.policy import lookup
 from armada_core.ports import Storage
 from armada_storage.config import StorageConfigError
 

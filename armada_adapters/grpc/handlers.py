@@ -89,9 +89,10 @@ def _servable(
             operation,
             method.input_type.full_name,
             method.output_type.full_name,
-            method.server_streaming,
+            (method.server_streaming, method.client_streaming),
         )
-        mapping[path] = _grpc_handler(path, operation, service, tracker, cache, limit)
+        own = operation.max_message_bytes  # the executor API's messages are bigger
+        mapping[path] = _grpc_handler(path, operation, service, tracker, cache, own or limit)
     return Servable(name, mapping)
 
 
@@ -107,12 +108,14 @@ def _prepare_codecs(servables: list[Servable]) -> None:
     )
 
 
-def _check(path: str, op: Operation, request: str, response: str, streaming: bool) -> None:
+def _check(
+    path: str, op: Operation, request: str, response: str, streaming: tuple[bool, bool]
+) -> None:
     # The table and the descriptors are written separately; a mismatch is a bug.
-    if (op.request_type_name, op.response_type_name, op.streaming) != (
+    if (op.request_type_name, op.response_type_name, op.streaming, op.client_streaming) != (
         request,
         response,
-        streaming,
+        *streaming,
     ):
         raise ValueError(f"operation table disagrees with the descriptor of {path}")
 
@@ -130,7 +133,10 @@ def _grpc_handler(
     if operation.streaming:
         encode = reply_encoder(reply_type, cache)
         func = _stream_handler(path, operation, service, tracker, encode, limit)
-        cardinality = Cardinality.UNARY_STREAM
+        # A bidirectional call reads one request and answers like a server stream.
+        cardinality = (
+            Cardinality.STREAM_STREAM if operation.client_streaming else Cardinality.UNARY_STREAM
+        )
     else:
         func = _unary_handler(path, operation, service, tracker, reply_type, limit)
         cardinality = Cardinality.UNARY_UNARY

@@ -18,6 +18,7 @@ from armada_adapters.grpc.observe import attach_observer
 from armada_adapters.grpc.request_id import attach_request_ids
 from armada_adapters.observability.record import RequestObserver
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
+from armada_adapters.wire.operations import EXECUTOR_SERVICES, SERVICES
 from armada_adapters.wire.shutdown import CallTracker
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
@@ -35,7 +36,8 @@ def build_grpc_server(
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
     observer: RequestObserver | None = None,
 ) -> Server:
-    """A grpclib server for `api.Submit`, `api.QueueService`, `api.Event` and `api.Jobs`.
+    """A grpclib server for `api.Submit`, `api.QueueService`, `api.Event`, `api.Jobs` and
+    `executorapi.ExecutorApi` (decision E1).
 
     Request ids are attached before authentication, so rejected calls carry one too.
     Without an authenticator every caller is `anonymous`. Pass the `tracker` whose
@@ -47,7 +49,12 @@ def build_grpc_server(
     `observer` (access log, metrics), if given.
     """
     install_gzip_support()
-    servables = build_servables(service, tracker=tracker, max_message_bytes=max_message_bytes)
+    servables = build_servables(
+        service,
+        tracker=tracker,
+        max_message_bytes=max_message_bytes,
+        services=(*SERVICES, *EXECUTOR_SERVICES),
+    )
     server = Server(servables, config=config)
     configure_connections(
         server,

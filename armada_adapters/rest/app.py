@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, request_response
+from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from armada_adapters.observability.record import RequestObserver, is_watch
@@ -59,13 +59,15 @@ def create_app(
     operations: Mapping[str, Operation] = OPERATIONS,
     calls: CallTracker | None = None,
     observer: RequestObserver | None = None,
+    ui: bool = False,
 ) -> Starlette:
     """The REST API for `service`; mount it in any ASGI app or serve it as it is.
 
     Without an authenticator every caller is `anonymous`. `calls.drain()` refuses
     new calls and ends every stream (share one tracker with the gRPC adapter).
     Requests of the API routes and `/health` are reported to `observer` (access log,
-    metrics), if given.
+    metrics), if given. With `ui`, the web UI (`armada_adapters.ui`, needs jinja2) is
+    served at `/` and `/lookout` too, behind the same authenticator.
     """
     settings = settings or RestSettings()
     routes = rest_routes(SERVICES)
@@ -75,7 +77,7 @@ def create_app(
     calls = calls or CallTracker()
     api = _api_routes(routes, service, authenticator, operations, settings, calls, observer)
     app = Starlette(
-        routes=[_health_route(observer), *swagger, *api],
+        routes=[_health_route(observer), *swagger, *api, *_ui(ui, service, authenticator)],
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(
@@ -142,6 +144,14 @@ def _api_app(
     # Outside authentication: the gateway reads Grpc-Timeout before the gRPC call,
     # and a refusal of either kind still carries the response metadata headers.
     return ResponseMetadataMiddleware(DeadlineMiddleware(app))
+
+
+def _ui(ui: bool, service: ArmadaService, authenticator: Authenticator | None) -> list[BaseRoute]:
+    if not ui:
+        return []
+    from armada_adapters.ui import create_ui, ui_routes  # jinja2 only when asked for
+
+    return ui_routes(create_ui(service, authenticator))
 
 
 async def _health(request: Request) -> Response:

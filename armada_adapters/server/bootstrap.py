@@ -20,13 +20,16 @@ from armada_adapters.observability.access_log import AccessLog
 from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
-from armada_adapters.server.config.policy import CONFIG_LOGGER, lookup, read_value
+from armada_adapters.server.config.scheduler import scheduler_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
+from armada_adapters.server.local_executor import local_executor_config, start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
+from armada_adapters.server.scheduling_loop import start_scheduling
 from armada_auth import Authenticator, build_authenticator
 from armada_auth import ConfigError as AuthConfigError
+from armada_config.policy import CONFIG_LOGGER, lookup, read_value
 from armada_core.config import ServiceConfig
-from armada_core.permissions import PermissionConfig
+from armada_core.permissions import OPEN_SERVER, PermissionConfig
 from armada_core.ports import Storage
 from armada_core.service import ArmadaService
 from armada_storage.registry import open_storage
@@ -41,7 +44,7 @@ PERMISSION_KEYS = {
 PermissionMapping = Mapping[str, frozenset[str]]  # permission -> groups, scopes or claims
 AUTH_OFF_WARNING = (
     "authentication is off: no auth section is configured, every caller is 'anonymous' "
-    "and every user-facing permission is granted to everyone"
+    "and every user-facing permission (and execute_jobs) is granted to everyone"
 )
 
 
@@ -102,12 +105,18 @@ async def serve(
 ) -> None:
     """Run the server until `stop` is set (None: until SIGINT or SIGTERM)."""
     stop = stop if stop is not None else _stop_on_signals()
+    try:
+        local_executor_config(config, config.grpc_port)  # checked before anything starts
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
     async with AsyncExitStack() as stack:
         assembly = await assemble(config, stack)
+        stack.push_async_callback(start_scheduling(assembly.service))
         metrics = await _start_metrics(config, assembly, stack)
         listeners = await _start(config, assembly, _request_observer(config, metrics))
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
         endpoints = replace(listeners.endpoints, metrics_port=metrics.port if metrics else None)
+        await start_local_executor(config, endpoints.grpc_port, stack)
         logger.info("armada-server ready: %s", endpoints.describe())
         if on_ready is not None:
             on_ready(endpoints)
@@ -138,6 +147,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
             permissions=permissions_for(config),
             submission=config.submission,
             max_query_items=config.max_query_items,
+            scheduler=scheduler_config(config.scheduler),
             max_request_items=config.max_request_items,
         )
     except ValueError as exc:
@@ -147,7 +157,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
 def permissions_for(config: ServerConfig) -> PermissionConfig:
     """Global permissions: the auth section's mappings, or everything for everyone without one."""
     if config.auth is None:
-        return PermissionConfig.everyone_may()
+        return PermissionConfig.everyone_may(OPEN_SERVER)
     try:
         mappings = {
             name: read_value(PermissionMapping, lookup(config.auth, key), f"auth.{key}")

@@ -157,7 +157,14 @@ async def start_listeners(
         observer=observer,
     )
     await grpc.start(sock=grpc_sock)
-    app = create_app(service, authenticator, settings=_rest(config), calls=calls, observer=observer)
+    app = create_app(
+        service,
+        authenticator,
+        settings=_rest(config),
+        calls=calls,
+        observer=observer,
+        ui=config.ui_enabled,
+    )
     http = _http_server(config, app, gates.http)
     http_task = asyncio.create_task(http.serve(sockets=[http_sock]), name="armada-rest")
     endpoints = Endpoints(config.bind_address, _port(grpc_sock), _port(http_sock))

@@ -17,6 +17,8 @@ from typing import Any
 from google.protobuf.descriptor import EnumDescriptor, FieldDescriptor
 
 from armada_adapters.wire.errors import WireDecodeError
+from armada_core.echo import shown
+from armada_core.submission._go import go_quote
 
 Decoder = Callable[[Any, Any], Any]
 Encoder = Callable[[Any, bool], Any]
@@ -166,6 +168,8 @@ def enum_decoder(enum: EnumDescriptor) -> Decoder:
             number = by_name.get(value)
             if number is None and prefix is not None:
                 number = by_name.get(prefix + value.upper())
+            if number is None and prefix is not None:  # Go's words (`deserialize.go`)
+                raise WireDecodeError("", f"no {enum.name} of name {shown(go_quote(value))}")
             if number is None:
                 raise WireDecodeError("", f"unknown {enum.name} value {value!r}")
             return number

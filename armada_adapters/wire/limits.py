@@ -10,6 +10,9 @@ before reading the rest of the message.
 from __future__ import annotations
 
 DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# Executors send node snapshots and event batches up to their own 8 MiB receive
+# limit (Armada's `maxMessageSizeBytes`): the executor API has a limit of its own.
+EXECUTOR_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
 class MessageTooLarge(Exception):

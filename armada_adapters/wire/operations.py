@@ -8,7 +8,9 @@ adapter parses JSON into it, so no rule or mapping is written twice.
 Unary calls return the response dict. Server streams (GetQueues, GetJobSetEvents,
 Watch) return an async iterator of response dicts; every check runs before the
 iterator is returned, so a transport can still answer a refusal with a plain status.
-Close the iterator (`aclose()`) when the client leaves early.
+Close the iterator (`aclose()`) when the client leaves early. The executor API's
+LeaseJobRuns is bidirectional (`client_streaming`) but, as Armada serves it, reads one
+request and answers it like a server stream, so it is served the same way.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from armada_adapters.wire.convert import events, jobs, queues, submit
+from armada_adapters.wire.convert import events, executor, jobs, queues, retry_policies, submit
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
+from armada_adapters.wire.limits import EXECUTOR_MAX_MESSAGE_BYTES
 from armada_core.commands import WatchJobSet
 from armada_core.pacing import paced_map
 from armada_core.principal import Principal
 from armada_core.service import ArmadaService
 
-SERVICES = ("api.Submit", "api.QueueService", "api.Event", "api.Jobs")
+SERVICES = ("api.Submit", "api.QueueService", "api.RetryPolicyService", "api.Event", "api.Jobs")
+EXECUTOR_SERVICES = ("executorapi.ExecutorApi",)  # gRPC only (no HTTP rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,8 @@ class Operation:
     response_type_name: str
     streaming: bool
     call: UnaryCall | StreamCall
+    client_streaming: bool = False
+    max_message_bytes: int | None = None  # its own request size limit (None: the server's)
 
     async def call_unary(
         self, service: ArmadaService, principal: Principal, request: JsonDict, hints: Hints
@@ -184,6 +190,33 @@ async def _cancel_on_queue(s: ArmadaService, p: Principal, r: JsonDict, h: Hints
     return empty()
 
 
+# ---- api.RetryPolicyService ----------------------------------------------------------------
+
+
+async def _create_policy(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.create_retry_policy(p, retry_policies.retry_policy(r))
+    return empty()
+
+
+async def _update_policy(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.update_retry_policy(p, retry_policies.retry_policy(r))
+    return empty()
+
+
+async def _delete_policy(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.delete_retry_policy(p, retry_policies.policy_name(r))
+    return empty()
+
+
+async def _get_policy(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    policy = await s.get_retry_policy(p, retry_policies.policy_name(r))
+    return retry_policies.retry_policy_json(policy)
+
+
+async def _get_policies(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return retry_policies.retry_policy_list_json(await s.get_retry_policies(p))
+
+
 # ---- api.Event ---------------------------------------------------------------------------
 
 
@@ -283,6 +316,15 @@ _QUEUE_SERVICE_OPS: Mapping[str, Operation] = {
     "PreemptOnQueue": Operation("api.QueuePreemptRequest", _EMPTY, False, _preempt_on_queue),
     "CancelOnQueue": Operation("api.QueueCancelRequest", _EMPTY, False, _cancel_on_queue),
 }
+_RETRY_POLICY_OPS: Mapping[str, Operation] = {
+    "CreateRetryPolicy": Operation("api.RetryPolicy", _EMPTY, False, _create_policy),
+    "UpdateRetryPolicy": Operation("api.RetryPolicy", _EMPTY, False, _update_policy),
+    "DeleteRetryPolicy": Operation("api.RetryPolicyDeleteRequest", _EMPTY, False, _delete_policy),
+    "GetRetryPolicy": Operation("api.RetryPolicyGetRequest", "api.RetryPolicy", False, _get_policy),
+    "GetRetryPolicies": Operation(
+        "api.RetryPolicyListRequest", "api.RetryPolicyList", False, _get_policies
+    ),
+}
 _EVENT_OPS: Mapping[str, Operation] = {
     "GetJobSetEvents": Operation(
         "api.JobSetRequest", "api.EventStreamMessage", True, _job_set_events
@@ -308,6 +350,45 @@ _JOBS_OPS: Mapping[str, Operation] = {
 }
 
 
+# ---- executorapi.ExecutorApi -----------------------------------------------------------
+
+
+async def _lease_job_runs(
+    s: ArmadaService, p: Principal, r: JsonDict, h: Hints
+) -> AsyncIterator[JsonDict]:
+    answer = await s.lease_job_runs(p, executor.lease_call(r))
+    return _iterate(executor.lease_messages(answer))
+
+
+async def _iterate(items: list[JsonDict]) -> AsyncIterator[JsonDict]:
+    for item in items:
+        yield item
+
+
+async def _report_events(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.report_events(p, executor.run_events(r))
+    return empty()
+
+
+_EXECUTOR_OPS: dict[str, Operation] = {
+    "LeaseJobRuns": Operation(
+        "executorapi.LeaseRequest",
+        "executorapi.LeaseStreamMessage",
+        True,
+        _lease_job_runs,
+        client_streaming=True,
+        max_message_bytes=EXECUTOR_MAX_MESSAGE_BYTES,
+    ),
+    "ReportEvents": Operation(
+        "executorapi.EventList",
+        _EMPTY,
+        False,
+        _report_events,
+        max_message_bytes=EXECUTOR_MAX_MESSAGE_BYTES,
+    ),
+}
+
+
 def _paths(service: str, ops: Mapping[str, Operation]) -> dict[str, Operation]:
     return {f"/{service}/{method}": op for method, op in ops.items()}
 
@@ -315,8 +396,10 @@ def _paths(service: str, ops: Mapping[str, Operation]) -> dict[str, Operation]:
 OPERATIONS: Mapping[str, Operation] = {
     **_paths("api.Submit", _SUBMIT_OPS),
     **_paths("api.QueueService", _QUEUE_SERVICE_OPS),
+    **_paths("api.RetryPolicyService", _RETRY_POLICY_OPS),
     **_paths("api.Event", _EVENT_OPS),
     **_paths("api.Jobs", _JOBS_OPS),
+    **_paths("executorapi.ExecutorApi", _EXECUTOR_OPS),
 }
 """Every RPC of `SERVICES`, by gRPC method path (`/api.Submit/SubmitJobs`)."""
 

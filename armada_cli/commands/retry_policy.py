@@ -1,7 +1,6 @@
 """create/update/delete/get retry-policy, get retry-policies (spec §5.5).
 
-Our server does not serve `api.RetryPolicyService` yet: these commands work against
-a server that does, and say "not supported by this server" otherwise.
+Against a server without `api.RetryPolicyService` they say "not supported by this server".
 """
 
 from __future__ import annotations

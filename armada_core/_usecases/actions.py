@@ -1,16 +1,16 @@
 """Cancel, reprioritize and preempt jobs (spec §6, decisions 1, 7, 8).
 
-Until executors exist this service is also the scheduler: a QUEUED job that is
-cancelled is CANCELLED at once (`cancelling` then `cancelled`). A job that is
-already leased only gets `cancelling` and its cancel request recorded; its executor
-will report `cancelled`. Preemption applies only to jobs with a run, so for now it
-only records the request (`preempting`); no state changes.
+A cancelled job is CANCELLED at once (`cancelling` then `cancelled`); if it holds a
+run, the run ends (CANCELLED) in the same unit of work and its executor learns it by
+`CancelRuns` on its next lease call. Preempting a job with a run ends the run
+(PREEMPTED) with `preempting`, `preempted` and `failed`; a job without a run only
+gets the request recorded (`preempting`).
 Reasons are recorded on the job but never put into events (spec §7.1).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from armada_core._usecases.checks import (
     active_filter,
@@ -21,6 +21,7 @@ from armada_core._usecases.checks import (
     unique,
 )
 from armada_core._usecases.context import Context
+from armada_core._usecases.runs import RUN_STATES, active_run_of, end_run, preempt_step
 from armada_core._usecases.steps import Emit, Step, step, write_steps
 from armada_core.commands import (
     CancelJobs,
@@ -32,11 +33,12 @@ from armada_core.commands import (
 )
 from armada_core.errors import InvalidArgument
 from armada_core.events import EventKind
-from armada_core.jobs import ACTIVE_STATES, JobRecord, JobState
+from armada_core.jobs import ACTIVE_STATES, JobRecord
 from armada_core.limits import check_ids, check_names
 from armada_core.pacing import paced_map
 from armada_core.permissions import Permission, QueueVerb
 from armada_core.principal import Principal
+from armada_core.runs import Run, RunState
 from armada_core.submission import check_priority, priority_as_uint32
 
 JOB_IDS = "job_ids"
@@ -56,19 +58,23 @@ async def _active_by_id(
 CANCEL_BATCH = 1000  # jobs per write (Armada's default `cancelJobsBatchSize`)
 
 
-def _cancel_step(record: JobRecord, principal: Principal, reason: str, at_ns: int) -> Step:
-    requested: Emit = (EventKind.CANCELLING, {"requestor": principal.name})
-    emits = [requested]
-    if record.state is JobState.QUEUED:
-        emits.append((EventKind.CANCELLED, {"requestor": principal.name}))
-    return step(record, emits, at_ns, cancel_reason=reason, cancel_user=principal.name)
+def _cancel_step(
+    record: JobRecord, run: Run | None, principal: Principal, reason: str, at_ns: int
+) -> Step:
+    requestor = {"requestor": principal.name}
+    emits: list[Emit] = [(EventKind.CANCELLING, requestor), (EventKind.CANCELLED, requestor)]
+    ended = end_run(run, RunState.CANCELLED, at_ns)
+    return step(record, emits, at_ns, cancel_reason=reason, cancel_user=principal.name, runs=ended)
 
 
 async def _cancel(
-    ctx: Context, principal: Principal, records: Iterable[JobRecord], reason: str
+    ctx: Context, principal: Principal, records: Sequence[JobRecord], reason: str
 ) -> None:
     at_ns = ctx.clock.now_ns()
-    steps = await paced_map(lambda r: _cancel_step(r, principal, reason, at_ns), records)
+    runs = await active_run_of(ctx, records)
+    steps = await paced_map(
+        lambda r: _cancel_step(r, runs.get(r.job.id), principal, reason, at_ns), records
+    )
     # In batches, as Armada cancels (`cancelJobsBatchSize`): each is one write, so a
     # 100,000-job cancel does not hold the storage writer from every other call. A
     # retry after a failed batch re-reads, and finds the cancelled jobs inactive.
@@ -189,31 +195,64 @@ async def reprioritize_jobs(
 # --- preempt --------------------------------------------------------------------------
 
 
+def _preempt_step(
+    record: JobRecord, run: Run | None, principal: Principal, reason: str, at_ns: int
+) -> Step:
+    emits: list[Emit] = [(EventKind.PREEMPTING, {"requestor": principal.name, "reason": reason})]
+    if run is None:
+        return step(record, emits, at_ns)
+    text = f"preempted by {principal.name}" + (f": {reason}" if reason else "")
+    return preempt_step(record, run, text, at_ns, emits, requestor=principal.name)
+
+
+async def _preempt(
+    ctx: Context,
+    principal: Principal,
+    records: Sequence[JobRecord],
+    reason: str,
+    pools: frozenset[str] = frozenset(),
+) -> None:
+    """Preempt the jobs; with `pools`, only those whose run is in one of them."""
+    at_ns = ctx.clock.now_ns()
+    runs = await active_run_of(ctx, records)
+    if pools:
+        records = [r for r in records if r.job.id in runs and runs[r.job.id].pool in pools]
+    steps = await paced_map(
+        lambda r: _preempt_step(r, runs.get(r.job.id), principal, reason, at_ns), records
+    )
+    await write_steps(ctx, steps, at_ns)
+
+
 async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs) -> dict[str, str]:
-    """Record a preemption request (`preempting`) for each named active job."""
+    """Preempt each named active job: its run ends; without a run only `preempting`."""
     check_reason(command.reason)
     check_job_set(command.queue, command.job_set_id)
     ctx.check_count("JobIds", command.job_ids)
     job_ids = unique(command.job_ids)
     check_ids(JOB_IDS, job_ids)
     await ctx.authorized_queue(principal, command.queue, QueueVerb.PREEMPT)
-    emits: list[Emit] = [
-        (EventKind.PREEMPTING, {"requestor": principal.name, "reason": command.reason})
-    ]
 
     async def attempt() -> None:
         records = await _active_by_id(ctx, command.queue, command.job_set_id, job_ids)
-        at_ns = ctx.clock.now_ns()
-        await write_steps(ctx, await paced_map(lambda r: step(r, emits, at_ns), records), at_ns)
+        await _preempt(ctx, principal, records, command.reason)
 
     await ctx.retrying(attempt)
     return dict.fromkeys(job_ids, "")
 
 
 async def preempt_on_queue(ctx: Context, principal: Principal, command: PreemptOnQueue) -> None:
-    """Validate a queue-wide preemption. No job has a run yet, so nothing is preempted."""
+    """Preempt a queue's jobs that hold a run, of the given priority classes and pools
+    (all if none)."""
     ctx.config.permissions.require(principal, Permission.PREEMPT_ANY_JOBS)
     if not command.name:
         raise InvalidArgument("queue name cannot be empty")
     _check_filters(command.priority_classes, command.pools)
     await ctx.queue(command.name)
+    classes = frozenset(command.priority_classes)
+
+    async def attempt() -> None:
+        records = await ctx.storage.jobs_in_queue(command.name, RUN_STATES)
+        chosen = [r for r in records if not classes or _priority_class(r) in classes]
+        await _preempt(ctx, principal, chosen, "", frozenset(command.pools))
+
+    await ctx.retrying(attempt)

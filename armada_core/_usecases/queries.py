@@ -6,9 +6,10 @@ Lookout database they never lag behind a submission.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from armada_core._usecases.context import Context
+from armada_core._usecases.runs import RUN_STATES
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, NotFound
 from armada_core.jobs import JobState
@@ -23,9 +24,7 @@ from armada_core.permissions import QueueVerb
 from armada_core.principal import Principal
 from armada_core.queues import authorize_queue_action
 from armada_core.results import JobDetails, QueueInfo
-
-# States in which a job holds a run on some executor (GetActiveQueues).
-_RUN_STATES = (JobState.LEASED, JobState.PENDING, JobState.RUNNING)
+from armada_core.runs import Run
 
 
 def _check_count(ctx: Context, ids: Sequence[str], field: str = "job_ids") -> None:
@@ -61,8 +60,11 @@ async def job_details(
     """Known jobs' records; unknown ids are left out."""
     _check_count(ctx, job_ids)
     records = await ctx.storage.get_jobs(job_ids)
+    runs = await ctx.storage.runs_of_jobs(list(records)) if records else {}
     return {
-        j: JobDetails(records[j], expand_job_spec, expand_job_run) for j in job_ids if j in records
+        j: JobDetails(records[j], expand_job_spec, expand_job_run, tuple(runs.get(j, ())))
+        for j in job_ids
+        if j in records
     }
 
 
@@ -73,22 +75,22 @@ async def job_errors(ctx: Context, job_ids: Sequence[str]) -> dict[str, str]:
     return {j: records[j].error for j in job_ids if j in records}
 
 
-async def job_run_details(ctx: Context, run_ids: Sequence[str]) -> Mapping[str, object]:
-    """No job has a run until executors lease jobs: always empty for now."""
+async def job_run_details(ctx: Context, run_ids: Sequence[str]) -> dict[str, Run]:
+    """Known runs by id; unknown ids are left out."""
     _check_count(ctx, run_ids, "run_ids")
-    return {}
+    return await ctx.storage.get_runs(run_ids)
 
 
 async def active_queues(ctx: Context) -> dict[str, list[str]]:
-    """Pool → queues with leased, pending or running jobs.
-
-    Runs do not record a pool yet, so every such job counts in the default pool.
-    """
-    names = []
-    for queue in await ctx.storage.list_queues():
-        if await ctx.storage.jobs_in_queue(queue.name, _RUN_STATES):
-            names.append(queue.name)
-    return {ctx.config.default_pool: names} if names else {}
+    """Pool → queues (sorted) with leased, pending or running jobs, by their runs' pools."""
+    runs = await ctx.storage.active_runs()
+    records = await ctx.storage.get_jobs({r.job_id for r in runs})
+    by_pool: dict[str, set[str]] = {}
+    for run in runs:
+        record = records.get(run.job_id)
+        if record is not None and record.state in RUN_STATES:
+            by_pool.setdefault(run.pool, set()).add(record.job.queue)
+    return {pool: sorted(queues) for pool, queues in sorted(by_pool.items())}
 
 
 async def queue_info(ctx: Context, principal: Principal, name: str) -> QueueInfo:

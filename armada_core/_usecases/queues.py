@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from armada_core._usecases.context import Context, missing_queue
 from armada_core.echo import shown
@@ -13,6 +15,7 @@ from armada_core.ports import DeleteOutcome
 from armada_core.principal import Principal
 from armada_core.queues import Queue, QueueSpec, build_queue
 from armada_core.results import QueueFailure
+from armada_core.retry.policy import RetryPoliciesMissing
 
 
 async def create_queue(ctx: Context, principal: Principal, spec: QueueSpec) -> None:
@@ -20,14 +23,27 @@ async def create_queue(ctx: Context, principal: Principal, spec: QueueSpec) -> N
     ctx.config.permissions.require(principal, Permission.CREATE_QUEUE)
     if not spec.user_owners:
         spec = dataclasses.replace(spec, user_owners=(principal.name,))
-    await ctx.storage.upsert_queue(build_queue(spec, prefix="error validating queue:"))
+    queue = build_queue(spec, prefix="error validating queue:")
+    with _policies_checked("error creating queue:"):
+        await ctx.storage.upsert_queue(queue)
 
 
 async def update_queue(ctx: Context, principal: Principal, spec: QueueSpec) -> None:
     """Replace an existing queue as written: no owner defaulting, NotFound if missing."""
     ctx.config.permissions.require(principal, Permission.CREATE_QUEUE)
-    if not await ctx.storage.update_queue(build_queue(spec, prefix="error:")):
-        raise missing_queue(spec.name)
+    queue = build_queue(spec, prefix="error:")
+    with _policies_checked("error updating queue:"):
+        if not await ctx.storage.update_queue(queue):
+            raise missing_queue(spec.name)
+
+
+@contextmanager
+def _policies_checked(prefix: str) -> Iterator[None]:
+    """Storage's refusal of a queue naming missing retry policies, worded as Armada's."""
+    try:
+        yield
+    except RetryPoliciesMissing as exc:
+        raise InvalidArgument(f"{prefix} {exc.message}") from None
 
 
 async def create_queues(

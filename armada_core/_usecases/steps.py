@@ -16,6 +16,7 @@ from armada_core._usecases.context import NS_PER_MS, Context
 from armada_core.events import Event, EventKind
 from armada_core.jobs import JobChange, JobRecord
 from armada_core.ports import Append
+from armada_core.runs import Run
 from armada_core.state_machine import apply
 
 Emit = tuple[EventKind, Mapping[str, Any]]
@@ -23,11 +24,12 @@ Emit = tuple[EventKind, Mapping[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One job's events and the change that records their effect."""
+    """One job's events, the change that records their effect, and its runs' new records."""
 
     record: JobRecord
     events: tuple[Event, ...]
     change: JobChange
+    runs: tuple[Run, ...] = ()
 
 
 def step(
@@ -38,6 +40,8 @@ def step(
     priority: int | None = None,
     cancel_reason: str | None = None,
     cancel_user: str | None = None,
+    error: str | None = None,
+    runs: Sequence[Run] = (),
 ) -> Step:
     """The events `emits` describe for this job, and the guarded change they imply."""
     state = record.state
@@ -53,8 +57,9 @@ def step(
         priority=priority,
         cancel_reason=cancel_reason,
         cancel_user=cancel_user,
+        error=error,
     )
-    return Step(record, events, change)
+    return Step(record, events, change, tuple(runs))
 
 
 def appends_for(steps: Sequence[Step]) -> list[Append]:
@@ -74,4 +79,5 @@ async def write_steps(ctx: Context, steps: Sequence[Step], at_ns: int) -> None:
         at_ms=at_ns // NS_PER_MS,
         changes=[s.change for s in steps],
         appends=appends_for(steps),
+        runs=[run for s in steps for run in s.runs],
     )

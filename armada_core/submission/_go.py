@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from armada_core.echo import shown
 
@@ -56,3 +57,27 @@ def go_atoi(text: str) -> int:
 def duration_nanos(value: timedelta) -> int:
     """A timedelta as Go's integer nanoseconds (what `%d` prints for a Duration)."""
     return (value // timedelta(microseconds=1)) * 1000
+
+
+def go_float(value: float) -> str:
+    """`value` as Go's `%v` prints a float64: shortest digits, `e+06` from a million."""
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "+Inf" if value > 0 else "-Inf"
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    assert isinstance(exponent, int)  # finite
+    text = "".join(map(str, digits))
+    if text == "0":
+        return "-0" if sign else "0"
+    point = len(text) + exponent  # digits before the decimal point
+    if point - 1 < -4 or point - 1 >= 6:
+        mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+        body = f"{mantissa}e{point - 1:+03d}"
+    elif point <= 0:
+        body = "0." + "0" * -point + text
+    elif point >= len(text):
+        body = text + "0" * (point - len(text))
+    else:
+        body = text[:point] + "." + text[point:]
+    return ("-" if sign else "") + body

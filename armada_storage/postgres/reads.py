@@ -11,19 +11,32 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import Any
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
+from armada_core.runs import Run
+from armada_storage._browse_sql import (
+    POSTGRES,
+    group_statement,
+    page_from_rows,
+    page_statement,
+)
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
     STORED_JOB,
     events_from_json,
+    executor_from_json,
     job_from_dict,
     job_from_json,
     queue_from_json,
     requests_from_json,
+    retry_policy_from_json,
+    run_from_json,
 )
 from armada_storage.postgres.pool import Connection
 from armada_storage.postgres.rows import off_loop
@@ -61,12 +74,58 @@ async def list_queues(conn: Connection, limit: int) -> list[Queue]:
     return [queue_from_json(data) for (data,) in await cursor.fetchall()]
 
 
+async def get_retry_policy(conn: Connection, name: str) -> RetryPolicy | None:
+    cursor = await conn.execute("SELECT data FROM retry_policies WHERE name = %s", (name,))
+    row = await cursor.fetchone()
+    return None if row is None else retry_policy_from_json(row[0])
+
+
+async def list_retry_policies(conn: Connection) -> list[RetryPolicy]:
+    cursor = await conn.execute("SELECT data FROM retry_policies ORDER BY name")
+    return [retry_policy_from_json(data) for (data,) in await cursor.fetchall()]
+
+
 async def find_client_ids(conn: Connection, queue: str, client_ids: list[str]) -> dict[str, str]:
     cursor = await conn.execute(
         "SELECT client_id, job_id FROM client_ids WHERE queue = %s AND client_id = ANY(%s)",
         (queue, client_ids),
     )
     return dict(await cursor.fetchall())
+
+
+async def get_runs(conn: Connection, run_ids: list[str]) -> dict[str, Run]:
+    cursor = await conn.execute("SELECT data, serial FROM runs WHERE id = ANY(%s)", (run_ids,))
+    runs = await _runs(await cursor.fetchall())
+    return {run.id: run for run in runs}
+
+
+async def runs_of_jobs(conn: Connection, job_ids: list[str]) -> dict[str, list[Run]]:
+    cursor = await conn.execute(
+        "SELECT data, serial FROM runs WHERE job_id = ANY(%s) ORDER BY serial", (job_ids,)
+    )
+    found: dict[str, list[Run]] = {}
+    for run in await _runs(await cursor.fetchall()):
+        found.setdefault(run.job_id, []).append(run)
+    return found
+
+
+async def active_runs(conn: Connection, executor: str | None) -> list[Run]:
+    cursor = await conn.execute(
+        "SELECT data, serial FROM runs WHERE active AND (%s::text IS NULL OR executor = %s)"
+        " ORDER BY serial",
+        (executor, executor),
+    )
+    return await _runs(await cursor.fetchall())
+
+
+async def _runs(rows: list[Row]) -> list[Run]:
+    return await off_loop(len(rows), lambda: [run_from_json(d, n) for d, n in rows])
+
+
+async def list_executors(conn: Connection) -> list[Executor]:
+    cursor = await conn.execute('SELECT data FROM executors ORDER BY id COLLATE "C"')
+    rows = await cursor.fetchall()
+    return await off_loop(len(rows), lambda: [executor_from_json(d) for (d,) in rows])
 
 
 async def get_jobs(conn: Connection, job_ids: list[str]) -> dict[str, JobRecord]:
@@ -137,6 +196,19 @@ async def queued_jobs(conn: Connection) -> list[QueuedJobs]:
     cursor = await conn.execute(_QUEUED, (list(PRIORITY_CLASS_KEYS), list(REQUESTS_KEYS)))
     rows = [(q, pc or "", req, since) for q, pc, req, since in await cursor.fetchall()]
     return await off_loop(len(rows), group_queued, rows, requests_from_json)
+
+
+async def browse_jobs(conn: Connection, query: JobQuery) -> JobPage:
+    sql, params = page_statement(POSTGRES, query)
+    cursor = await conn.execute(sql, params)
+    rows = await cursor.fetchall()
+    return await off_loop(len(rows), page_from_rows, rows, query, _record)
+
+
+async def group_jobs(conn: Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+    sql, params = group_statement(POSTGRES, filter, field)
+    cursor = await conn.execute(sql, params)
+    return build_groups(await cursor.fetchall(), field)
 
 
 # --- events ----------------------------------------------------------------------------

@@ -17,7 +17,8 @@ import anyio.to_thread
 
 from armada_core.jobs import Job, JobChange, JobState
 from armada_core.ports import Append
-from armada_storage._codec import events_to_json, job_to_json
+from armada_core.runs import Run
+from armada_storage._codec import events_to_json, job_to_json, run_columns
 from armada_storage._rules import client_id_keys
 from armada_storage.postgres.schema import CHUNK
 
@@ -53,6 +54,7 @@ class EncodedWrite:
     appends: Sequence[Append]
     chunks: list[list[Chunk]]  # per append
     require_queue: str | None
+    run_rows: list[tuple[Any, ...]]
 
 
 async def encode_write(
@@ -61,12 +63,16 @@ async def encode_write(
     changes: Sequence[JobChange],
     appends: Sequence[Append],
     require_queue: str | None,
+    runs: Sequence[Run] = (),
 ) -> EncodedWrite:
-    """Encode a write's jobs and events (in a thread when big)."""
-    weight = len(jobs) + sum(len(append.events) for append in appends)
+    """Encode a write's jobs, events and runs (in a thread when big)."""
+    weight = len(jobs) + len(runs) + sum(len(append.events) for append in appends)
     job_rows, chunks = await off_loop(weight, _encode, jobs, appends)
+    run_rows = await off_loop(weight, lambda: [run_columns(r) for r in runs])
     client_ids = client_id_keys(jobs)
-    return EncodedWrite(at_ms, job_rows, client_ids, changes, appends, chunks, require_queue)
+    return EncodedWrite(
+        at_ms, job_rows, client_ids, changes, appends, chunks, require_queue, run_rows
+    )
 
 
 def _encode(

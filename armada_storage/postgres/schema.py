@@ -13,6 +13,11 @@ The layout follows the SQLite backend (see `armada_storage.sqlite.schema`):
   `codec.events_to_json`); a submitted event's job is not repeated when the same write
   inserted it. JSON columns are TEXT: the codec's text is stored as it is, unparsed
   (cast with `::jsonb` to query it).
+- `runs.serial` (an identity) is the order runs were made in; `active` is true until
+  the run ends. `executors` holds each executor's latest snapshot as JSON.
+`retry_policies` holds each policy as JSON; a queue's `data` lists its policies' names,
+which a queue write checks under `FOR SHARE` locks and a policy delete (holding the
+policy's row lock) removes from every queue: policy rows are locked before queue rows.
 Strings compare with `COLLATE "C"` where order is visible, to sort as the other
 backends do (by code point), whatever the database's collation.
 """
@@ -95,6 +100,30 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (OLDEST_JOB_PER_CLIENT_ID,),  # 2: one dedup target per client id, the oldest job
     # 3: queues stored with numbers now refused (a priority factor of Infinity).
     (_repair_queues,),
+    # Pages of the job browser by position (`_browse_sql`): submission order (n), alone
+    # or after a queue and state, a state, or a queue and job set.
+    (
+        "CREATE INDEX jobs_page ON jobs (n)",
+        "CREATE INDEX jobs_page_by_queue ON jobs (queue, state, n)",
+        "CREATE INDEX jobs_page_by_state ON jobs (state, n)",
+        "CREATE INDEX jobs_page_by_job_set ON jobs (queue, job_set_id, n)",
+    ),
+    (  # 5: runs and executors (issue 11)
+        """CREATE TABLE runs (
+            serial BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            job_id TEXT NOT NULL,
+            executor TEXT NOT NULL,
+            active BOOLEAN NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX runs_by_job ON runs (job_id, serial)",
+        # Only active runs are listed by executor; ended ones stay out of the index.
+        "CREATE INDEX active_runs ON runs (executor, serial) WHERE active",
+        'CREATE TABLE executors (id TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',
+    ),
+    # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
+    ('CREATE TABLE retry_policies (name TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from armada_adapters.server.config.policy import KEY
+from armada_config.policy import KEY
 from armada_storage.config import StorageConfigError, read_settings
 
 DEFAULT_POOL_SIZE = 10

@@ -17,15 +17,20 @@ from typing import Any
 
 import psycopg
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
+from armada_core.runs import Run
 from armada_storage._rules import check_appends
 from armada_storage.config import StorageConfigError
 from armada_storage.postgres import reads, writes
+from armada_storage.postgres.leader import Leadership
 from armada_storage.postgres.listener import Listener, SharedChangeFeed
 from armada_storage.postgres.pool import Pool, close_quietly, connect
 from armada_storage.postgres.rows import encode_write
@@ -45,6 +50,7 @@ class PostgresStorage:
         self.changes: ChangeFeed = feed
         self._pool = Pool(settings)
         self._listener = Listener(lambda: connect(settings), feed)
+        self._leader = Leadership(lambda: connect(settings))
         self._closed = False
         self._observer: CommitObserver | None = None
 
@@ -85,6 +91,26 @@ class PostgresStorage:
         """Delete a queue unless it has active (non-terminal) jobs, atomically."""
         return await self._pool.run(writes.delete_queue, name)
 
+    # --- retry policies ----------------------------------------------------------------
+
+    async def get_retry_policy(self, name: str) -> RetryPolicy | None:
+        return await self._pool.run(reads.get_retry_policy, name)
+
+    async def list_retry_policies(self) -> list[RetryPolicy]:
+        """Every retry policy, sorted by name."""
+        return await self._pool.run(reads.list_retry_policies)
+
+    async def upsert_retry_policy(self, policy: RetryPolicy) -> None:
+        await self._pool.run(writes.upsert_retry_policy, policy)
+
+    async def update_retry_policy(self, policy: RetryPolicy) -> bool:
+        """Replace an existing retry policy; False (and nothing written) if it is missing."""
+        return await self._pool.run(writes.update_retry_policy, policy)
+
+    async def delete_retry_policy(self, name: str) -> list[str]:
+        """Detach from every queue naming it, then delete; the detached queues, sorted."""
+        return await self._pool.run(writes.delete_retry_policy, name)
+
     # --- the write -------------------------------------------------------------------
 
     async def find_client_ids(self, queue: str, client_ids: Collection[str]) -> dict[str, str]:
@@ -101,10 +127,11 @@ class PostgresStorage:
         changes: Sequence[JobChange] = (),
         appends: Sequence[Append] = (),
         require_queue: str | None = None,
+        runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work in one transaction; followers everywhere wake on commit."""
         check_appends(appends)
-        unit = await encode_write(at_ms, jobs, changes, appends, require_queue)
+        unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
         started = time.perf_counter()
         ids = await self._pool.run(writes.write, unit)
         if self._observer is not None:
@@ -148,6 +175,43 @@ class PostgresStorage:
         """Queued jobs grouped by queue, priority class and resource requests."""
         return await self._pool.run(reads.queued_jobs)
 
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs by position (see `Storage.browse_jobs`)."""
+        return await self._pool.run(reads.browse_jobs, query)
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state."""
+        return await self._pool.run(reads.group_jobs, filter, field)
+
+    # --- runs and executors ------------------------------------------------------------
+
+    async def get_runs(self, run_ids: Collection[str]) -> dict[str, Run]:
+        """Known runs by id; unknown ids are absent."""
+        if not run_ids:
+            return {}
+        return await self._pool.run(reads.get_runs, list(run_ids))
+
+    async def runs_of_jobs(self, job_ids: Collection[str]) -> dict[str, list[Run]]:
+        """Each named job's runs in serial order; jobs without runs are absent."""
+        if not job_ids:
+            return {}
+        return await self._pool.run(reads.runs_of_jobs, list(job_ids))
+
+    async def active_runs(self, executor: str | None = None) -> list[Run]:
+        """Non-terminal runs (of one executor, or all), in serial order."""
+        return await self._pool.run(reads.active_runs, executor)
+
+    async def upsert_executor(self, executor: Executor) -> None:
+        await self._pool.run(writes.upsert_executor, executor)
+
+    async def list_executors(self) -> list[Executor]:
+        """Every executor ever seen, sorted by id."""
+        return await self._pool.run(reads.list_executors)
+
+    async def is_scheduling_leader(self) -> bool:
+        """Whether this process holds the scheduling lock of the schema (taken if free)."""
+        return await self._leader.held()
+
     # --- events ----------------------------------------------------------------------
 
     async def read_events(
@@ -165,6 +229,7 @@ class PostgresStorage:
         if self._closed:
             return
         self._closed = True
+        await self._leader.aclose()
         await self._listener.aclose()
         await self._pool.aclose()
 

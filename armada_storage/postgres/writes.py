@@ -29,10 +29,18 @@ import psycopg.errors
 
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
+from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
-from armada_storage._codec import queue_to_json
+from armada_core.retry.policy import RetryPoliciesMissing, RetryPolicy
+from armada_storage._codec import (
+    executor_to_json,
+    queue_from_json,
+    queue_to_json,
+    retry_policy_to_json,
+)
+from armada_storage._rules import detach, policy_mention
 from armada_storage.postgres.listener import CHANNEL, payload
 from armada_storage.postgres.pool import Connection
 from armada_storage.postgres.rows import EncodedWrite
@@ -76,24 +84,89 @@ _NEXT_ENTRIES = """INSERT INTO job_sets (queue, job_set_id, last_ms, last_seq)
                    ELSE job_sets.last_seq + excluded.last_seq + 1 END,
         last_ms = GREATEST(job_sets.last_ms, excluded.last_ms)
     RETURNING queue, job_set_id, id, last_ms, last_seq"""
+# Runs are guarded by their jobs' changes (locked above), so a plain upsert is safe.
+_UPSERT_RUNS = """INSERT INTO runs (id, job_id, executor, active, data)
+    SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::boolean[], %s::text[])
+    ON CONFLICT (id) DO UPDATE SET executor = excluded.executor, active = excluded.active,
+        data = excluded.data"""
 _NOTIFY = "SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p"
 _TAKEN = re.compile(r"\(id\)=\((.*)\) already exists")
 
 JobSetKey = tuple[str, str]
 
 
-async def upsert_queue(conn: Connection, queue: Queue) -> None:
+async def upsert_executor(conn: Connection, executor: Executor) -> None:
     await conn.execute(
-        "INSERT INTO queues VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET data = excluded.data",
-        (queue.name, queue_to_json(queue)),
+        "INSERT INTO executors VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+        (executor.id, executor_to_json(executor)),
     )
+
+
+async def upsert_queue(conn: Connection, queue: Queue) -> None:
+    async with conn.transaction():
+        await _check_policies(conn, queue)
+        await conn.execute(
+            "INSERT INTO queues VALUES (%s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET data = excluded.data",
+            (queue.name, queue_to_json(queue)),
+        )
 
 
 async def update_queue(conn: Connection, queue: Queue) -> bool:
+    async with conn.transaction():
+        await _check_policies(conn, queue)
+        cursor = await conn.execute(
+            "UPDATE queues SET data = %s WHERE name = %s", (queue_to_json(queue), queue.name)
+        )
+        return cursor.rowcount == 1
+
+
+async def _check_policies(conn: Connection, queue: Queue) -> None:
+    """Every named policy exists, and stays until commit (a delete waits for the lock)."""
+    if not queue.retry_policies:
+        return
     cursor = await conn.execute(
-        "UPDATE queues SET data = %s WHERE name = %s", (queue_to_json(queue), queue.name)
+        "SELECT name FROM retry_policies WHERE name = ANY(%s) ORDER BY name FOR SHARE",
+        (list(queue.retry_policies),),
+    )
+    found = {name for (name,) in await cursor.fetchall()}
+    missing = [p for p in queue.retry_policies if p not in found]
+    if missing:
+        raise RetryPoliciesMissing(missing)
+
+
+async def upsert_retry_policy(conn: Connection, policy: RetryPolicy) -> None:
+    await conn.execute(
+        "INSERT INTO retry_policies VALUES (%s, %s)"
+        " ON CONFLICT (name) DO UPDATE SET data = excluded.data",
+        (policy.name, retry_policy_to_json(policy)),
+    )
+
+
+async def update_retry_policy(conn: Connection, policy: RetryPolicy) -> bool:
+    cursor = await conn.execute(
+        "UPDATE retry_policies SET data = %s WHERE name = %s",
+        (retry_policy_to_json(policy), policy.name),
     )
     return cursor.rowcount == 1
+
+
+async def delete_retry_policy(conn: Connection, name: str) -> list[str]:
+    """Under the policy's row lock: a queue write naming it waits, then finds it gone."""
+    async with conn.transaction():
+        await conn.execute("DELETE FROM retry_policies WHERE name = %s", (name,))
+        cursor = await conn.execute(
+            "SELECT data FROM queues WHERE strpos(data, %s) > 0 ORDER BY name FOR UPDATE",
+            (policy_mention(name),),
+        )
+        queues = [queue_from_json(data) for (data,) in await cursor.fetchall()]
+        naming = [q for q in queues if name in q.retry_policies]
+        for queue in naming:
+            await conn.execute(
+                "UPDATE queues SET data = %s WHERE name = %s",
+                (queue_to_json(detach(queue, name)), queue.name),
+            )
+        return [q.name for q in naming]
 
 
 async def delete_queue(conn: Connection, name: str) -> DeleteOutcome:
@@ -122,6 +195,8 @@ async def write(conn: Connection, unit: EncodedWrite) -> list[EventId]:
             await _insert_jobs(conn, unit.job_rows)
         if unit.changes:
             await _apply_changes(conn, unit.changes)
+        if unit.run_rows:
+            await conn.execute(_UPSERT_RUNS, tuple(map(list, zip(*unit.run_rows, strict=True))))
         if not unit.appends:
             return []
         ids = await _append(conn, unit)

@@ -11,19 +11,27 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
+from armada_core.runs import Run
+from armada_storage._browse_sql import SQLITE, group_statement, page_from_rows, page_statement
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
     STORED_JOB,
     events_from_json,
+    executor_from_json,
     job_from_dict,
     job_from_json,
     queue_from_json,
     requests_from_json,
+    retry_policy_from_json,
+    run_from_json,
 )
 from armada_storage.sqlite.schema import CHUNK
 
@@ -51,6 +59,16 @@ def list_queues(conn: sqlite3.Connection, limit: int) -> list[Queue]:
         "SELECT data FROM queues ORDER BY name LIMIT ?", (limit if limit > 0 else -1,)
     ).fetchall()
     return [queue_from_json(data) for (data,) in rows]
+
+
+def get_retry_policy(conn: sqlite3.Connection, name: str) -> RetryPolicy | None:
+    row = conn.execute("SELECT data FROM retry_policies WHERE name = ?", (name,)).fetchone()
+    return None if row is None else retry_policy_from_json(row[0])
+
+
+def list_retry_policies(conn: sqlite3.Connection) -> list[RetryPolicy]:
+    rows = conn.execute("SELECT data FROM retry_policies ORDER BY name").fetchall()
+    return [retry_policy_from_json(data) for (data,) in rows]
 
 
 def find_client_ids(
@@ -155,6 +173,16 @@ _QUEUED = (
 )
 
 
+def browse_jobs(conn: sqlite3.Connection, query: JobQuery) -> JobPage:
+    sql, params = page_statement(SQLITE, query)
+    return page_from_rows(conn.execute(sql, params).fetchall(), query, _record)
+
+
+def group_jobs(conn: sqlite3.Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+    sql, params = group_statement(SQLITE, filter, field)
+    return build_groups(conn.execute(sql, params).fetchall(), field)
+
+
 def read_events(
     conn: sqlite3.Connection, queue: str, job_set_id: str, after: EventId | None, limit: int
 ) -> list[StoredEvent]:
@@ -229,6 +257,45 @@ def _record(row: Sequence[Any]) -> JobRecord:
         cancel_user=user,
         error=error,
     )
+
+
+def get_runs(conn: sqlite3.Connection, run_ids: Collection[str]) -> dict[str, Run]:
+    found: dict[str, Run] = {}
+    for chunk in _chunks(list(run_ids)):
+        rows = conn.execute(
+            f"SELECT data, serial FROM runs WHERE id IN ({_marks(chunk)})", chunk
+        ).fetchall()
+        found.update((r.id, r) for r in (run_from_json(d, n) for d, n in rows))
+    return found
+
+
+def runs_of_jobs(conn: sqlite3.Connection, job_ids: Collection[str]) -> dict[str, list[Run]]:
+    found: dict[str, list[Run]] = {}
+    for chunk in _chunks(list(job_ids)):
+        rows = conn.execute(
+            f"SELECT data, serial FROM runs WHERE job_id IN ({_marks(chunk)}) ORDER BY serial",
+            chunk,
+        ).fetchall()
+        for data, serial in rows:
+            run = run_from_json(data, serial)
+            found.setdefault(run.job_id, []).append(run)
+    return found
+
+
+def active_runs(conn: sqlite3.Connection, executor: str | None) -> list[Run]:
+    if executor is None:
+        rows = conn.execute("SELECT data, serial FROM runs WHERE active ORDER BY serial")
+    else:
+        rows = conn.execute(
+            "SELECT data, serial FROM runs WHERE active AND executor = ? ORDER BY serial",
+            (executor,),
+        )
+    return [run_from_json(data, serial) for data, serial in rows.fetchall()]
+
+
+def list_executors(conn: sqlite3.Connection) -> list[Executor]:
+    rows = conn.execute("SELECT data FROM executors ORDER BY id").fetchall()
+    return [executor_from_json(data) for (data,) in rows]
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

@@ -5,6 +5,9 @@ the missing ones in one transaction when the storage opens. Append new migration
 `MIGRATIONS`; never edit one that has shipped.
 
 Tables:
+- `retry_policies` holds each policy as JSON (`codec.retry_policy_to_json`); a queue's
+  `data` lists the names of its policies, which a queue write checks exist and a
+  policy delete removes from every queue.
 - `jobs.n` is the submission order (an INTEGER PRIMARY KEY, so VACUUM keeps it).
 - `client_ids` records each `(queue, client_id)` once, with the job a later submit of
   that client id is answered with (the dedup target: the oldest, since migration 2).
@@ -15,6 +18,8 @@ Tables:
   path several times more (measured); chunks keep reads of huge entries cheap.
   `data` is a JSON list of events (see `codec.events_to_json`); a submitted event's
   job is not repeated when the same write inserted it: readers take it from `jobs.spec`.
+- `runs.serial` is the order runs were made in (lease order); `active` is 1 until the
+  run ends. `data` is the run's JSON; `executors.data` the executor's latest snapshot.
 """
 
 from __future__ import annotations
@@ -93,6 +98,29 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (OLDEST_JOB_PER_CLIENT_ID,),  # 2: one dedup target per client id, the oldest job
     # 3: queues stored with numbers now refused (a priority factor of Infinity).
     (_repair_queues,),
+    # Pages of the job browser by position (`_browse_sql`): submission order (n) after
+    # a queue and state, a state, or a queue and job set, with no sort of the matches.
+    (
+        "CREATE INDEX jobs_page_by_queue ON jobs (queue, state, n)",
+        "CREATE INDEX jobs_page_by_state ON jobs (state, n)",
+        "CREATE INDEX jobs_page_by_job_set ON jobs (queue, job_set_id, n)",
+    ),
+    (  # 5: runs and executors (issue 11)
+        """CREATE TABLE runs (
+            serial INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            job_id TEXT NOT NULL,
+            executor TEXT NOT NULL,
+            active INTEGER NOT NULL,
+            data TEXT NOT NULL
+        )""",
+        "CREATE INDEX runs_by_job ON runs (job_id, serial)",
+        # Only active runs are listed by executor; ended ones stay out of the index.
+        "CREATE INDEX active_runs ON runs (executor, serial) WHERE active",
+        "CREATE TABLE executors (id TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
+    ),
+    # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
+    ("CREATE TABLE retry_policies (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

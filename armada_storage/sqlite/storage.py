@@ -19,13 +19,17 @@ from typing import Any, TypeVar
 
 import anyio
 
+from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.errors import Unavailable
 from armada_core.events import EventId, StoredEvent
+from armada_core.executors import Executor
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
+from armada_core.retry.policy import RetryPolicy
+from armada_core.runs import Run
 from armada_storage.config import SqliteSettings
 from armada_storage.feed import LocalChangeFeed
 from armada_storage.sqlite import reads, writes
@@ -133,6 +137,27 @@ class SqliteStorage:
         """Delete a queue unless it has active (non-terminal) jobs, atomically."""
         return await self._committer.run(functools.partial(writes.delete_queue, name=name))
 
+    # --- retry policies ----------------------------------------------------------------
+
+    async def get_retry_policy(self, name: str) -> RetryPolicy | None:
+        return await self._readers.run(reads.get_retry_policy, name)
+
+    async def list_retry_policies(self) -> list[RetryPolicy]:
+        """Every retry policy, sorted by name."""
+        return await self._readers.run(reads.list_retry_policies)
+
+    async def upsert_retry_policy(self, policy: RetryPolicy) -> None:
+        await self._committer.run(functools.partial(writes.upsert_retry_policy, policy=policy))
+
+    async def update_retry_policy(self, policy: RetryPolicy) -> bool:
+        """Replace an existing retry policy; False (and nothing written) if it is missing."""
+        work = functools.partial(writes.update_retry_policy, policy=policy)
+        return await self._committer.run(work)
+
+    async def delete_retry_policy(self, name: str) -> list[str]:
+        """Detach from every queue naming it, then delete; the detached queues, sorted."""
+        return await self._committer.run(functools.partial(writes.delete_retry_policy, name=name))
+
     # --- the write -------------------------------------------------------------------
 
     async def find_client_ids(self, queue: str, client_ids: Collection[str]) -> dict[str, str]:
@@ -149,6 +174,7 @@ class SqliteStorage:
         changes: Sequence[JobChange] = (),
         appends: Sequence[Append] = (),
         require_queue: str | None = None,
+        runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work atomically and durably, then wake followers."""
         work = functools.partial(
@@ -158,6 +184,7 @@ class SqliteStorage:
             changes=changes,
             appends=appends,
             require_queue=require_queue,
+            runs=runs,
         )
         ids = await self._committer.run(work)
         for key in dict.fromkeys((a.queue, a.job_set_id) for a in appends):
@@ -200,6 +227,43 @@ class SqliteStorage:
     async def queued_jobs(self) -> list[QueuedJobs]:
         """Queued jobs grouped by queue, priority class and resource requests."""
         return await self._readers.run(reads.queued_jobs)
+
+    async def browse_jobs(self, query: JobQuery) -> JobPage:
+        """One page of jobs by position (see `Storage.browse_jobs`)."""
+        return await self._readers.run(reads.browse_jobs, query)
+
+    async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
+        """Jobs matching `filter` counted per group and state."""
+        return await self._readers.run(reads.group_jobs, filter, field)
+
+    # --- runs and executors ------------------------------------------------------------
+
+    async def get_runs(self, run_ids: Collection[str]) -> dict[str, Run]:
+        """Known runs by id; unknown ids are absent."""
+        if not run_ids:
+            return {}
+        return await self._readers.run(reads.get_runs, run_ids)
+
+    async def runs_of_jobs(self, job_ids: Collection[str]) -> dict[str, list[Run]]:
+        """Each named job's runs in serial order; jobs without runs are absent."""
+        if not job_ids:
+            return {}
+        return await self._readers.run(reads.runs_of_jobs, job_ids)
+
+    async def active_runs(self, executor: str | None = None) -> list[Run]:
+        """Non-terminal runs (of one executor, or all), in serial order."""
+        return await self._readers.run(reads.active_runs, executor)
+
+    async def upsert_executor(self, executor: Executor) -> None:
+        await self._committer.run(functools.partial(writes.upsert_executor, executor=executor))
+
+    async def list_executors(self) -> list[Executor]:
+        """Every executor ever seen, sorted by id."""
+        return await self._readers.run(reads.list_executors)
+
+    async def is_scheduling_leader(self) -> bool:
+        """A SQLite file has one server process: it always schedules."""
+        return not self._closed
 
     # --- events ----------------------------------------------------------------------
 

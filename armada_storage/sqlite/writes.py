@@ -14,11 +14,28 @@ from typing import Any
 
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
+from armada_core.executors import Executor
 from armada_core.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
-from armada_storage._codec import events_to_json, job_to_json, queue_to_json
-from armada_storage._rules import check_appends, client_id_keys, next_entry
+from armada_core.retry.policy import RetryPoliciesMissing, RetryPolicy
+from armada_core.runs import Run
+from armada_storage._codec import (
+    events_to_json,
+    executor_to_json,
+    job_to_json,
+    queue_from_json,
+    queue_to_json,
+    retry_policy_to_json,
+    run_columns,
+)
+from armada_storage._rules import (
+    check_appends,
+    client_id_keys,
+    detach,
+    next_entry,
+    policy_mention,
+)
 from armada_storage.sqlite.reads import find_client_ids
 from armada_storage.sqlite.schema import CHUNK
 
@@ -53,15 +70,58 @@ _CHANGE_JOB = f"""UPDATE jobs SET
     WHERE id = ?8 AND state = ?9"""
 
 
+_UPSERT_RUN = """INSERT INTO runs (id, job_id, executor, active, data) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET executor = excluded.executor, active = excluded.active,
+    data = excluded.data"""
+
+
+def upsert_executor(conn: sqlite3.Connection, executor: Executor) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO executors VALUES (?, ?)", (executor.id, executor_to_json(executor))
+    )
+
+
 def upsert_queue(conn: sqlite3.Connection, queue: Queue) -> None:
+    _check_policies(conn, queue)
     conn.execute("INSERT OR REPLACE INTO queues VALUES (?, ?)", (queue.name, queue_to_json(queue)))
 
 
 def update_queue(conn: sqlite3.Connection, queue: Queue) -> bool:
-    cursor = conn.execute(
-        "UPDATE queues SET data = ? WHERE name = ?", (queue_to_json(queue), queue.name)
-    )
+    if not _queue_exists(conn, queue.name):
+        return False
+    _check_policies(conn, queue)
+    conn.execute("UPDATE queues SET data = ? WHERE name = ?", (queue_to_json(queue), queue.name))
+    return True
+
+
+def _check_policies(conn: sqlite3.Connection, queue: Queue) -> None:
+    query = "SELECT 1 FROM retry_policies WHERE name = ?"
+    missing = [p for p in queue.retry_policies if conn.execute(query, (p,)).fetchone() is None]
+    if missing:
+        raise RetryPoliciesMissing(missing)
+
+
+def upsert_retry_policy(conn: sqlite3.Connection, policy: RetryPolicy) -> None:
+    data = retry_policy_to_json(policy)
+    conn.execute("INSERT OR REPLACE INTO retry_policies VALUES (?, ?)", (policy.name, data))
+
+
+def update_retry_policy(conn: sqlite3.Connection, policy: RetryPolicy) -> bool:
+    data = retry_policy_to_json(policy)
+    cursor = conn.execute("UPDATE retry_policies SET data = ? WHERE name = ?", (data, policy.name))
     return cursor.rowcount == 1
+
+
+def delete_retry_policy(conn: sqlite3.Connection, name: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT data FROM queues WHERE instr(data, ?) > 0 ORDER BY name", (policy_mention(name),)
+    ).fetchall()
+    naming = [q for q in (queue_from_json(data) for (data,) in rows) if name in q.retry_policies]
+    for queue in naming:
+        data = queue_to_json(detach(queue, name))
+        conn.execute("UPDATE queues SET data = ? WHERE name = ?", (data, queue.name))
+    conn.execute("DELETE FROM retry_policies WHERE name = ?", (name,))
+    return [q.name for q in naming]
 
 
 def delete_queue(conn: sqlite3.Connection, name: str) -> DeleteOutcome:
@@ -83,6 +143,7 @@ def write(
     changes: Sequence[JobChange],
     appends: Sequence[Append],
     require_queue: str | None,
+    runs: Sequence[Run] = (),
 ) -> list[EventId]:
     """One `Storage.write` unit; its ids, one per append."""
     check_appends(appends)
@@ -93,6 +154,8 @@ def write(
         _insert_jobs(conn, jobs)
     if changes:
         _apply_changes(conn, changes)
+    if runs:
+        conn.executemany(_UPSERT_RUN, [run_columns(run) for run in runs])
     inserted = {job.id: job for job in jobs}
     return [_append(conn, append, at_ms, inserted) for append in appends]
 

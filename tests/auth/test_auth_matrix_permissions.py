@@ -36,6 +36,7 @@ from matrix_support import (
 
 from armada_adapters.wire.operations import OPERATIONS
 from armada_core.permissions import USER_FACING
+from armada_core.retry.policy import RetryAction, RetryPolicy
 
 pytestmark = pytest.mark.anyio
 
@@ -117,6 +118,7 @@ class Action:
     grpc_only: bool = False
     setup: dict[str, Any] | None = field(default_factory=dict)  # None: no queue beforehand
     observe: Observe | None = None
+    prepare: Observe | None = None  # more set-up than a queue, before `observe`
 
     @property
     def name(self) -> str:
@@ -126,6 +128,25 @@ class Action:
 async def state(stack: Stack, name: str) -> Any:
     stored = await stack.storage.get_queue(name)
     return None if stored is None else (stored.priority_factor, stored.cordoned)
+
+
+def policy_name(queue: str) -> str:
+    """A retry policy named after the test's queue (policy names are DNS labels)."""
+    return queue.replace(".", "-")
+
+
+def policy_request(queue: str) -> dict[str, Any]:
+    return {"name": policy_name(queue), "retryLimit": 4, "defaultAction": "Retry"}
+
+
+async def policy_state(stack: Stack, queue: str) -> Any:
+    stored = await stack.storage.get_retry_policy(policy_name(queue))
+    return None if stored is None else stored.retry_limit
+
+
+async def add_policy(stack: Stack, queue: str) -> None:
+    policy = RetryPolicy(policy_name(queue), 1, RetryAction.FAIL)
+    await stack.storage.upsert_retry_policy(policy)
 
 
 ACTIONS = (
@@ -161,6 +182,29 @@ ACTIONS = (
     ),
     Action("create_queue", "/api.QueueService/UpdateQueue", update, grpc_only=True, observe=state),
     Action("delete_queue", "/api.QueueService/DeleteQueue", by_name, grpc_only=True, observe=state),
+    Action(
+        "create_retry_policy",
+        "/api.RetryPolicyService/CreateRetryPolicy",
+        policy_request,
+        setup=None,
+        observe=policy_state,
+    ),
+    Action(
+        "update_retry_policy",
+        "/api.RetryPolicyService/UpdateRetryPolicy",
+        policy_request,
+        setup=None,
+        observe=policy_state,
+        prepare=add_policy,
+    ),
+    Action(
+        "delete_retry_policy",
+        "/api.RetryPolicyService/DeleteRetryPolicy",
+        lambda queue: {"name": policy_name(queue)},
+        setup=None,
+        observe=policy_state,
+        prepare=add_policy,
+    ),
 )
 
 
@@ -175,7 +219,8 @@ def action_params() -> list[Any]:
 
 def test_every_user_facing_permission_is_exercised() -> None:
     assert {a.permission for a in ACTIONS} == set(PERMISSIONS)
-    assert len(PERMISSIONS) == 8  # submit, cancel, preempt, reprioritize, watch, queue admin
+    # submit, cancel, preempt, reprioritize, watch, queue admin, retry policy admin
+    assert len(PERMISSIONS) == 11
 
 
 @pytest.mark.parametrize(("protocol", "action"), action_params())
@@ -184,6 +229,8 @@ async def test_global_permission(protocol: str, action: Action, holds: bool, sta
     queue = f"{action.name}-{protocol}-{holds}".lower()
     if action.setup is not None:
         await stack.add_queue(queue, **action.setup)
+    if action.prepare is not None:
+        await action.prepare(stack, queue)
     before = await action.observe(stack, queue) if action.observe else None
     user = f"{'has' if holds else 'lacks'}-{action.permission}"
     reply = await stack.callers[protocol].call(action.path, action.request(queue), as_user(user))

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 import yaml
-from cli_support import Armadactl
+from cli_support import Armadactl, closed_port
 
 from armada_cli.config import DEFAULT_URL, NO_CONTEXT_NOTICE, load
 from armada_cli.credentials import provider_for
@@ -54,6 +54,33 @@ def test_contexts_as_in_the_example_session(offline: Armadactl) -> None:
         1,
         "Error: unable to use context nope. Context not defined in config.\n",
     )
+
+
+def test_global_flags_after_the_subcommand(offline: Armadactl, tmp_path: Path) -> None:
+    # spec §13 writes `armadactl config get-contexts --config ./test_config.yaml`: cobra's
+    # persistent flags go anywhere; the last one given wins
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump({"currentContext": "x", "contexts": {"x": {}, "y": {}}}))
+    listed = offline("config", "get-contexts", "--config", str(other))
+    assert listed.out == "Available contexts: x (current), y\n"
+    assert offline("config", "current-context", "-c", "test").out == "Current context: test\n"
+    assert offline("config", "--context=test", "current-context").out == "Current context: test\n"
+    port = closed_port()
+    unreachable = offline("get", "queue", "q", "--armadaUrl", f"localhost:{port}")
+    assert unreachable.code == 1
+    assert unreachable.err.startswith("Error: failed to connect to api because")
+    assert str(port) in unreachable.err  # the flag's URL, not the context's
+
+
+def test_binoculars_url_from_context_top_level_or_environment(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    settings = {**TEST_CONFIG, "binocularsUrl": "top:1"}
+    settings["contexts"] = {"main": {"armadaUrl": "a:1", "BinocularsURL": "ctx:2"}, "bare": {}}
+    path.write_text(yaml.safe_dump(settings))
+    assert load(str(path), {}).connection()[0].binoculars_url == "ctx:2"
+    bare = load(str(path), {"BINOCULARSURL": "env:3"}, context_flag="bare")
+    assert bare.connection()[0].binoculars_url == "env:3"
+    assert load(str(path), {}, context_flag="bare").connection()[0].binoculars_url == "top:1"
 
 
 def test_use_context_on_the_default_file_says_so(tmp_path: Path, offline: Armadactl) -> None:

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
-from cli_support import Armadactl, subprocess_armadactl
+from cli_support import Armadactl, closed_port, subprocess_armadactl
 from e2e_support import ServerProcess
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_unreachable_server_is_one_line_without_traceback(tmp_path: Path) -> None:
     result = subprocess_armadactl(
-        "--armadaUrl", f"localhost:{_closed_port()}", "get", "queue", "q", home=tmp_path
+        "--armadaUrl", f"localhost:{closed_port()}", "get", "queue", "q", home=tmp_path
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -33,15 +26,8 @@ def test_broken_config_file_is_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_commands_the_server_does_not_serve(armadactl: Armadactl, tmp_path: Path) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(
-        "apiVersion: armadaproject.io/v1beta1\nkind: RetryPolicy\nname: p1\nretryLimit: 3\n"
-        "defaultAction: retry\nrules:\n  - {action: Fail, onCategory: UserError}\n"
-    )
+def test_commands_the_server_does_not_serve(armadactl: Armadactl) -> None:
     for args, what in (
-        (("create", "retry-policy", "-f", str(policy)), "create retry-policy"),
-        (("get", "retry-policies"), "get retry-policies"),
         (("cancel", "executor", "ex", "-a", "-q", "q"), "cancel executor"),
         (("cordon", "executor", "ex", "maintenance"), "cordon executor"),
         (("preempt", "node", "n", "-e", "ex", "-a", "-q", "q"), "preempt node"),

@@ -98,19 +98,20 @@ async def test_cancel_without_ids_cancels_the_job_set(
     assert {r.state for r in records.values()} == {JobState.CANCELLED}
 
 
-async def test_cancelling_a_leased_job_only_requests_it(
+async def test_cancelling_a_running_job_cancels_it_at_once(
     service: ArmadaService, storage: MemoryStorage, clock: ManualClock
 ) -> None:
+    # The run (if any) ends in the same write; its executor learns by CancelRuns.
     ids = await _setup(service, 1)
     await _set_state(storage, ids[0], JobState.RUNNING, clock.now_ns() + 1)
     await service.cancel_jobs(ADMIN, CancelJobs(QUEUE, JOB_SET, tuple(ids), "stop"))
     record = (await storage.get_jobs(ids))[ids[0]]
     assert (record.state, record.cancel_reason, record.cancel_user) == (
-        JobState.RUNNING,
+        JobState.CANCELLED,
         "stop",
         "root",
     )
-    assert [e.event.kind for e in await _events_after_submit(storage)] == [C]
+    assert [e.event.kind for e in await _events_after_submit(storage)] == [C, X]
 
 
 async def _cancel(
@@ -163,11 +164,16 @@ async def test_cancel_job_set_filter_is_exact(
     events = await _events_after_submit(storage)
     assert [(e.event.job_id, e.event.kind) for e in events] == [
         (ids[1], C),
+        (ids[1], X),
         (ids[2], C),
         (ids[2], X),
     ]
     states = {i: r.state for i, r in (await storage.get_jobs(ids)).items()}
-    assert states == {ids[0]: JobState.LEASED, ids[1]: JobState.RUNNING, ids[2]: JobState.CANCELLED}
+    assert states == {
+        ids[0]: JobState.LEASED,
+        ids[1]: JobState.CANCELLED,
+        ids[2]: JobState.CANCELLED,
+    }
 
 
 async def test_cancel_job_set_refuses_terminal_states(service: ArmadaService) -> None:
@@ -244,8 +250,8 @@ async def test_cancel_retries_after_a_conflict(
     await service.cancel_jobs(ADMIN, CancelJobs(QUEUE, JOB_SET, tuple(ids)))
     monkeypatch.undo()
     record = (await storage.get_jobs(ids))[ids[0]]
-    assert (record.state, record.cancel_user) == (JobState.LEASED, "root")
-    assert [e.event.kind for e in await _events_after_submit(storage)] == [C]
+    assert (record.state, record.cancel_user) == (JobState.CANCELLED, "root")
+    assert [e.event.kind for e in await _events_after_submit(storage)] == [C, X]
 
 
 async def test_conflict_is_reported_after_the_configured_attempts(

@@ -9,6 +9,7 @@ from armada_core.commands import CancelJobs, SubmitJobs
 from armada_core.errors import InvalidArgument, NotFound, PermissionDenied
 from armada_core.jobs import JobChange, JobSetActivity, JobState
 from armada_core.queues import QueuePermission, Subject
+from armada_core.runs import Run
 from armada_core.service import ArmadaService
 from armada_storage.memory import MemoryStorage
 
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.anyio
 
 
 async def _lease(storage: MemoryStorage, job_id: str, state: JobState = JobState.RUNNING) -> None:
-    """Stand in for an executor, which does not exist yet."""
-    await storage.write(at_ms=1, changes=[JobChange(job_id, JobState.QUEUED, state, 1)])
+    """Stand in for the scheduler: the job in `state`, with a run in the default pool."""
+    run = Run(f"run-{job_id}", job_id, "cluster", "node", "default", 1000, 1)
+    await storage.write(at_ms=1, changes=[JobChange(job_id, JobState.QUEUED, state, 1)], runs=[run])
 
 
 async def test_job_status_answers_every_id(service: ArmadaService) -> None:

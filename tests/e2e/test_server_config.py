@@ -23,7 +23,7 @@ from armada_adapters.server.config import (
     parse_config,
 )
 from armada_adapters.server.listeners import Endpoints
-from armada_core.permissions import Permission, PermissionConfig
+from armada_core.permissions import OPEN_SERVER, Permission, PermissionConfig
 from armada_core.principal import ANONYMOUS, Principal
 
 
@@ -32,7 +32,9 @@ def test_no_config_means_sqlite_in_data_and_authentication_off() -> None:
     assert (config.grpc_port, config.http_port) == (50051, 8080)
     assert config.storage == {"backend": "sqlite", "sqlite": {"path": DEFAULT_SQLITE_PATH}}
     assert not config.authentication_configured
-    assert permissions_for(config) == PermissionConfig.everyone_may()
+    permissions = permissions_for(config)
+    assert permissions == PermissionConfig.everyone_may(OPEN_SERVER)
+    assert permissions.holds(ANONYMOUS, Permission.EXECUTE_JOBS)
 
 
 def test_keys_match_ignoring_case_as_armada_does() -> None:

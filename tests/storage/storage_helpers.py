@@ -86,6 +86,29 @@ async def open_backend(name: str, folder: Path) -> Storage:
     return DropSchemaOnClose(storage, schema)
 
 
+async def old_postgres_schema(version: int, queue_rows: Sequence[tuple[str, str]]) -> str:
+    """A fresh schema at `version` (its SQL migrations run; repairs have nothing to do)
+    holding queue rows as an earlier release wrote them. Drop it with `drop_schema`."""
+    import psycopg  # optional: only the postgres tests get here
+    from psycopg import sql
+
+    from armada_storage.postgres.schema import MIGRATIONS
+
+    name = fresh_schema()
+    async with await psycopg.AsyncConnection.connect(POSTGRES_DSN, autocommit=True) as conn:
+        await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+        await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(name)))
+        await conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
+        for number, statements in enumerate(MIGRATIONS[:version], start=1):
+            for statement in statements:
+                if isinstance(statement, str):
+                    await conn.execute(statement)
+            await conn.execute("INSERT INTO schema_version VALUES (%s)", (number,))
+        for row in queue_rows:
+            await conn.execute("INSERT INTO queues (name, data) VALUES (%s, %s)", row)
+    return name
+
+
 def fresh_schema() -> str:
     """A schema name no other test uses: each test starts from an empty database."""
     return f"armada_test_{uuid.uuid4().hex[:16]}"

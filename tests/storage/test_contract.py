@@ -20,6 +20,7 @@ from armada_core.queues import (
     QueuePermission,
     Subject,
 )
+from armada_core.retry.policy import RetryAction, RetryPolicy
 
 pytestmark = pytest.mark.anyio
 
@@ -57,6 +58,7 @@ async def submit(storage: Storage, *jobs, at_ms: int = 1000):
 
 async def test_queue_round_trips_every_field(storage: Storage) -> None:
     assert await storage.get_queue("q") is None
+    await storage.upsert_retry_policy(RetryPolicy("default", 1, RetryAction.RETRY))
     await storage.upsert_queue(full_queue())
     assert await storage.get_queue("q") == full_queue()
 

@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from storage_helpers import POSTGRES_DSN, drop_schema, fresh_schema
+from storage_helpers import POSTGRES_DSN, drop_schema
+from storage_helpers import old_postgres_schema as postgres_schema_at
 
 from armada_core.limits import MAX_PRIORITY_FACTOR
 from armada_core.ports import Storage
@@ -80,22 +81,8 @@ async def old_postgres_schema() -> AsyncIterator[str]:
     """A schema at version 1 holding the fixture's queue rows as they were written."""
     if not POSTGRES_DSN:
         pytest.skip("set ARMADA_TEST_POSTGRES_DSN to a PostgreSQL DSN to run")
-    psycopg = pytest.importorskip("psycopg")
-    from psycopg import sql
-
-    from armada_storage.postgres.schema import MIGRATIONS
-
-    name = fresh_schema()
-    async with await psycopg.AsyncConnection.connect(POSTGRES_DSN, autocommit=True) as conn:
-        await conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
-        await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(name)))
-        await conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY)")
-        for statement in MIGRATIONS[0]:
-            assert isinstance(statement, str)
-            await conn.execute(statement)
-        await conn.execute("INSERT INTO schema_version VALUES (1)")
-        for row in _old_rows():
-            await conn.execute("INSERT INTO queues (name, data) VALUES (%s, %s)", row)
+    pytest.importorskip("psycopg")
+    name = await postgres_schema_at(1, _old_rows())
     try:
         yield name
     finally:

@@ -24,8 +24,8 @@ from armada_adapters.server.config.loader import (
     parse_config,
     with_environment,
 )
-from armada_adapters.server.config.policy import ConfigError, Seconds, read_section
 from armada_adapters.server.config.server import DEFAULT_SQLITE_PATH, ServerConfig
+from armada_config.policy import ConfigError, Seconds, read_section
 
 __all__ = [
     "CONFIG_ENV",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from armada_adapters.server.config.policy import Seconds, config_key
+from armada_config.policy import Seconds, config_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,13 +16,19 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from armada_adapters.server.config.policy import ConfigError, lookup, read_section, schema_keys
 from armada_adapters.server.config.server import DEFAULT_METRICS_PORT, ServerConfig
+from armada_config.policy import ConfigError, lookup, read_section, schema_keys
 
 CONFIG_ENV = "ARMADA_CONFIG"
 ENV_PREFIX = "ARMADA_"
 # What a config file means where it is silent and an embedding's `ServerConfig()` differs.
 FILE_DEFAULTS: Mapping[str, Any] = {"metricsPort": DEFAULT_METRICS_PORT}
+# Without a config file the server is a one-command development stack: reachable from this
+# machine only (everyone is anonymous with every permission) and running jobs itself.
+NO_FILE_DEFAULTS: Mapping[str, Any] = {
+    "bindAddress": "127.0.0.1",
+    "localExecutor": {"enabled": True},
+}
 
 
 def config_path(cli_path: str | None, environ: Mapping[str, str]) -> Path | None:
@@ -33,7 +39,7 @@ def config_path(cli_path: str | None, environ: Mapping[str, str]) -> Path | None
 
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> ServerConfig:
     """Read and check the YAML file; no file means the development defaults."""
-    data = _read_yaml(path) if path is not None else {}
+    data = _read_yaml(path) if path is not None else NO_FILE_DEFAULTS
     return parse_config(with_environment(data, environ or {}), source=path)
 
 

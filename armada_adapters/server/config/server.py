@@ -20,9 +20,9 @@ from typing import Annotated, Any, ClassVar
 
 from armada_adapters.observability.log_format import FORMATS as LOG_FORMATS
 from armada_adapters.server.config.connections import ConnectionSettings
-from armada_adapters.server.config.policy import KEY, Read, Seconds
 from armada_adapters.server.config.submission import read_submission
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
+from armada_config.policy import KEY, Read, Seconds
 from armada_core.config import DEFAULT_MAX_REQUEST_ITEMS
 from armada_core.submission import SubmissionConfig
 
@@ -132,6 +132,11 @@ class ServerConfig:
     metrics: MetricsSection = field(default_factory=MetricsSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     ui: UiSection = field(default_factory=UiSection)
+    # TODO(config): both are handed over as mappings and read by the executor-API and
+    # local-executor branches' readers (`config.scheduler.scheduler_config`,
+    # `armada_executor.embedded.embedded_config`); next: dataclass sections here.
+    scheduler: Mapping[str, Any] = field(default_factory=dict)
+    local_executor: Mapping[str, Any] | None = None  # None: not configured
     source: Path | None = field(default=None, metadata={KEY: None})
 
     def __post_init__(self) -> None:

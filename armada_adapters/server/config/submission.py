@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
-from armada_adapters.server.config.policy import Read, read_section, read_value
+from armada_config.policy import Read, read_section, read_value
 from armada_core.jobs import KubeObject
 from armada_core.quantity import Quantity
 from armada_core.submission import SubmissionConfig

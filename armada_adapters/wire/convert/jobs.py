@@ -9,6 +9,7 @@ from typing import Any
 from armada_adapters.wire.convert.common import JsonDict, compact, flag, strings, text, timestamp
 from armada_core.jobs import Job, JobState, ResourceRequirements
 from armada_core.results import JobDetails
+from armada_core.runs import Run
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,16 +123,36 @@ def job_details_json(details: JobDetails) -> JsonDict:
         out["cancelTs"] = timestamp(record.cancel_ns)
     out.update(compact(cancelReason=record.cancel_reason))
     out["lastTransitionTs"] = timestamp(record.last_transition_ns)
+    if details.runs:
+        out["latestRunId"] = details.runs[-1].id
     if details.expand_job_spec:
         out["jobSpec"] = job_json(job)
-    # No runs exist until executors lease jobs, so `jobRuns` and `latestRunId` stay empty.
+    if details.expand_job_run:
+        out.update(compact(jobRuns=[run_details_json(run) for run in details.runs]))
     out.update(compact(cancelUser=record.cancel_user))
     return out
 
 
-def job_run_details_response(runs: Mapping[str, object]) -> JsonDict:
-    """`api.JobRunDetailsResponse`; values are `api.JobRunDetails` Go-JSON dicts."""
-    return compact(jobRunDetails=dict(sorted(runs.items())))
+def run_details_json(run: Run) -> JsonDict:
+    """`api.JobRunDetails`: where a run went and when it got how far."""
+    out = compact(
+        runId=run.id, jobId=run.job_id, state=int(run.state), cluster=run.executor, node=run.node
+    )
+    for key, ns in (
+        ("leasedTs", run.leased_ns),
+        ("pendingTs", run.pending_ns),
+        ("startedTs", run.running_ns),
+        ("finishedTs", run.finished_ns),
+    ):
+        if ns:
+            out[key] = timestamp(ns)
+    return out
+
+
+def job_run_details_response(runs: Mapping[str, Run]) -> JsonDict:
+    """`api.JobRunDetailsResponse`: the known runs by id."""
+    details = {run_id: run_details_json(run) for run_id, run in sorted(runs.items())}
+    return compact(jobRunDetails=details)
 
 
 def active_queues_response(by_pool: Mapping[str, list[str]]) -> JsonDict:

@@ -16,7 +16,7 @@ from grpclib.exceptions import GRPCError
 from armada_adapters.grpc.handlers import build_servables
 from armada_adapters.wire.errors import ERROR_CODES, WireDecodeError
 from armada_adapters.wire.limits import MessageTooLarge
-from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation
+from armada_adapters.wire.operations import EXECUTOR_SERVICES, OPERATIONS, SERVICES, Operation
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_adapters.wire.shutdown import SHUTTING_DOWN, CallTracker
 from armada_core import errors
@@ -42,9 +42,10 @@ def raising(exc: Exception) -> Any:
     return call
 
 
-def test_every_method_of_the_four_services_is_served(service: ArmadaService) -> None:
-    served = {path for s in build_servables(service) for path in s.__mapping__()}
-    declared = {f"/{n}/{m.name}" for n in SERVICES for m in service_descriptor(n).methods}
+def test_every_method_of_the_five_services_is_served(service: ArmadaService) -> None:
+    services = (*SERVICES, *EXECUTOR_SERVICES)
+    served = {path for s in build_servables(service, services=services) for path in s.__mapping__()}
+    declared = {f"/{n}/{m.name}" for n in services for m in service_descriptor(n).methods}
     assert served == declared == set(OPERATIONS)
     assert "/api.Submit/GetQueueInfo" in served
 

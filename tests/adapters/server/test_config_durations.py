@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from armada_adapters.server.config.durations import parse_go_duration
+from armada_config.durations import parse_go_duration
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,9 @@ from armada_adapters.server.config import (
     read_section,
     with_environment,
 )
-from armada_adapters.server.config.durations import parse_go_duration
-from armada_adapters.server.config.policy import SchemaError
 from armada_auth.config import parse_basic, parse_kerberos, parse_openid
+from armada_config.durations import parse_go_duration
+from armada_config.policy import SchemaError
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from wire_helpers import assert_valid, normalised
 
 from armada_adapters.wire.convert import jobs
 from armada_adapters.wire.convert.common import empty, health_response
 from armada_core.jobs import Job, JobRecord, JobState, ResourceRequirements
 from armada_core.results import JobDetails
+from armada_core.runs import Run, RunState
 
 POD = {"containers": [{"name": "c", "resources": {"limits": {"cpu": "200m"}}}]}
 SERVICE = {
@@ -134,6 +137,31 @@ def test_job_details() -> None:
     assert_valid({"jobDetails": {"j": plain}}, "api.JobDetailsResponse")
 
 
+def test_job_details_name_the_latest_run_and_expand_runs_when_asked() -> None:
+    record = JobRecord(JOB, JobState.RUNNING, last_transition_ns=0, priority=3)
+    older = dataclasses.replace(RUN, id="q", state=RunState.LEASE_RETURNED)
+    runs = (older, RUN)
+    brief = jobs.job_details_json(JobDetails(record, False, False, runs))
+    assert brief["latestRunId"] == "r" and "jobRuns" not in brief
+    full = jobs.job_details_json(JobDetails(record, False, True, runs))
+    assert [r["runId"] for r in full["jobRuns"]] == ["q", "r"]
+    assert full["jobRuns"][0]["state"] == 9
+    assert_valid({"jobDetails": {"j": full}}, "api.JobDetailsResponse")
+
+
+RUN = Run(
+    "r",
+    "j",
+    "ex",
+    "n1",
+    "cpu",
+    1000,
+    leased_ns=10**9,
+    state=RunState.RUNNING,
+    running_ns=2 * 10**9 + 5,
+)
+
+
 def test_other_responses() -> None:
     cases = [
         (
@@ -143,9 +171,21 @@ def test_other_responses() -> None:
         ),
         (jobs.job_run_details_response({}), "api.JobRunDetailsResponse", {}),
         (
-            jobs.job_run_details_response({"r": {"runId": "r", "state": 3}}),
+            jobs.job_run_details_response({"r": RUN}),
             "api.JobRunDetailsResponse",
-            {"jobRunDetails": {"r": {"runId": "r", "state": 3}}},
+            {
+                "jobRunDetails": {
+                    "r": {
+                        "runId": "r",
+                        "jobId": "j",
+                        "state": 3,
+                        "cluster": "ex",
+                        "node": "n1",
+                        "leasedTs": {"seconds": 1},
+                        "startedTs": {"seconds": 2, "nanos": 5},
+                    }
+                }
+            },
         ),
         (
             jobs.active_queues_response({"pool": ["a", "b"], "empty": []}),

@@ -8,6 +8,7 @@ canonical IntOrString, whole-second `Time`, microsecond `MicroTime`, JSON in
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf import descriptor_pb2
@@ -63,7 +64,7 @@ def _double() -> st.SearchStrategy[float]:
     return st.floats(allow_nan=False, allow_infinity=False).map(lambda x: x + 0.0)
 
 
-def _scalar(field: FieldDescriptor) -> st.SearchStrategy[Any]:
+def go_scalar(field: FieldDescriptor) -> st.SearchStrategy[Any]:
     kind = field.type
     if kind == T.TYPE_STRING:
         return _text()
@@ -82,7 +83,7 @@ def _scalar(field: FieldDescriptor) -> st.SearchStrategy[Any]:
     return st.integers(low, high)
 
 
-def _special(name: str) -> st.SearchStrategy[dict[str, Any]] | None:
+def go_special(name: str) -> st.SearchStrategy[dict[str, Any]] | None:
     if name == _k8s.QUANTITY:
         return st.from_regex(_k8s._QUANTITY, fullmatch=True).map(lambda s: {"string": s})
     if name == _k8s.INT_OR_STRING:
@@ -106,11 +107,23 @@ def _special(name: str) -> st.SearchStrategy[dict[str, Any]] | None:
     return None
 
 
-class MessageStrategies:
-    """Kwargs strategies per (message, depth), built lazily and cached."""
+ScalarStrategy = Callable[[FieldDescriptor], st.SearchStrategy[Any]]
+SpecialStrategy = Callable[[str], st.SearchStrategy[dict[str, Any]] | None]
 
-    def __init__(self) -> None:
+
+class MessageStrategies:
+    """Kwargs strategies per (message, depth), built lazily and cached.
+
+    `scalar` and `special` choose the leaves (by default Go's canonical values); the
+    hostile fuzz passes its own to reuse the walk over the descriptors.
+    """
+
+    def __init__(
+        self, scalar: ScalarStrategy | None = None, special: SpecialStrategy | None = None
+    ) -> None:
         self._cache: dict[tuple[str, int], st.SearchStrategy[dict[str, Any]]] = {}
+        self._scalar = scalar or go_scalar
+        self._special = special or go_special
 
     def kwargs(self, descriptor: Descriptor, depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
         key = (descriptor.full_name, depth)
@@ -119,7 +132,7 @@ class MessageStrategies:
         return self._cache[key]
 
     def _build(self, descriptor: Descriptor, depth: int) -> st.SearchStrategy[dict[str, Any]]:
-        special = _special(descriptor.full_name)
+        special = self._special(descriptor.full_name)
         if special is not None:
             return special
         proto = descriptor_pb2.DescriptorProto()
@@ -152,7 +165,7 @@ class MessageStrategies:
             values = self._single(value, depth)
             if values is None:
                 return None
-            return st.dictionaries(_scalar(key), values, max_size=2)
+            return st.dictionaries(self._scalar(key), values, max_size=2)
         single = self._single(field, depth)
         if single is None:
             return None
@@ -160,8 +173,8 @@ class MessageStrategies:
 
     def _single(self, field: FieldDescriptor, depth: int) -> st.SearchStrategy[Any] | None:
         if field.message_type is None:
-            return _scalar(field)
-        if _special(field.message_type.full_name) is not None:
+            return self._scalar(field)
+        if self._special(field.message_type.full_name) is not None:
             return self.kwargs(field.message_type, depth)
         if depth >= MAX_DEPTH:
             return st.just(_minimal(field.message_type))

@@ -25,7 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
 
-from armada_adapters.server.config.durations import read_go_duration, read_seconds
+from armada_config.durations import read_go_duration, read_seconds
 from armada_core.echo import shown
 
 CONFIG_LOGGER = "armada_adapters.server.config"  # durations logs under it too

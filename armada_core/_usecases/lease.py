@@ -1,0 +1,72 @@
+"""LeaseJobRuns (executor spec §1.4): record the snapshot, cancel, (re)send leases.
+
+The call is the executor's heartbeat. Runs it reports that are unknown or ended are
+to be cancelled; every other active run placed on it that it does not report is sent
+(again, same run id), oldest first, up to `max_jobs_to_lease`. Sending needs no
+acknowledgement: a lost answer just means the next call sends the runs again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from armada_core._usecases.context import Context
+from armada_core.execution import Lease, LeaseAnswer, LeaseCall
+from armada_core.jobs import JobRecord
+from armada_core.permissions import Permission
+from armada_core.principal import Principal
+from armada_core.runs import Run
+from armada_core.scheduler_config import SchedulerConfig
+
+POOL_ANNOTATION = "armadaproject.io/pool"
+PREEMPTIBLE_LABEL = "armada_preemptible"
+
+
+def require_executor(ctx: Context, principal: Principal) -> None:
+    """Both executor RPCs need `execute_jobs`."""
+    ctx.config.permissions.require(principal, Permission.EXECUTE_JOBS)
+
+
+async def record_executor(ctx: Context, call: LeaseCall) -> None:
+    """Store the snapshot, seen now by the server's clock, in the default pool if unnamed."""
+    pool = call.executor.pool or ctx.config.default_pool
+    seen = dataclasses.replace(call.executor, pool=pool, last_seen_ns=ctx.clock.now_ns())
+    await ctx.storage.upsert_executor(seen)
+
+
+async def answer(ctx: Context, call: LeaseCall) -> LeaseAnswer:
+    """What the executor must cancel and start, from the stored runs."""
+    executor = call.executor
+    reported = executor.reported_run_ids
+    known = await ctx.storage.get_runs(reported)
+    cancel = tuple(r for r in reported if r not in known or known[r].is_terminal)
+    if call.max_jobs_to_lease <= 0:
+        return LeaseAnswer(cancel, ())
+    held = set(reported)
+    runs = [r for r in await ctx.storage.active_runs(executor.id) if r.id not in held]
+    runs = runs[: call.max_jobs_to_lease]
+    records = await ctx.storage.get_jobs([r.job_id for r in runs])
+    config = ctx.config.scheduler
+    leases = tuple(leased_pod(records[r.job_id], r, config) for r in runs if r.job_id in records)
+    return LeaseAnswer(cancel, leases)
+
+
+def leased_pod(record: JobRecord, run: Run, config: SchedulerConfig) -> Lease:
+    """The job's pod as the executor must create it for this run.
+
+    Pinned to its node by `<nodeIdLabel>=<node>`, annotated with the run's pool,
+    labelled preemptible or not by its priority class, whose name the configured
+    override replaces.
+    """
+    job = record.job
+    spec = dict(job.pod_spec)
+    if run.node:
+        label = config.scheduling.node_id_label
+        spec["nodeSelector"] = {**spec.get("nodeSelector", {}), label: run.node}
+    class_name = str(spec.get("priorityClassName", ""))
+    if config.priority_class_override:
+        spec["priorityClassName"] = config.priority_class_override
+    preemptible = config.priority_class(class_name).preemptible
+    labels = {**job.labels, PREEMPTIBLE_LABEL: "true" if preemptible else "false"}
+    annotations = {**job.annotations, POOL_ANNOTATION: run.pool}
+    return Lease(run, record, spec, labels, annotations)

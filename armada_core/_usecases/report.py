@@ -1,0 +1,199 @@
+"""ReportEvents (executor spec §5, decision E2): run events → run records and job events.
+
+The job-level outcome is decided here, in the same unit of work as the run's new
+record, so watchers see `succeeded` or `failed` at once. Executors resend, reorder
+and skip phases; every event is therefore checked against the run as stored:
+
+- an event for an unknown run, a run of another job, a run that is not its job's
+  latest, or a run that has ended changes nothing (stale);
+- a phase the run has already passed changes nothing (duplicate or late);
+- a phase may be skipped (running without assigned, failed without running).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from armada_core._usecases.context import Context
+from armada_core._usecases.steps import Emit, Step, step, write_steps
+from armada_core.events import EventKind
+from armada_core.execution import ErrorReason, RunError, RunEvent, RunEventKind
+from armada_core.jobs import JobRecord
+from armada_core.limits import RUN_ERROR_CHARS, clipped
+from armada_core.runs import Run, RunState
+from armada_core.state_machine import IllegalTransition
+
+MAX_CONTAINERS = 64  # container errors kept per run error
+
+
+async def report(ctx: Context, events: Sequence[RunEvent]) -> None:
+    """Apply every event, grouped by run, in one unit of work per report."""
+    by_run: dict[str, list[RunEvent]] = {}
+    for event in events:
+        by_run.setdefault(event.run_id, []).append(event)
+    if by_run:
+        await ctx.retrying(lambda: _attempt(ctx, by_run))
+
+
+async def _attempt(ctx: Context, by_run: Mapping[str, list[RunEvent]]) -> None:
+    runs = await ctx.storage.get_runs(list(by_run))
+    job_ids = {run.job_id for run in runs.values()}
+    records = await ctx.storage.get_jobs(job_ids)
+    history = await ctx.storage.runs_of_jobs(job_ids)
+    now = ctx.clock.now_ns()
+    steps = []
+    for run_id, run_events in by_run.items():
+        run = runs.get(run_id)
+        if run is None or run.job_id not in records:
+            continue
+        folded = _fold(ctx, records[run.job_id], run, history[run.job_id], run_events, now)
+        if folded is not None:
+            steps.append(folded)
+    await write_steps(ctx, steps, now)
+
+
+def _fold(
+    ctx: Context,
+    record: JobRecord,
+    run: Run,
+    history: list[Run],
+    events: list[RunEvent],
+    now: int,
+) -> Step | None:
+    """The step one run's events make, or None when they change nothing."""
+    if history[-1].id != run.id or record.is_terminal:
+        return None
+    emits: list[Emit] = []
+    error: str | None = None
+    current = run
+    for event in events:
+        if event.job_id != run.job_id:
+            continue
+        current, more, failure = _apply(ctx, current, event, len(history), now)
+        emits += more
+        error = failure if failure is not None else error
+    if current == run:
+        return None
+    try:
+        return step(record, emits, now, error=error, runs=[current])
+    except IllegalTransition:
+        return None  # the job moved on in a way the run did not: leave both
+
+
+def _apply(
+    ctx: Context, run: Run, event: RunEvent, attempts: int, now: int
+) -> tuple[Run, list[Emit], str | None]:
+    """The run after one event, the job events it makes, and the job's new error."""
+    if run.is_terminal:
+        return run, [], None
+    pod = _pod_fields(run, event)
+    if event.kind is RunEventKind.ASSIGNED and run.state is RunState.LEASED:
+        return _moved(run, RunState.PENDING, pending_ns=now), [(EventKind.PENDING, pod)], None
+    if event.kind is RunEventKind.RUNNING and run.state is not RunState.RUNNING:
+        running = {**pod, "node_name": event.pod.node_name}
+        return _moved(run, RunState.RUNNING, running_ns=now), [(EventKind.RUNNING, running)], None
+    if event.kind is RunEventKind.SUCCEEDED:
+        fields = _pod_fields(run, event, with_pool=False)
+        fields["node_name"] = event.pod.node_name
+        ended = _moved(run, RunState.SUCCEEDED, finished_ns=now)
+        return ended, [(EventKind.SUCCEEDED, fields)], None
+    terminal = next((e for e in event.errors if e.terminal), None)
+    if event.kind is RunEventKind.ERRORS and terminal is not None:
+        return _failed(ctx, run, event, terminal, attempts, now)
+    return run, [], None
+
+
+def _failed(
+    ctx: Context, run: Run, event: RunEvent, error: RunError, attempts: int, now: int
+) -> tuple[Run, list[Emit], str | None]:
+    error = _bounded(error)
+    if error.reason is ErrorReason.LEASE_RETURNED:
+        return _returned(ctx, run, event, error, attempts, now)
+    ended = _moved(run, RunState.FAILED, finished_ns=now, error=error.message)
+    return ended, [(EventKind.FAILED, _failed_fields(run, event, error))], error.message
+
+
+def _bounded(error: RunError) -> RunError:
+    """The error with its texts cut to `RUN_ERROR_CHARS` (an executor may send megabytes)."""
+    containers = tuple(
+        dataclasses.replace(
+            c,
+            message=clipped(c.message, RUN_ERROR_CHARS),
+            reason=clipped(c.reason, RUN_ERROR_CHARS),
+        )
+        for c in error.containers[:MAX_CONTAINERS]
+    )
+    return dataclasses.replace(
+        error, message=clipped(error.message, RUN_ERROR_CHARS), containers=containers
+    )
+
+
+def _returned(
+    ctx: Context, run: Run, event: RunEvent, error: RunError, attempts: int, now: int
+) -> tuple[Run, list[Emit], str | None]:
+    ended = _moved(
+        run,
+        RunState.LEASE_RETURNED,
+        finished_ns=now,
+        error=error.message,
+        run_attempted=error.run_attempted,
+    )
+    returned = {
+        "cluster_id": run.executor,
+        "reason": error.message,
+        "kubernetes_id": event.pod.kubernetes_id,
+        "pod_number": event.pod.pod_number,
+        "run_attempted": error.run_attempted,
+    }
+    emits: list[Emit] = [(EventKind.LEASE_RETURNED, returned)]
+    limit = ctx.config.scheduler.max_retries + 1
+    if attempts < limit:
+        return ended, emits, None
+    reason = f"job was attempted {attempts} times, the maximum is {limit}: {error.message}"
+    emits.append((EventKind.FAILED, {"cluster_id": run.executor, "reason": reason}))
+    return ended, emits, reason
+
+
+def _failed_fields(run: Run, event: RunEvent, error: RunError) -> dict[str, Any]:
+    pod = _pod_fields(run, event, with_pool=False)
+    statuses = [
+        {
+            "name": c.name,
+            "exitCode": c.exit_code,
+            "message": c.message,
+            "reason": c.reason,
+            "cause": int(c.cause),
+        }
+        for c in error.containers
+    ]
+    return {
+        **pod,
+        "reason": error.message,
+        "exit_codes": {c.name: c.exit_code for c in error.containers},
+        "node_name": event.pod.node_name or run.node,
+        "container_statuses": statuses,
+        "cause": int(error.cause),
+        "failure_category": error.category,
+        "failure_subcategory": error.subcategory,
+    }
+
+
+def _pod_fields(run: Run, event: RunEvent, with_pool: bool = True) -> dict[str, Any]:
+    """Where the run's pod is, as the public events name it (some have no `pool`)."""
+    pod = event.pod
+    fields = {
+        "cluster_id": run.executor,
+        "kubernetes_id": pod.kubernetes_id,
+        "pod_number": pod.pod_number,
+        "pod_name": pod.name,
+        "pod_namespace": pod.namespace,
+    }
+    if with_pool:
+        fields["pool"] = run.pool
+    return fields
+
+
+def _moved(run: Run, state: RunState, **changes: Any) -> Run:
+    return dataclasses.replace(run, state=state, **changes)

@@ -1,0 +1,221 @@
+"""One scheduling pass: the fair-share scheduler's decisions, written (decisions E4, E5).
+
+Only the scheduling leader schedules. A pass reads the queues, the queued jobs, the
+executors heard from within `scheduling_executor_timeout` and the active runs, and
+calls `armada_core.scheduling.schedule` once per pool (pools in name order; a job
+placed in one pool is not offered to the next). Each placement becomes a new run
+and its job's `leased` event; each preemption ends its run with `preempted` and
+`failed`; all of it in one unit of work. The token buckets of the scheduling rate
+limits carry from pass to pass in `SchedulingState`. A resource that no node
+reports (say `ephemeral-storage` from executors that do not track it) is not
+scheduled: jobs' requests of it are left out, as Armada leaves out resources that
+are not among its `supportedResourceTypes`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import anyio.to_thread
+
+from armada_core._usecases.context import Context
+from armada_core._usecases.runs import preempt_step
+from armada_core._usecases.steps import Step, step, write_steps
+from armada_core.events import EventKind
+from armada_core.executors import Executor
+from armada_core.jobs import JobRecord, JobState
+from armada_core.queues import Queue
+from armada_core.runs import Run, new_run_id
+from armada_core.scheduler_config import SchedulerConfig
+from armada_core.scheduling import (
+    Node,
+    Placement,
+    QueuedJob,
+    RateState,
+    RunningRun,
+    SchedulingResult,
+    SchedulingRound,
+    Taint,
+    queued_job,
+    schedule,
+    units_of,
+)
+from armada_core.submission.podspec import priority_class_name
+
+_QUEUED = frozenset({JobState.QUEUED})
+
+
+@dataclass(slots=True)
+class SchedulingState:
+    """What one pass leaves to the next: the rate limiters' buckets, per pool."""
+
+    rates: dict[str, RateState] = field(default_factory=dict)
+
+
+def node_id(executor: str, node: str) -> str:
+    """A node's id: its executor's id and its name (as Armada derives it)."""
+    return f"{executor}/{node}"
+
+
+async def schedule_pass(ctx: Context, state: SchedulingState) -> int:
+    """Place and preempt as the scheduler decides; the number of jobs leased."""
+    if not await ctx.storage.is_scheduling_leader():
+        return 0
+    return await ctx.retrying(lambda: _attempt(ctx, state))
+
+
+async def _attempt(ctx: Context, state: SchedulingState) -> int:
+    now = ctx.clock.now_ns()
+    executors = _live(await ctx.storage.list_executors(), now, ctx)
+    if not executors:
+        return 0
+    queues = tuple(await ctx.storage.list_queues())
+    queued: dict[str, JobRecord] = {}
+    for queue in queues:
+        for record in await ctx.storage.jobs_in_queue(queue.name, _QUEUED):
+            queued[record.job.id] = record
+    if not queued:
+        return 0
+    runs = await ctx.storage.active_runs()
+    holders = await ctx.storage.get_jobs({r.job_id for r in runs})
+    inputs = _Inputs(now, executors, queues, queued, runs, holders)
+    # The scheduler is pure and CPU-bound (all queued jobs): off the event loop.
+    steps, rates = await anyio.to_thread.run_sync(_plan, ctx.config.scheduler, inputs, state)
+    await write_steps(ctx, steps, now)
+    state.rates = rates  # only once the decisions are written
+    return sum(1 for s in steps if s.change.state is JobState.LEASED)
+
+
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """What one pass read from storage."""
+
+    now: int
+    executors: list[Executor]
+    queues: tuple[Queue, ...]
+    queued: dict[str, JobRecord]
+    runs: list[Run]
+    holders: dict[str, JobRecord]
+
+
+def _plan(
+    config: SchedulerConfig, inputs: _Inputs, state: SchedulingState
+) -> tuple[list[Step], dict[str, RateState]]:
+    """Every pool's decisions as steps to write, and the rate buckets after them."""
+    now, queued = inputs.now, dict(inputs.queued)
+    nodes = _nodes(inputs.executors)
+    names = {node_id(e.id, n.name): n.name for e in inputs.executors for n in e.nodes}
+    tracked = frozenset(name for n in nodes for name in n.total)
+    running = _running(config, inputs.runs, inputs.holders, tracked)
+    by_id = {r.id: r for r in inputs.runs}
+    steps: list[Step] = []
+    rates = dict(state.rates)
+    for pool in sorted({n.pool for n in nodes}):
+        jobs = tuple(_tracked(queued_job(r), tracked) for r in queued.values())
+        rate_state = state.rates.get(pool, RateState())
+        round = SchedulingRound(pool, now, inputs.queues, jobs, nodes, running, rate_state)
+        result = schedule(config.scheduling, round)
+        rates[pool] = result.rate_state
+        steps += _decisions(result, queued, by_id, inputs.holders, names, pool, now)
+        for placement in result.placements:
+            queued.pop(placement.job_id, None)
+    return steps, rates
+
+
+def _tracked(job: QueuedJob, tracked: frozenset[str]) -> QueuedJob:
+    if job.requests.keys() <= tracked:
+        return job
+    return dataclasses.replace(job, requests=_only(job.requests, tracked))
+
+
+def _only(requests: Mapping[str, int], tracked: frozenset[str]) -> dict[str, int]:
+    return {name: amount for name, amount in requests.items() if name in tracked}
+
+
+def _live(executors: list[Executor], now: int, ctx: Context) -> list[Executor]:
+    timeout = ctx.config.scheduler.scheduling_executor_timeout_ns
+    return [e for e in executors if now - e.last_seen_ns <= timeout]
+
+
+def _nodes(executors: Iterable[Executor]) -> tuple[Node, ...]:
+    return tuple(
+        Node(
+            id=node_id(e.id, n.name),
+            executor=e.id,
+            pool=n.pool or e.pool,
+            total=n.total,
+            non_armada_allocated=n.non_armada,
+            taints=tuple(Taint.from_kube(t) for t in n.taints),
+            labels=n.labels,
+            unschedulable=n.unschedulable,
+        )
+        for e in executors
+        for n in e.nodes
+    )
+
+
+def _running(
+    config: SchedulerConfig,
+    runs: Iterable[Run],
+    holders: Mapping[str, JobRecord],
+    tracked: frozenset[str],
+) -> tuple[RunningRun, ...]:
+    out = []
+    for run in runs:
+        record = holders.get(run.job_id)
+        if record is None:
+            continue
+        job = record.job
+        class_name = priority_class_name(job.pod_spec)
+        gang = job.annotations.get("armadaproject.io/gangId", "")
+        out.append(
+            RunningRun(
+                id=run.id,
+                job_id=job.id,
+                queue=job.queue,
+                node_id=node_id(run.executor, run.node),
+                requests=_only(units_of(job.scheduling_resource_requirements.requests), tracked),
+                priority_class=class_name,
+                priority=run.scheduled_at_priority,
+                preemptible=config.priority_class(class_name).preemptible,
+                gang_id=gang,
+                leased_ns=run.leased_ns,
+            )
+        )
+    return tuple(out)
+
+
+def _decisions(
+    result: SchedulingResult,
+    queued: Mapping[str, JobRecord],
+    runs: Mapping[str, Run],
+    holders: Mapping[str, JobRecord],
+    names: Mapping[str, str],
+    pool: str,
+    now: int,
+) -> list[Step]:
+    """Leases for the placements, then the preemptions, of one pool's pass."""
+    steps = [
+        _lease_step(queued[p.job_id], p, pool, names[p.node_id], now) for p in result.placements
+    ]
+    for preemption in result.preemptions:
+        run, record = runs.get(preemption.run_id), holders.get(preemption.job_id)
+        if run is not None and record is not None and not record.is_terminal:
+            steps.append(preempt_step(record, run, preemption.reason, now))
+    return steps
+
+
+def _lease_step(record: JobRecord, placement: Placement, pool: str, node: str, now: int) -> Step:
+    run = Run(
+        id=new_run_id(),
+        job_id=record.job.id,
+        executor=placement.executor,
+        node=node,
+        pool=pool,
+        scheduled_at_priority=placement.priority,
+        leased_ns=now,
+    )
+    fields = {"cluster_id": run.executor, "pool": run.pool}
+    return step(record, [(EventKind.LEASED, fields)], now, runs=[run])

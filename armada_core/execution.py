@@ -1,0 +1,108 @@
+"""What executors say and are told: lease calls, leases, and run reports.
+
+These are the core's values for Armada's `executorapi`; the wire adapter translates
+`LeaseRequest`/`EventList` into them and `Lease` back into `JobRunLease`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from armada_core.executors import Executor
+from armada_core.jobs import JobRecord, KubeObject
+from armada_core.runs import Run
+from armada_core.state_machine import FailureCause
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseCall:
+    """One LeaseJobRuns request: the snapshot and how many new runs it may take."""
+
+    executor: Executor
+    max_jobs_to_lease: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A run to start: the job, and its pod as the executor must create it."""
+
+    run: Run
+    record: JobRecord
+    pod_spec: KubeObject
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseAnswer:
+    """Runs the executor must drop, and runs it must (re)start, in run order."""
+
+    cancel_run_ids: tuple[str, ...]
+    leases: tuple[Lease, ...]
+
+
+class RunEventKind(StrEnum):
+    """The executor-emitted run events that change anything."""
+
+    ASSIGNED = "assigned"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    ERRORS = "errors"
+
+
+class ErrorReason(StrEnum):
+    """Which case of armadaevents `Error.reason` a run error carries."""
+
+    POD_ERROR = "pod_error"
+    LEASE_RETURNED = "lease_returned"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerFailure:
+    """One failed container of a pod error."""
+
+    name: str
+    exit_code: int
+    message: str = ""
+    reason: str = ""
+    cause: FailureCause = FailureCause.ERROR
+
+
+@dataclass(frozen=True, slots=True)
+class RunError:
+    """A run error; only terminal ones end the run."""
+
+    terminal: bool
+    reason: ErrorReason
+    message: str = ""
+    cause: FailureCause = FailureCause.ERROR
+    containers: tuple[ContainerFailure, ...] = ()
+    run_attempted: bool = True
+    category: str = ""
+    subcategory: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PodInfo:
+    """Where the executor placed the run's pod (what it knows of it)."""
+
+    name: str = ""
+    namespace: str = ""
+    kubernetes_id: str = ""
+    pod_number: int = 0
+    node_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    """One event an executor reported about a run."""
+
+    kind: RunEventKind
+    job_id: str
+    run_id: str
+    created_ns: int
+    pod: PodInfo = field(default_factory=PodInfo)
+    errors: tuple[RunError, ...] = ()

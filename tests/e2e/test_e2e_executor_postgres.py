@@ -1,0 +1,80 @@
+"""Two server processes on one PostgreSQL schema: exactly one schedules (decision E5).
+
+Both serve the executor API; only the leader (holder of the schema's advisory lock)
+places jobs, so an executor leasing through the other process still gets its runs,
+one scheduling period later. When the leader goes, the other takes over.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import psycopg
+import pytest
+from armada_client.client import ArmadaClient
+from e2e_support import ServerProcess
+from executor_client import Executor, basic
+from test_e2e_executor import _Auth, lease_jobs, server_config, submit
+
+DSN = os.environ.get("ARMADA_TEST_POSTGRES_DSN", "")
+LEADER = re.compile(r"this process is now the scheduling leader")
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.postgres,
+    pytest.mark.skipif(not DSN, reason="set ARMADA_TEST_POSTGRES_DSN to run"),
+]
+
+
+@pytest.fixture
+def schema() -> Iterator[str]:
+    name = f"armada_test_{uuid.uuid4().hex[:16]}"
+    yield name
+    with psycopg.connect(DSN, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def _start(tmp_path: Path, schema: str, name: str) -> ServerProcess:
+    cwd = tmp_path / name
+    cwd.mkdir()
+    config = server_config(cwd)
+    config["storage"] = {"backend": "postgres", "postgres": {"dsn": DSN, "schema": schema}}
+    return ServerProcess(cwd, config, {}).wait_ready()
+
+
+def _leads(process: ServerProcess) -> bool:
+    return any(LEADER.search(line) for line in process.log)
+
+
+def test_one_of_two_processes_schedules_and_the_other_takes_over(
+    tmp_path: Path, schema: str
+) -> None:
+    first = _start(tmp_path, schema, "a")
+    second = _start(tmp_path, schema, "b")
+    try:
+        deadline = time.monotonic() + 10.0
+        while not (_leads(first) or _leads(second)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        leader, follower = (first, second) if _leads(first) else (second, first)
+        assert _leads(leader) and not _leads(follower)
+        with grpc.insecure_channel(follower.grpc_target) as channel:
+            user = grpc.intercept_channel(channel, _Auth(basic("alice", "alice-secret")))
+            client = ArmadaClient(user)
+            client.create_queue(client.create_queue_request("q", priority_factor=1.0))
+            executor = Executor(channel, basic("executor", "exec-secret"))
+            [job_id] = submit(client, "q", "set")
+            [lease] = lease_jobs(executor, "ex", 1)  # through the follower
+            assert lease.job.job_id == job_id
+            leader.stop()
+            assert follower.wait_for(LEADER, 10.0) is not None  # takes over
+            [second_job] = submit(client, "q", "set")
+            got = lease_jobs(executor, "ex", 2)  # the first run again, and the new one
+            assert {g.job.job_id for g in got} == {job_id, second_job}, "\n".join(follower.log)
+    finally:
+        first.stop()
+        second.stop()

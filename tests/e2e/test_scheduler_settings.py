@@ -1,0 +1,100 @@
+"""The `scheduler:` section: Armada's keys and Go durations into `SchedulerConfig`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from armada_adapters.server.config import parse_config
+from armada_adapters.server.config.scheduler import SchedulerConfigError, scheduler_config
+from armada_core.scheduler_config import SchedulerConfig
+from armada_core.scheduling import PriorityClass, RateLimit
+
+S = 1_000_000_000
+
+
+def test_empty_section_gives_the_defaults() -> None:
+    assert scheduler_config({}) == SchedulerConfig()
+
+
+def test_armada_keys_and_go_durations() -> None:
+    config = scheduler_config(
+        {
+            "schedulePeriod": "200ms",
+            "cyclePeriod": "1m30s",
+            "ExecutorTimeout": "2s",
+            "scheduling": {
+                "maxRetries": 5,
+                "nodeIdLabel": "example.com/node",
+                "executorTimeout": "10m",
+                "priorityClassNameOverride": "armada-default",
+                "defaultPriorityClassName": "low",
+                "priorityClasses": {
+                    "low": {
+                        "priority": 10,
+                        "preemptible": True,
+                        "maximumResourceFractionPerQueue": {"cpu": 0.5},
+                    }
+                },
+                "protectedFractionOfFairShare": 2,
+                "maximumSchedulingRate": 5.5,
+                "maximumPerQueueSchedulingBurst": 7,
+                "dominantResourceFairnessResourcesToConsider": ["cpu"],
+            },
+        }
+    )
+    assert config.schedule_period_ns == S // 5
+    assert config.cycle_period_ns == 90 * S
+    assert config.executor_timeout_ns == 2 * S
+    assert config.scheduling_executor_timeout_ns == 600 * S
+    assert config.max_retries == 5
+    assert config.priority_class_override == "armada-default"
+    scheduling = config.scheduling
+    assert scheduling.node_id_label == "example.com/node"
+    assert scheduling.priority_classes == {"low": PriorityClass(10, True, {"cpu": 0.5})}
+    assert config.priority_class("nope") == PriorityClass(10, True, {"cpu": 0.5})
+    assert scheduling.protected_fraction_of_fair_share == 2.0
+    assert scheduling.maximum_scheduling_rate == RateLimit(5.5, 1000)
+    assert scheduling.maximum_per_queue_scheduling_rate == RateLimit(50.0, 7)
+    assert scheduling.dominant_resource_fairness_resources_to_consider == ("cpu",)
+
+
+def test_unused_armada_keys_warn(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        scheduler_config({"scheduling": {"pools": []}})
+    assert "pools" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"bogus": 1},
+        {"scheduling": {"bogus": 1}},
+        {"schedulePeriod": "soon"},
+        {"executorTimeout": "0s"},
+        {"scheduling": {"maxRetries": "3"}},
+        {"scheduling": {"defaultPriorityClassName": "missing"}},
+        {"scheduling": {"maximumSchedulingRate": -1}},
+        {"scheduling": {"maxQueueLookback": 0}},
+    ],
+)
+def test_bad_sections_are_refused(section: dict[str, object]) -> None:
+    with pytest.raises(SchedulerConfigError):
+        scheduler_config(section)
+
+
+def test_server_config_hands_the_section_over() -> None:
+    assert parse_config({"scheduler": {"schedulePeriod": "1s"}}).scheduler == {
+        "schedulePeriod": "1s"
+    }
+
+
+def test_the_readme_example_lists_the_defaults() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(scheduler:.*?)```", readme, re.S)
+    assert len(blocks) == 1
+    assert scheduler_config(yaml.safe_load(blocks[0])["scheduler"]) == SchedulerConfig()
