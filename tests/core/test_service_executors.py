@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 from core_support import ADMIN, ALICE, admin_permissions, make_queue
-from executor_support import (
+from lease_support import (
     EXECUTOR,
     call,
     cpu_item,

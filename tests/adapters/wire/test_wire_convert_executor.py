@@ -23,7 +23,7 @@ from armada_core.state_machine import FailureCause
 from armada_storage.memory import MemoryStorage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "core"))
-from executor_support import call, cpu_item
+from lease_support import call, cpu_item
 
 
 def test_lease_request_becomes_a_snapshot() -> None:
