@@ -101,6 +101,7 @@ EXECUTOR_MAY_USE = (
     "armada_core.quantity",
     "armada_core.submission",
     "armada_core.errors",
+    "armada_config",  # the config policy's value readers
 )
 PROJECT = (*INNER, "armada_cli", "armada_executor")
 
