@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from armada_auth.base import AuthContext, AuthResult
-from armada_auth.config import as_bool
+from armada_auth.config import ConfigError
+from armada_config.policy import read_value
 from armada_core.principal import ANONYMOUS
 
 
@@ -27,4 +28,7 @@ class AnonymousBackend:
 
 def from_config(section: Any, auth_config: Mapping[str, Any]) -> AnonymousBackend | None:
     """Factory for the `anonymousAuth` key."""
-    return AnonymousBackend() if as_bool(section, "auth.anonymousAuth") else None
+    enabled = section is not None and read_value(
+        bool, section, "auth.anonymousAuth", error=ConfigError
+    )
+    return AnonymousBackend() if enabled else None

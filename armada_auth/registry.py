@@ -6,7 +6,8 @@ this order: the explicit `plugins` mapping (tests, embedding), the built-in tabl
 `armada.auth` (third-party plugins; a name clash with a built-in keeps the built-in).
 A factory is `(section, whole_auth_config) -> backend | None` and is imported only
 when its key is configured, so an optional extra (Kerberos) costs nothing unless used.
-The permission mappings are not backends and are skipped here.
+The permission mappings are not backends and are skipped here; Armada's methods
+that armada-py lacks (`kubernetesAuth`) are warned about and skipped.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ BUILTIN: Mapping[str, str] = {
 }
 _BUILTIN_BY_LOWER = {name.lower(): value for name, value in BUILTIN.items()}
 _SKIPPED = {key.lower() for key in PERMISSION_KEYS}
+# Armada's auth methods that armada-py does not have: warned about, as the config policy says.
+ARMADA_UNUSED = ("kubernetesAuth",)
+_UNUSED = {key.lower() for key in ARMADA_UNUSED}
 
 
 async def build_authenticator(
@@ -65,6 +69,9 @@ def build_backends(
     backends = []
     for key, section in (auth_config or {}).items():
         if str(key).lower() in _SKIPPED:
+            continue
+        if str(key).lower() in _UNUSED:
+            logger.warning("config key auth.%s is Armada's but has no effect here; ignored", key)
             continue
         backend = resolve_factory(str(key), plugins)(section, auth_config or {})
         if backend is not None:

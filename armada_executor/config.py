@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from armada_config import values
 from armada_core.quantity import Quantity
-from armada_core.submission import _config_values as values
 
 logger = logging.getLogger(__name__)
 

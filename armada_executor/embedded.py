@@ -12,7 +12,7 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import Any
 
-from armada_core.submission import _config_values as values
+from armada_config import values
 from armada_executor.assembly import assemble
 from armada_executor.config import ConfigError, ExecutorConfig, parse_config
 

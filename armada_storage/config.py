@@ -1,27 +1,34 @@
-"""Storage settings: the `storage:` section, checked before anything is opened."""
+"""Storage settings: the `storage:` section, checked before anything is opened.
+
+Backends read their sub-section with the server's configuration policy
+(`armada_config.policy.read_section`): keys match ignoring case and
+an unknown key is refused with its path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
+
+from armada_config.policy import Read, read_section, read_str
 
 SYNCHRONOUS_MODES = ("FULL", "NORMAL")
+T = TypeVar("T")
 
 
 class StorageConfigError(ValueError):
     """The `storage:` configuration cannot be used; the message says why, in one line."""
 
 
-def reject_unknown(where: str, section: Mapping[str, Any], *, allowed: Collection[str]) -> None:
-    """Fail on keys nobody reads: a typo must not silently fall back to a default."""
-    if not isinstance(section, Mapping):
-        raise StorageConfigError(f"{where} must be a mapping")
-    unknown = sorted(str(key) for key in section if key not in allowed)
-    if unknown:
-        known = ", ".join(sorted(allowed)) or "none"
-        raise StorageConfigError(f"{where}: unknown keys {', '.join(unknown)} (known: {known})")
+def read_settings(schema: type[T], section: Any, where: str) -> T:
+    """A backend's sub-section as its settings; `StorageConfigError` names the bad key."""
+    return read_section(schema, section, where, error=StorageConfigError)
+
+
+def _upper(raw: Any, path: str) -> str:
+    return read_str(raw, path).upper()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +40,7 @@ class SqliteSettings:
     """
 
     path: Path
-    synchronous: str = "FULL"
+    synchronous: Annotated[str, Read(_upper)] = "FULL"
 
     def __post_init__(self) -> None:
         if self.synchronous not in SYNCHRONOUS_MODES:
@@ -45,9 +52,9 @@ class SqliteSettings:
     @classmethod
     def from_mapping(cls, section: Mapping[str, Any]) -> SqliteSettings:
         """Build from the `storage.sqlite` mapping (`path` required)."""
-        reject_unknown("storage.sqlite", section, allowed=("path", "synchronous"))
-        path = section.get("path")
-        if not isinstance(path, str | Path) or not str(path):
-            raise StorageConfigError("storage.sqlite.path is required (a file path)")
-        synchronous = str(section.get("synchronous", "FULL")).upper()
-        return cls(Path(path), synchronous)
+        return read_settings(cls, section, "storage.sqlite")
+
+
+@dataclass(frozen=True, slots=True)
+class MemorySettings:
+    """The `memory` backend takes no settings."""

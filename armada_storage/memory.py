@@ -59,7 +59,7 @@ from armada_storage._rules import (
     next_entry,
     stored_run,
 )
-from armada_storage.config import reject_unknown
+from armada_storage.config import MemorySettings, read_settings
 from armada_storage.feed import LocalChangeFeed
 
 _ALL = frozenset(JobState)
@@ -435,5 +435,5 @@ def _beyond(position: PagePosition, after: tuple[str | int, int] | None, descend
 
 async def from_config(section: Mapping[str, Any]) -> Storage:
     """Registry factory: the `memory` backend takes no settings."""
-    reject_unknown("storage.memory", section, allowed=())
+    read_settings(MemorySettings, section, "storage.memory")
     return MemoryStorage()

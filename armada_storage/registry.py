@@ -3,7 +3,8 @@
 The section names a backend and may hold a sub-section of that name with its
 settings, for example `{backend: sqlite, sqlite: {path: /var/lib/armada/armada.db}}`.
 A backend factory is `async (settings: Mapping) -> Storage` and receives that
-sub-section (`{}` when absent). Factories are looked up in this order: the explicit
+sub-section (`{}` when absent). Keys match ignoring case; besides `backend`, only
+sections named after a backend may appear. Factories are looked up in this order: the explicit
 `backends` mapping (tests, embedding), the built-in table (works in a source tree
 that was never pip-installed), then the entry-point group `armada.storage` (a
 third-party plugin cannot shadow a built-in name). Only the selected factory is
@@ -18,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from armada_config.policy import lookup
 from armada_core.ports import Storage
 from armada_storage.config import StorageConfigError
 
@@ -39,17 +41,29 @@ async def open_storage(
     """Open the configured backend; `StorageConfigError` if the section is unusable."""
     if not isinstance(section, Mapping):
         raise StorageConfigError("storage must be a mapping with a backend")
-    name = section.get("backend")
+    name = lookup(section, "backend")
     if not isinstance(name, str) or not name:
         raise StorageConfigError(
             f"storage.backend is required; installed: {', '.join(known_names(backends))}"
         )
-    settings = section.get(name) or {}
+    _refuse_unknown_keys(section, backends)
+    settings = lookup(section, name) or {}
     if not isinstance(settings, Mapping):
         raise StorageConfigError(f"storage.{name} must be a mapping")
     storage = await resolve_factory(name, backends)(settings)
     logger.info("storage backend: %s", name)
     return storage
+
+
+def _refuse_unknown_keys(
+    section: Mapping[str, Any], backends: Mapping[str, Factory] | None
+) -> None:
+    """Besides `backend`, only backends' sections (chosen or not) may appear."""
+    known = ["backend", *known_names(backends)]
+    lowered = {key.lower() for key in known}
+    for key in section:
+        if str(key).lower() not in lowered:
+            raise StorageConfigError(f"unknown key storage.{key}; known keys: {', '.join(known)}")
 
 
 def resolve_factory(name: str, backends: Mapping[str, Factory] | None = None) -> Factory:

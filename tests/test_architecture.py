@@ -44,7 +44,36 @@ def test_the_check_catches_a_forbidden_import() -> None:
     assert [r for r in roots if r not in ALLOWED] == ["starlette"]
 
 
-INNER = ("armada_core", "armada_storage", "armada_auth", "armada_adapters")
+INNER = ("armada_core", "armada_storage", "armada_auth", "armada_adapters", "armada_config")
+CONFIG = CORE.parent / "armada_config"
+
+
+def test_the_config_policy_imports_only_stdlib_the_core_and_itself() -> None:
+    """armada_config sits below auth, storage and the server: they all read config with it."""
+    allowed = frozenset(sys.stdlib_module_names) | {"armada_core", "armada_config"}
+    offenders = []
+    for path in sorted(CONFIG.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        offenders += [
+            f"{path.relative_to(CORE.parent)}:{line} imports {root}"
+            for line, root in _imported_roots(tree)
+            if root not in allowed
+        ]
+    assert len(list(CONFIG.rglob("*.py"))) >= 3
+    assert offenders == []
+
+
+def test_auth_and_storage_do_not_import_the_adapters() -> None:
+    offenders = []
+    for package in ("armada_auth", "armada_storage"):
+        for path in sorted((CORE.parent / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            offenders += [
+                f"{path.relative_to(CORE.parent)}:{line}"
+                for line, root in _imported_roots(tree)
+                if root == "armada_adapters"
+            ]
+    assert offenders == []
 
 
 def test_nothing_inward_imports_the_cli() -> None:
@@ -72,6 +101,7 @@ EXECUTOR_MAY_USE = (
     "armada_core.quantity",
     "armada_core.submission",
     "armada_core.errors",
+    "armada_config",  # the config policy's value readers
 )
 PROJECT = (*INNER, "armada_cli", "armada_executor")
 

@@ -11,8 +11,8 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable, Mapping
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
@@ -20,18 +20,18 @@ from armada_adapters.observability.access_log import AccessLog
 from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
+from armada_adapters.server.config.scheduler import scheduler_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
 from armada_adapters.server.local_executor import local_executor_config, start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
-from armada_adapters.server.scheduler_settings import scheduler_config
 from armada_adapters.server.scheduling_loop import start_scheduling
 from armada_auth import Authenticator, build_authenticator
 from armada_auth import ConfigError as AuthConfigError
+from armada_config.policy import CONFIG_LOGGER, lookup, read_value
 from armada_core.config import ServiceConfig
 from armada_core.permissions import OPEN_SERVER, PermissionConfig
 from armada_core.ports import Storage
 from armada_core.service import ArmadaService
-from armada_core.submission import SubmissionConfig
 from armada_storage.registry import open_storage
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ PERMISSION_KEYS = {
     "scopes": "permissionScopeMapping",
     "claims": "permissionClaimMapping",
 }
+PermissionMapping = Mapping[str, frozenset[str]]  # permission -> groups, scopes or claims
 AUTH_OFF_WARNING = (
     "authentication is off: no auth section is configured, every caller is 'anonymous' "
     "and every user-facing permission (and execute_jobs) is granted to everyone"
@@ -62,12 +63,38 @@ class Assembly:
 
 def run(cli_config: str | None, environ: Mapping[str, str] = os.environ) -> None:
     """Load the configuration, serve until SIGINT/SIGTERM, shut down cleanly."""
-    try:
-        config = load_config(config_path(cli_config, environ), environ)
-    except ConfigError as exc:
-        raise StartupError(str(exc)) from None
-    use_format(config.log_format)
+    with _held(CONFIG_LOGGER) as held:
+        try:
+            config = load_config(config_path(cli_config, environ), environ)
+        except ConfigError as exc:
+            raise StartupError(str(exc)) from None
+        use_format(config.log_format)
+    for record in held:
+        logging.getLogger(record.name).handle(record)
     asyncio.run(serve(config, stop=None))
+
+
+class _Holding(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.held.append(record)
+
+
+@contextmanager
+def _held(name: str) -> Iterator[list[logging.LogRecord]]:
+    """The records of logger `name` kept back, to be logged in the configured format."""
+    handler = _Holding()
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.held
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
 
 
 async def serve(
@@ -118,7 +145,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
     try:
         return ServiceConfig(
             permissions=permissions_for(config),
-            submission=SubmissionConfig.from_mapping(config.submission),
+            submission=config.submission,
             max_query_items=config.max_query_items,
             scheduler=scheduler_config(config.scheduler),
             max_request_items=config.max_request_items,
@@ -131,11 +158,13 @@ def permissions_for(config: ServerConfig) -> PermissionConfig:
     """Global permissions: the auth section's mappings, or everything for everyone without one."""
     if config.auth is None:
         return PermissionConfig.everyone_may(OPEN_SERVER)
-    lowered = {str(key).lower(): value for key, value in config.auth.items()}
-    mappings = {name: lowered.get(key.lower()) for name, key in PERMISSION_KEYS.items()}
-    for name, value in mappings.items():
-        if value is not None and not isinstance(value, Mapping):
-            raise StartupError(f"auth.{PERMISSION_KEYS[name]} must be a mapping")
+    try:
+        mappings = {
+            name: read_value(PermissionMapping, lookup(config.auth, key), f"auth.{key}")
+            for name, key in PERMISSION_KEYS.items()
+        }
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
     return PermissionConfig.from_mappings(**mappings)
 
 
@@ -148,7 +177,8 @@ async def _startup_step(what: str, step: Any) -> Any:
     try:
         return await step
     except (AuthConfigError, ValueError) as exc:
-        raise StartupError(f"{what}: {exc}") from None
+        text = str(exc)
+        raise StartupError(text if f"{what}." in text else f"{what}: {text}") from None
     except OSError as exc:
         raise StartupError(f"{what}: {exc.strerror or exc}") from None
 

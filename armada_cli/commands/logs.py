@@ -25,7 +25,7 @@ from armada_cli.errors import CliError, rpc_error_text
 from armada_cli.fetch import request
 from armada_cli.rpc import Api
 from armada_cli.session import Session, pass_session
-from armada_core.submission._go import parse_go_duration
+from armada_config.durations import parse_go_duration
 
 LOGS = "/binoculars.Binoculars/Logs"
 JOB_DETAILS = "/api.Jobs/GetJobDetails"

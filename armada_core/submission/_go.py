@@ -1,5 +1,5 @@
 """Small ports of Go standard-library behaviour that Armada's messages and config rely on:
-`strconv.Quote` (the `%q` verb), `strconv.Atoi` and `time.ParseDuration`.
+`strconv.Quote` (the `%q` verb), `strconv.Atoi`, and a Duration's `%d`.
 """
 
 from __future__ import annotations
@@ -11,18 +11,6 @@ from decimal import Decimal
 from armada_core.echo import shown
 
 _INT = re.compile(r"[+-]?[0-9]+")
-_DURATION = re.compile(r"[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+")
-_DURATION_PART = re.compile(r"([0-9]*\.?[0-9]*)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_NS = {
-    "ns": 1,
-    "us": 10**3,
-    "µs": 10**3,
-    "μs": 10**3,
-    "ms": 10**6,
-    "s": 10**9,
-    "m": 60 * 10**9,
-    "h": 3600 * 10**9,
-}
 _ESCAPES = {
     "\a": r"\a",
     "\b": r"\b",
@@ -64,20 +52,6 @@ def go_atoi(text: str) -> int:
     if len(digits) > 19 or not -(2**63) <= (value := int(text)) < 2**63:
         raise ValueError(f"strconv.Atoi: parsing {shown(go_quote(text))}: value out of range")
     return value
-
-
-def parse_go_duration(text: str) -> timedelta:
-    """Go's `time.ParseDuration` (`72h`, `1h30m`, `1.5s`, `300ms`, `0`)."""
-    if text in ("0", "+0", "-0"):
-        return timedelta(0)
-    if not _DURATION.fullmatch(text):
-        raise ValueError(f"time: invalid duration {shown(go_quote(text))}")
-    total = sum(
-        (Decimal(number) * _UNIT_NS[unit] for number, unit in _DURATION_PART.findall(text)),
-        Decimal(0),
-    )
-    nanos = int(total)  # Go drops fractions of a nanosecond
-    return timedelta(microseconds=-nanos / 1000 if text[0] == "-" else nanos / 1000)
 
 
 def duration_nanos(value: timedelta) -> int:

@@ -2,9 +2,9 @@
 
 Defaults are those of Armada's `config/server/config.yaml`, plus `default_namespace`
 (our decision #6: an item without a namespace goes there; "" restores Armada's
-"namespace is a required field" rule). `SubmissionConfig.from_mapping` reads the
-camelCase YAML section; a key given there replaces the default as a whole (maps are
-not merged key by key).
+"namespace is a required field" rule). A plain dataclass: the composition root
+reads Armada's camelCase `submission:` section into it (field names are the keys in
+snake case).
 """
 
 from __future__ import annotations
@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from armada_core.jobs import KubeObject
 from armada_core.quantity import Quantity
-from armada_core.submission import _config_values as values
 from armada_core.submission.memo import SubmissionMemo
 
 Tolerations = tuple[KubeObject, ...]
@@ -82,6 +80,8 @@ class SubmissionConfig:
     )
 
     def __post_init__(self) -> None:
+        if self.max_pod_spec_size_bytes < 0:
+            raise ValueError("maxPodSpecSizeBytes must not be negative")
         # Armada refuses to start when the default class is not an allowed one; an
         # empty default means "leave priorityClassName empty" and is accepted.
         default = self.default_priority_class_name
@@ -90,60 +90,3 @@ class SubmissionConfig:
                 f"defaultPriorityClassName {default} is not in allowedPriorityClassNames "
                 f"{sorted(self.allowed_priority_class_names)}"
             )
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any]) -> SubmissionConfig:
-        """Build from Armada's camelCase `submission:` section (keys case-insensitive).
-
-        Durations are Go strings (`72h`, `5m`), quantities strings or numbers.
-        ValueError names the offending key.
-        """
-        settings: dict[str, Any] = {}
-        for key, raw in mapping.items():
-            spec = _KEYS.get(str(key).lower())
-            if spec is None:
-                raise ValueError(f"unknown submission setting {key!r}")
-            attribute, convert = spec
-            try:
-                settings[attribute] = convert(raw)
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"submission setting {key!r}: {error}") from None
-        return cls(**settings)
-
-
-_KEYS: dict[str, tuple[str, values.Converter]] = {
-    "allowedpriorityclassnames": ("allowed_priority_class_names", values.name_set),
-    "defaultpriorityclassname": ("default_priority_class_name", values.string),
-    "defaultjoblimits": ("default_job_limits", values.quantity_map),
-    "defaultjobtolerations": ("default_job_tolerations", values.tolerations),
-    "defaultjobtolerationsbypriorityclass": (
-        "default_job_tolerations_by_priority_class",
-        values.toleration_map,
-    ),
-    "defaultjobtolerationsbyresourcerequest": (
-        "default_job_tolerations_by_resource_request",
-        values.toleration_map,
-    ),
-    "restrictedtolerationkeys": ("restricted_toleration_keys", values.string_tuple),
-    "maxpodspecsizebytes": ("max_pod_spec_size_bytes", values.non_negative_int),
-    "minjobresources": ("min_job_resources", values.quantity_map),
-    "defaultgangnodeuniformitylabel": ("default_gang_node_uniformity_label", values.string),
-    "minterminationgraceperiod": ("min_termination_grace_period", values.duration),
-    "maxterminationgraceperiod": ("max_termination_grace_period", values.duration),
-    "defaultactivedeadline": ("default_active_deadline", values.duration),
-    "defaultactivedeadlinebyresourcerequest": (
-        "default_active_deadline_by_resource_request",
-        values.duration_map,
-    ),
-    "maxoversubscriptionbyresourcerequest": (
-        "max_oversubscription_by_resource_request",
-        values.float_map,
-    ),
-    "assertinitcontainersrequestfractionalcpu": (
-        "assert_init_containers_request_fractional_cpu",
-        values.boolean,
-    ),
-    "addgangidlabel": ("add_gang_id_label", values.boolean),
-    "allowcustomservicenames": ("allow_custom_service_names", values.boolean),
-    "defaultnamespace": ("default_namespace", values.string),
-}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from armada_storage.config import StorageConfigError, reject_unknown
+from armada_config.policy import KEY
+from armada_storage.config import StorageConfigError, read_settings
 
 DEFAULT_POOL_SIZE = 10
 MAX_POOL_SIZE = 1000
@@ -25,7 +26,7 @@ class PostgresSettings:
 
     dsn: str
     schema: str | None = None
-    pool_size: int = DEFAULT_POOL_SIZE
+    pool_size: int = field(default=DEFAULT_POOL_SIZE, metadata={KEY: "pool_size"})
 
     def __post_init__(self) -> None:
         if not self.dsn:
@@ -40,13 +41,4 @@ class PostgresSettings:
     @classmethod
     def from_mapping(cls, section: Mapping[str, Any]) -> PostgresSettings:
         """Build from the `storage.postgres` mapping (`dsn` required)."""
-        reject_unknown("storage.postgres", section, allowed=("dsn", "schema", "pool_size"))
-        dsn, schema = section.get("dsn"), section.get("schema")
-        if not isinstance(dsn, str):
-            raise StorageConfigError("storage.postgres.dsn is required (a libpq DSN or URI)")
-        if schema is not None and not isinstance(schema, str):
-            raise StorageConfigError("storage.postgres.schema must be a string")
-        pool_size = section.get("pool_size", DEFAULT_POOL_SIZE)
-        if not isinstance(pool_size, int) or isinstance(pool_size, bool):
-            raise StorageConfigError("storage.postgres.pool_size must be an integer")
-        return cls(dsn, schema, pool_size)
+        return read_settings(cls, section, "storage.postgres")

@@ -95,9 +95,9 @@ async def test_nothing_enabled_is_an_error(config: Any) -> None:
 
 async def test_unknown_key_names_the_known_methods() -> None:
     with pytest.raises(ConfigError) as caught:
-        await build_authenticator({"kubernetesAuth": {"kidMappingFileLocation": "/x"}})
+        await build_authenticator({"tokenAuth": {"tokens": "/x"}})
     message = str(caught.value)
-    assert "unknown auth method auth.kubernetesAuth" in message
+    assert "unknown auth method auth.tokenAuth" in message
     for name in ("anonymousAuth", "basicAuth", "kerberos", "openIdAuth"):
         assert name in message
 
@@ -107,7 +107,7 @@ async def test_unknown_key_names_the_known_methods() -> None:
     [
         ({"anonymousAuth": "yes"}, "auth.anonymousAuth must be true or false"),
         ({"basicAuth": []}, "auth.basicAuth must be a mapping"),
-        ({"basicAuth": {"users": {"a": {"groups": "admins"}}}}, "list of strings"),
+        ({"basicAuth": {"users": {"a": {"groups": "admins"}}}}, "users.a.groups must be a list"),
         ({"openIdAuth": {"providerUrl": 5}}, "providerUrl must be a string"),
         ({"kerberos": {"keytabLocation": "/k", "ldap": {"username": "u"}}}, "ldap is not"),
         ([("anonymousAuth", True)], "auth must be a mapping"),
@@ -118,10 +118,21 @@ async def test_bad_values_are_config_errors(config: Any, message: str) -> None:
         await build_authenticator(config)
 
 
-async def test_unused_keys_warn_like_armada(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, "armada_auth.config")
-    await build_authenticator({"basicAuth": {"users": {"a": {"password": "p"}}, "extra": 1}})
-    assert "Unused keys under auth.basicAuth: extra" in caplog.text
+async def test_unknown_keys_are_refused_with_their_path() -> None:
+    with pytest.raises(
+        ConfigError, match=r"^unknown key auth\.basicAuth\.usres; known keys: users"
+    ):
+        await build_authenticator({"basicAuth": {"usres": {"a": {"password": "p"}}}})
+    with pytest.raises(ConfigError, match=r"unknown key auth\.basicAuth\.users\.a\.pasword"):
+        await build_authenticator({"basicAuth": {"users": {"a": {"pasword": "p"}}}})
+
+
+async def test_armadas_unused_keys_are_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    await build_authenticator(
+        {"anonymousAuth": True, "kubernetesAuth": {"kidMappingFileLocation": "/x"}}
+    )
+    assert "auth.kubernetesAuth is Armada's but has no effect here" in caplog.text
 
 
 async def test_custom_plugin_through_the_explicit_mapping() -> None:

@@ -90,7 +90,7 @@ def startup_failure(tmp_path: Path, config_text: str | None, *args: str) -> tupl
     ("config_text", "expected"),
     [
         ("grpcPort: [1, 2\n", "not valid YAML"),
-        ("grpcPortt: 50051\n", "unknown config key 'grpcPortt'"),
+        ("grpcPortt: 50051\n", "unknown key grpcPortt; known keys: grpcPort"),
         ("storage:\n  backend: oracle\n", "unknown storage backend 'oracle'"),
         ("auth:\n  ldapAuth: {}\n", "unknown auth method auth.ldapAuth"),
         ("queryapi:\n  maxQueryItems: many\n", "queryapi.maxQueryItems must be an integer"),

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from armada_adapters.server.config import parse_config
-from armada_adapters.server.scheduler_settings import SchedulerConfigError, scheduler_config
+from armada_adapters.server.config.scheduler import SchedulerConfigError, scheduler_config
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import PriorityClass, RateLimit
 

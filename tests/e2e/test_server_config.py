@@ -52,9 +52,9 @@ def test_armada_only_keys_are_warned_about_not_refused(caplog: pytest.LogCapture
     ("data", "message"),
     [
         ({"grpcPort": 70000}, "port number"),
-        ({"grpcPort": "50051"}, "grpcPort must be an integer"),
-        ({"storagee": {}}, "unknown config key 'storagee'"),
-        ({"corsAllowedOrigins": "http://x"}, "list of strings"),
+        ({"grpcPort": "fifty"}, "grpcPort must be an integer"),
+        ({"storagee": {}}, "unknown key storagee; known keys: grpcPort"),
+        ({"corsAllowedOrigins": "http://x"}, "corsAllowedOrigins must be a list"),
         ({"shutdownGracePeriod": "soon"}, "duration"),
         ({"auth": ["anonymousAuth"]}, "auth must be a mapping"),
     ],
@@ -90,6 +90,12 @@ def test_permission_mappings_come_from_the_auth_section() -> None:
     admin = Principal("root", groups=frozenset({"admins"}))
     assert permissions.holds(admin, Permission.CREATE_QUEUE)
     assert not permissions.holds(ANONYMOUS, Permission.CREATE_QUEUE)
+
+
+def test_permission_mappings_are_read_under_the_config_policy() -> None:
+    auth = {"anonymousAuth": True, "PERMISSIONGROUPMAPPING": {"create_queue": "admins"}}
+    with pytest.raises(StartupError, match=r"auth\.permissionGroupMapping\.create_queue must"):
+        permissions_for(parse_config({"auth": auth}))  # a string is not a list of groups
 
 
 def test_a_bad_config_file_is_a_startup_error(tmp_path: Path) -> None:

@@ -343,8 +343,8 @@ async def test_an_unreachable_server_is_a_config_error() -> None:
         ({"dsn": "x", "schema": ""}, "schema must not be empty"),
         ({"dsn": "x", "schema": 3}, "schema must be a string"),
         ({"dsn": "x", "pool_size": 0}, "pool_size must be 1 to 1000"),
-        ({"dsn": "x", "pool_size": "2"}, "pool_size must be an integer"),
-        ({"dsn": "x", "pasword": "y"}, "unknown keys pasword"),
+        ({"dsn": "x", "pool_size": "two"}, "pool_size must be an integer"),
+        ({"dsn": "x", "pasword": "y"}, "unknown key storage.postgres.pasword"),
     ],
 )
 def test_unusable_settings(section: dict[str, Any], message: str) -> None:

@@ -59,9 +59,13 @@ async def test_an_explicit_mapping_comes_first() -> None:
         (None, "storage must be a mapping"),
         ({"backend": "sqlite"}, "storage.sqlite.path is required"),
         ({"backend": "sqlite", "sqlite": {"path": "x", "synchronous": "OFF"}}, "FULL, NORMAL"),
-        ({"backend": "sqlite", "sqlite": {"path": "x", "pth": "y"}}, "unknown keys pth"),
+        (
+            {"backend": "sqlite", "sqlite": {"path": "x", "pth": "y"}},
+            "unknown key storage.sqlite.pth; known keys: path, synchronous",
+        ),
         ({"backend": "sqlite", "sqlite": "x.db"}, "storage.sqlite must be a mapping"),
-        ({"backend": "memory", "memory": {"size": 1}}, "unknown keys size"),
+        ({"backend": "memory", "memory": {"size": 1}}, "unknown key storage.memory.size"),
+        ({"Backend": "memory", "sqlite": {}, "sqlit": {}}, "unknown key storage.sqlit; known"),
     ],
 )
 async def test_unusable_sections(section, message: str) -> None:

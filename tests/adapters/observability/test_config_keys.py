@@ -40,7 +40,7 @@ def test_metrics_and_logging_sections() -> None:
         ({"logging": {"format": "xml"}}, "logging.format must be one of text, json"),
         ({"logging": {"requests": "yes"}}, "logging.requests must be true or false"),
         ({"metrics": {"refreshInterval": 0}}, "refreshInterval must be positive"),
-        ({"metricsPort": 70000}, "metrics_port must be a port number"),
+        ({"metricsPort": 70000}, "metricsPort must be a port number"),
     ],
 )
 def test_bad_values_are_refused(data: dict[str, object], message: str) -> None:

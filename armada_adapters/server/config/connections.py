@@ -11,16 +11,9 @@ or slow one may stay (the config file's `connections:` section).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-# Config key -> field, for the loader and its error messages.
-KEYS = {
-    "maxPerListener": "max_per_listener",
-    "httpHeaderTimeout": "http_header_timeout",
-    "httpBodyTimeout": "http_body_timeout",
-    "httpIdleTimeout": "http_idle_timeout",
-    "grpcIdleTimeout": "grpc_idle_timeout",
-}
+from armada_config.policy import Seconds, config_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +21,14 @@ class ConnectionSettings:
     """Limits on the connections of each listener; times in seconds."""
 
     max_per_listener: int = 10_000
-    http_header_timeout: float = 10.0
-    http_body_timeout: float = 60.0
-    http_idle_timeout: float = 60.0
-    grpc_idle_timeout: float = 300.0
+    http_header_timeout: Seconds = 10.0
+    http_body_timeout: Seconds = 60.0
+    http_idle_timeout: Seconds = 60.0
+    grpc_idle_timeout: Seconds = 300.0
 
     def __post_init__(self) -> None:
         if self.max_per_listener < 1:
             raise ValueError("connections.maxPerListener must be at least 1")
-        for key, name in KEYS.items():
-            if getattr(self, name) <= 0:
-                raise ValueError(f"connections.{key} must be positive")
+        for field in fields(self):
+            if field.name != "max_per_listener" and getattr(self, field.name) <= 0:
+                raise ValueError(f"connections.{config_key(field)} must be positive")

@@ -1,21 +1,29 @@
 """The `scheduler:` section of the server config (decision E3) → `SchedulerConfig`.
 
 Key names are Armada's scheduler config keys (top level and `scheduling.*`), matched
-ignoring case; durations are in
-Go syntax (`200ms`, `1m30s`). Armada keys that this scheduler does not use yet are
-accepted with a warning, so an Armada config carries over; any other key is refused.
+ignoring case; durations under the one policy (`armada_config.durations`). Armada keys
+that this scheduler does not use yet are accepted with a warning, so an Armada config
+carries over; any other key is refused.
+
+TODO(config): this is the executor-API branch's hand-written reader, kept as it was
+merged; the next step is a frozen dataclass section read by `armada_config.policy`
+(`ServerConfig.scheduler: SchedulerSection`), which retires `_known_keys`, `_typed`
+and `_section` below (a second key-matching rule) and makes `scheduler` typed instead
+of a mapping handed over.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
-from armada_adapters.server.config_keys import known_keys
+from armada_config.durations import read_go_duration
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import PriorityClass, RateLimit, SchedulingConfig
-from armada_core.submission._config_values import duration
 from armada_core.submission._go import duration_nanos
+
+logger = logging.getLogger(__name__)
 
 _TOP = ("cyclePeriod", "schedulePeriod", "executorTimeout", "scheduling")
 _TOP_IGNORED = (
@@ -72,9 +80,9 @@ class SchedulerConfigError(ValueError):
 
 def scheduler_config(section: Mapping[str, Any]) -> SchedulerConfig:
     """A `SchedulerConfig` from the section (empty: the defaults)."""
-    top = known_keys(section, _TOP, _TOP_IGNORED, where="scheduler", error=SchedulerConfigError)
+    top = _known_keys(section, _TOP, _TOP_IGNORED, where="scheduler", error=SchedulerConfigError)
     where = "scheduler.scheduling"
-    scheduling = known_keys(
+    scheduling = _known_keys(
         _section(top.get("scheduling"), where),
         _SCHEDULING,
         _SCHEDULING_IGNORED,
@@ -146,9 +154,9 @@ def _section(value: Any, where: str) -> Mapping[str, Any]:
 
 def _nanos(value: Any, where: str) -> int:
     try:
-        return duration_nanos(duration(value))
+        return duration_nanos(read_go_duration(value, where))
     except (TypeError, ValueError) as exc:
-        raise SchedulerConfigError(f"{where}: {exc}") from None
+        raise SchedulerConfigError(str(exc)) from None
 
 
 def _typed(value: Any, kind: type, where: str) -> Any:
@@ -187,3 +195,28 @@ def _classes(value: Any) -> dict[str, PriorityClass]:
             ),
         )
     return classes
+
+
+def _known_keys(
+    data: Mapping[str, Any],
+    known: tuple[str, ...],
+    ignored: tuple[str, ...],
+    *,
+    where: str,
+    error: type[Exception],
+) -> dict[str, Any]:
+    """The section's values by canonical key name; `error` names an unknown key's path."""
+    names = {name.lower(): name for name in known}
+    skipped = {name.lower() for name in ignored}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        lower = str(key).lower()
+        if lower in names:
+            values[names[lower]] = value
+        elif lower in skipped:
+            logger.warning(
+                "config key %s.%s is Armada's but has no effect here; ignored", where, key
+            )
+        else:
+            raise error(f"unknown config key {where}.{key}; known keys: {', '.join(known)}")
+    return values

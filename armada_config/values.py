@@ -1,26 +1,21 @@
-"""Converters from YAML values to `SubmissionConfig` attribute values.
+"""Weakly typed YAML scalars for the executor's config reader (`armada_executor.config`).
 
-They accept what Armada's config loader (viper + mapstructure, weakly typed) accepts
-for these fields: booleans and numbers also as strings, Go duration strings, and a
-list of one-entry maps where a map is expected (Armada's own `config.yaml` writes
-`defaultJobTolerationsByResourceRequest` that way).
+TODO(config): main's executor (and the server's `localExecutor:` section, which hands its
+mapping to `armada_executor.embedded`) still read their keys with these converters, moved
+here from `armada_core.submission._config_values` unchanged when branch `config` merged
+main. Next step: the executor's sections become dataclasses read by `policy.read_section`
+(then a bare duration number means seconds, as everywhere else, instead of nanoseconds),
+and this module goes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from armada_core.jobs import KubeObject
+from armada_config.durations import parse_go_duration
 from armada_core.quantity import Quantity
-from armada_core.submission._go import parse_go_duration
-
-Converter = Callable[[Any], Any]
-
-_TOLERATION_FIELDS = {
-    name.lower(): name for name in ("key", "operator", "value", "effect", "tolerationSeconds")
-}
 
 
 def string(raw: Any) -> str:
@@ -64,49 +59,8 @@ def string_tuple(raw: Any) -> tuple[str, ...]:
     return tuple(string(item) for item in _sequence(raw))
 
 
-def name_set(raw: Any) -> frozenset[str]:
-    """Armada's `map[string]bool`: names mapped to true; a plain list is accepted too."""
-    if isinstance(raw, Mapping):
-        return frozenset(string(name) for name, allowed in raw.items() if boolean(allowed))
-    return frozenset(string_tuple(raw))
-
-
 def quantity_map(raw: Any) -> dict[str, Quantity]:
     return {name: quantity(value) for name, value in _mapping(raw).items()}
-
-
-def duration_map(raw: Any) -> dict[str, timedelta]:
-    return {name: duration(value) for name, value in _mapping(raw).items()}
-
-
-def float_map(raw: Any) -> dict[str, float]:
-    return {name: _float(value) for name, value in _mapping(raw).items()}
-
-
-def tolerations(raw: Any) -> tuple[KubeObject, ...]:
-    return tuple(toleration(item) for item in _sequence(raw))
-
-
-def toleration_map(raw: Any) -> dict[str, tuple[KubeObject, ...]]:
-    return {name: tolerations(value) for name, value in _mapping(raw).items()}
-
-
-def toleration(raw: Any) -> KubeObject:
-    """A toleration in Kubernetes JSON shape; field names match case-insensitively."""
-    result: KubeObject = {}
-    for name, value in _mapping(raw).items():
-        field_name = _TOLERATION_FIELDS.get(name.lower())
-        if field_name is None:
-            raise ValueError(f"unknown toleration field {name!r}")
-        if value not in (None, ""):
-            result[field_name] = value
-    return result
-
-
-def _float(raw: Any) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise TypeError(f"expected a number, got {raw!r}")
-    return float(raw)
 
 
 def _sequence(raw: Any) -> Sequence[Any]:
