@@ -40,6 +40,7 @@ from armada_adapters.server.resources import (
     raise_open_file_limit,
     throttle_accept_errors,
 )
+from armada_adapters.server.ui_logs import ui_log_sources
 from armada_adapters.wire.shutdown import CallTracker
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
@@ -164,6 +165,7 @@ async def start_listeners(
         calls=calls,
         observer=observer,
         ui=config.ui_enabled,
+        ui_logs=ui_log_sources(config),
     )
     http = _http_server(config, app, gates.http)
     http_task = asyncio.create_task(http.serve(sockets=[http_sock]), name="armada-rest")

@@ -26,6 +26,7 @@ from armada_core.browse import (
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, NotFound
 from armada_core.events import StoredEvent
+from armada_core.failures import Failure, failures
 from armada_core.jobs import JobRecord
 from armada_core.limits import (
     ID_BYTES,
@@ -34,6 +35,7 @@ from armada_core.limits import (
     check_length,
     check_queue_name,
 )
+from armada_core.runs import Run
 
 # A job's events are found by reading its job set's log: at most this many events
 # are read for one job view, so a huge job set costs a bounded read.
@@ -44,11 +46,40 @@ _INT64 = (-(2**63), 2**63 - 1)  # what every backend stores a number of a positi
 
 @dataclass(frozen=True, slots=True)
 class JobHistory:
-    """A job and its events; `complete` is False when the scan bound cut the log."""
+    """A job, its events and its runs (serial order); `complete` is False when the
+    scan bound cut the log."""
 
     record: JobRecord
     events: list[StoredEvent]
     complete: bool
+    runs: tuple[Run, ...] = ()
+
+    @property
+    def failures(self) -> list[Failure]:
+        """Every `failed` event of the job, oldest first."""
+        return failures(stored.event for stored in self.events)
+
+    @property
+    def failure(self) -> Failure | None:
+        """Why the job failed: its last `failed` event (None if it has none)."""
+        found = self.failures
+        return found[-1] if found else None
+
+    @property
+    def run_failures(self) -> dict[str, Failure]:
+        """Run id → the run's `failed` event, for the runs the log has one of.
+
+        Events name their run by the pod's `kubernetes_id`; an executor that names
+        pods otherwise still gets the job's failure shown on its last, failed run.
+        """
+        found = {f.run_id: f for f in self.failures if f.run_id}
+        failure = self.failure
+        if not self.runs or failure is None or not failure.run_id:
+            return found
+        last = self.runs[-1]
+        if last.failed and failure.run_id not in {run.id for run in self.runs}:
+            found.setdefault(last.id, failure)
+        return found
 
 
 def check_filter(filter: JobFilter) -> None:
@@ -99,12 +130,13 @@ async def job_history(ctx: Context, job_id: str) -> JobHistory:
     if record is None:
         raise NotFound(f"job {shown(job_id)} not found")
     job = record.job
+    runs = tuple((await ctx.storage.runs_of_jobs([job_id])).get(job_id, ()))
     events: list[StoredEvent] = []
     after = None
     for _ in range(MAX_HISTORY_SCAN // _HISTORY_BATCH):
         batch = await ctx.storage.read_events(job.queue, job.job_set_id, after, _HISTORY_BATCH)
         events += (e for e in batch if e.event.job_id == job_id)
         if len(batch) < _HISTORY_BATCH:
-            return JobHistory(record, events, complete=True)
+            return JobHistory(record, events, complete=True, runs=runs)
         after = batch[-1].id
-    return JobHistory(record, events, complete=False)
+    return JobHistory(record, events, complete=False, runs=runs)
