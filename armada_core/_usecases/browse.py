@@ -35,7 +35,7 @@ from armada_core.limits import (
     check_length,
     check_queue_name,
 )
-from armada_core.runs import Run
+from armada_core.runs import Run, RunState
 
 # A job's events are found by reading its job set's log: at most this many events
 # are read for one job view, so a huge job set costs a bounded read.
@@ -69,15 +69,17 @@ class JobHistory:
     def run_failures(self) -> dict[str, Failure]:
         """Run id → the run's `failed` event, for the runs the log has one of.
 
-        Events name their run by the pod's `kubernetes_id`; an executor that names
-        pods otherwise still gets the job's failure shown on its last, failed run.
+        Events name their run by the pod's `kubernetes_id`; a failure that names no
+        known run (an executor that leaves it empty, or names pods otherwise) belongs
+        to the last run when that run failed.
         """
         found = {f.run_id: f for f in self.failures if f.run_id}
         failure = self.failure
-        if not self.runs or failure is None or not failure.run_id:
+        if not self.runs or failure is None:
             return found
         last = self.runs[-1]
-        if last.failed and failure.run_id not in {run.id for run in self.runs}:
+        known = failure.run_id in {run.id for run in self.runs}
+        if last.state is RunState.FAILED and not known:
             found.setdefault(last.id, failure)
         return found
 
