@@ -81,12 +81,15 @@ def _form(request: Request, error: str | None = None) -> dict[str, Any]:
 async def job(request: Request) -> Response:
     """One job: details, failure, runs, logs, events and its spec as YAML.
 
-    A poll gets the live part only (state, failure, runs, events): the log is read
-    once per page load, as it costs a call to the cluster's Binoculars.
+    A poll gets the live part only (state, failure, runs, events), and nothing (204)
+    when the job has no event after the last one the page shows (`since`). The log
+    is read once per page load, as it costs a call to the cluster's Binoculars.
     """
-    history = await service_of(request).job_history(
-        principal(request), request.path_params["job_id"]
-    )
+    service, who, job_id = service_of(request), principal(request), request.path_params["job_id"]
+    since = request.query_params.get("since")
+    if is_poll(request) and since and not await service.job_changed(who, job_id, since):
+        return Response(status_code=204)  # nothing new: htmx keeps the page as it is
+    history = await service.job_history(who, job_id)
     job = history.record.job
     logs = None
     if not is_poll(request):

@@ -25,11 +25,12 @@ from armada_core.browse import (
 )
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, NotFound
-from armada_core.events import StoredEvent
+from armada_core.events import EventId, StoredEvent
 from armada_core.failures import Failure, failures
 from armada_core.jobs import JobRecord
 from armada_core.limits import (
     ID_BYTES,
+    MESSAGE_ID_BYTES,
     check_job_set_id,
     check_label_key,
     check_length,
@@ -125,12 +126,31 @@ async def group_jobs(ctx: Context, filter: JobFilter, field: GroupField) -> list
     return await ctx.storage.group_jobs(filter, field)
 
 
-async def job_history(ctx: Context, job_id: str) -> JobHistory:
-    """The job and its events in log order; NotFound if the job is unknown."""
+async def _record(ctx: Context, job_id: str) -> JobRecord:
     check_length("job id", job_id, ID_BYTES)
     record = (await ctx.storage.get_jobs([job_id])).get(job_id)
     if record is None:
         raise NotFound(f"job {shown(job_id)} not found")
+    return record
+
+
+async def job_changed(ctx: Context, job_id: str, since: str) -> bool:
+    """Whether the job set's log has events of the job after message id `since`.
+
+    A live view asks this before it reads the whole history again: one bounded
+    read of the newest part of the log. True also when that read is not enough to
+    tell (a busy log), so the view is never left stale.
+    """
+    check_length("since", since, MESSAGE_ID_BYTES)
+    job = (await _record(ctx, job_id)).job
+    after = EventId.parse(since)
+    batch = await ctx.storage.read_events(job.queue, job.job_set_id, after, _HISTORY_BATCH)
+    return len(batch) == _HISTORY_BATCH or any(e.event.job_id == job_id for e in batch)
+
+
+async def job_history(ctx: Context, job_id: str) -> JobHistory:
+    """The job and its events in log order; NotFound if the job is unknown."""
+    record = await _record(ctx, job_id)
     job = record.job
     runs = tuple((await ctx.storage.runs_of_jobs([job_id])).get(job_id, ()))
     events: list[StoredEvent] = []

@@ -10,13 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 from grpclib.server import Server
-from ui_support import CLUSTER, USERS, client_as, make_queue, run_and_fail, submit
+from ui_support import ADMIN, CLUSTER, USERS, client_as, make_queue, run_and_fail, submit
 
 from armada_adapters.rest import create_app
 from armada_adapters.server.listeners import bind
 from armada_adapters.ui import LogSources
 from armada_adapters.ui.logs import KIB_STEPS, within
 from armada_auth import build_authenticator
+from armada_core.commands import CancelJobs
 from armada_core.service import ArmadaService
 from armada_executor.binoculars import BinocularsLogs
 from armada_executor.logs import LogStore, LogWriter
@@ -157,3 +158,28 @@ async def test_a_cluster_without_logs_of_the_job_says_so(
     async with await _client(service, logs) as admin:
         page = await admin.get(f"/jobs/{job_id}")
     assert f"No logs available: cluster {CLUSTER} has none of this job." in page.text
+
+
+async def test_a_poll_gets_nothing_until_the_job_has_a_new_event(
+    service: ArmadaService, admin: httpx.AsyncClient
+) -> None:
+    await make_queue(service, "a")
+    job_id, other = await submit(service, "a", "s", count=2)
+    page = await admin.get(f"/jobs/{job_id}")
+    poll = re.search(r'<div id="live" hx-get="([^"]+)"', page.text)
+    assert poll is not None and "since=" in poll.group(1)
+    url, hx = html.unescape(poll.group(1)), {"hx-request": "true"}
+    assert (await admin.get(url, headers=hx)).status_code == 204
+    await service.cancel_jobs(ADMIN, CancelJobs("a", "s", (other,)))  # another job's events
+    assert (await admin.get(url, headers=hx)).status_code == 204
+    await service.cancel_jobs(ADMIN, CancelJobs("a", "s", (job_id,)))
+    fragment = await admin.get(url, headers=hx)
+    assert fragment.status_code == 200 and "CANCELLED" in fragment.text
+    assert fragment.text.startswith('<div id="live"') and "<html" not in fragment.text
+    newer = re.search(r'<div id="live" hx-get="([^"]+)"', fragment.text)
+    assert (
+        newer is not None
+        and (await admin.get(html.unescape(newer.group(1)), headers=hx)).status_code == 204
+    )
+    bad = await admin.get(f"/jobs/{job_id}", params={"since": "x" * 100}, headers=hx)
+    assert bad.status_code == 400
