@@ -12,8 +12,9 @@
             ├── POST /actions/{action}       the action (CSRF-checked)
             └── GET  /static/...             CSS, htmx (vendored), the UI's script
 
-Live updates are htmx polls of the page's own URL every few seconds (see
-docs/ui.md for why polling rather than the event stream).
+Live updates are htmx polls of the page's own URL every few seconds; the job page's
+asks for events after the newest one it shows and gets 204 while there is none (see
+docs/ui.md for why polling rather than server-sent events from the event stream).
 """
 
 from __future__ import annotations
