@@ -101,6 +101,7 @@ def test_reprioritize(page: Any, jobs: dict[str, list[str]], artifacts: Path) ->
     assert page.locator(".success").inner_text() == "done"
     page.goto(f"/jobs/{job_id}")
     assert page.locator("td.priority").inner_text() == "9"
+    shot(page, artifacts, "job-reprioritized")
 
 
 def test_cancel_a_selection_from_the_table(page: Any, jobs: dict[str, list[str]]) -> None:
