@@ -7,8 +7,8 @@ As in Lookout, logs are not stored by the server: each executor cluster serves t
   executor: the composition root hands over the same reader its Binoculars serves);
 - `url_pattern`: Binoculars' gRPC `host:port` for any other cluster, `{CLUSTER_ID}`
   replaced by the run's cluster (the CLI's `binocularsUrl`; Lookout's
-  `binocularsBaseUrlPattern`). The user's `Authorization` header is passed on, as
-  Lookout's browser does.
+  `binocularsBaseUrlPattern`); plain gRPC, or TLS with an `https://` prefix. The
+  user's `Authorization` header is passed on, as Lookout's browser does.
 
 A page shows at most the last `kib` KiB (steps in `KIB_STEPS`, "load more" moves up
 one); every call is bounded in time, and a failure is a message on the page.
@@ -16,6 +16,7 @@ one); every call is bounded in time, and a failure is a message on the page.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,7 +158,8 @@ async def _binoculars(
     request = _REQUEST(job_id=job_id, pod_namespace=namespace)
     request.log_options.tailLines = lines
     metadata = {"authorization": authorization} if authorization else None
-    channel = Channel(host, port)
+    tls = ssl.create_default_context() if url.startswith("https://") else None
+    channel = Channel(host, port, ssl=tls)
     try:
         with anyio.fail_after(CALL_TIMEOUT_SECONDS):
             reply = await _call(channel, request, metadata)
