@@ -27,6 +27,7 @@ from grpclib.const import Cardinality, Status
 from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
 
 from armada_adapters.wire.pool import message_class
+from armada_config.addresses import host_port
 from armada_core.runs import Run
 
 KIB_STEPS = (64, 256, 1024)
@@ -152,9 +153,9 @@ async def _binoculars(
     url: str, job_id: str, namespace: str, lines: int, authorization: str
 ) -> list[tuple[str, str]] | None:
     try:
-        host, port = _split(url)
-    except ValueError:
-        raise LogsUnavailable(f"the Binoculars URL {url!r} is not host:port") from None
+        host, port = host_port(url, "ui.binocularsUrl")
+    except ValueError as exc:
+        raise LogsUnavailable(str(exc)) from None
     request = _REQUEST(job_id=job_id, pod_namespace=namespace)
     request.log_options.tailLines = lines
     metadata = {"authorization": authorization} if authorization else None
@@ -182,12 +183,3 @@ async def _call(channel: Channel, request: Any, metadata: dict[str, str] | None)
     ) as stream:
         await stream.send_message(request, end=True)
         return await stream.recv_message()
-
-
-def _split(url: str) -> tuple[str, int]:
-    """`host:port`, optionally after a scheme, as host and port."""
-    rest = url.split("://", 1)[-1].rstrip("/")
-    host, _, port = rest.rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(url)
-    return host.strip("[]"), int(port)

@@ -183,3 +183,16 @@ async def test_a_poll_gets_nothing_until_the_job_has_a_new_event(
     )
     bad = await admin.get(f"/jobs/{job_id}", params={"since": "x" * 100}, headers=hx)
     assert bad.status_code == 400
+
+
+async def test_a_binoculars_url_that_is_not_host_port_is_a_message(
+    service: ArmadaService, failed_job: tuple[str, str]
+) -> None:
+    job_id, _ = failed_job
+    async with await _client(service, LogSources(url_pattern="binoculars")) as admin:
+        page = await admin.get(f"/jobs/{job_id}")
+    assert page.status_code == 200
+    assert (
+        "No logs available: ui.binocularsUrl must be host:port, got &#39;binoculars&#39;"
+        in page.text
+    )
