@@ -254,6 +254,10 @@ class ArmadaService:
         """A job and its events (NotFound if unknown)."""
         return await browse.job_history(self._ctx, job_id)
 
+    async def job_changed(self, principal: Principal, job_id: str, since: str) -> bool:
+        """Whether the job has events after message id `since` (a live view's check)."""
+        return await browse.job_changed(self._ctx, job_id, since)
+
     # --- executors (executorapi) -------------------------------------------------------
 
     async def lease_job_runs(self, principal: Principal, call: LeaseCall) -> LeaseAnswer:

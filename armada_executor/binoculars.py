@@ -29,8 +29,10 @@ def log_lines(store: LogStore, job_id: str, container: str = "", since: str = ""
     if run_dir is None:
         return None
     files = [run_dir / f"{container}.log"] if container else container_logs(run_dir)
-    lines = [line for path in files if path.is_file() for line in read_log(path, since)]
     keep = min(tail, MAX_LINES) if tail else MAX_LINES
+    # The last `keep` lines of the files together are within the last `keep` of each:
+    # a log of many megabytes is streamed through, never held whole.
+    lines = [line for path in files if path.is_file() for line in read_log(path, since, keep)]
     return lines[-keep:]
 
 

@@ -14,6 +14,7 @@ from grpclib.client import Channel
 from grpclib.const import Cardinality
 from grpclib.exceptions import GRPCError, ProtocolError, StreamTerminatedError
 
+from armada_config.addresses import host_port
 from armada_executor.messages import (
     LEASE_JOB_RUNS,
     REPORT_EVENTS,
@@ -39,11 +40,7 @@ class Credentials(Protocol):
 
 def split_url(url: str) -> tuple[str, int]:
     """`host:port` (Armada's `armadaUrl`, optionally with a scheme) as host and port."""
-    rest = url.split("://", 1)[-1].rstrip("/")
-    host, _, port = rest.rpartition(":")
-    if not host or not port.isdigit():
-        raise ValueError(f"executorApiConnection.armadaUrl must be host:port, got {url!r}")
-    return host.strip("[]"), int(port)
+    return host_port(url, "executorApiConnection.armadaUrl")
 
 
 class ExecutorApiClient:

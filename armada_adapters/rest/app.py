@@ -20,7 +20,7 @@ catch-all pattern does not match a path with a newline, which Go's router routes
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -48,6 +48,9 @@ from armada_adapters.wire.shutdown import CallTracker
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
 
+if TYPE_CHECKING:  # the UI (and jinja2) is imported only when it is served
+    from armada_adapters.ui.logs import LogSources
+
 SWAGGER_PATHS = ("/swagger.json", "/api/swagger.json")
 
 
@@ -60,6 +63,7 @@ def create_app(
     calls: CallTracker | None = None,
     observer: RequestObserver | None = None,
     ui: bool = False,
+    ui_logs: LogSources | None = None,
 ) -> Starlette:
     """The REST API for `service`; mount it in any ASGI app or serve it as it is.
 
@@ -67,7 +71,8 @@ def create_app(
     new calls and ends every stream (share one tracker with the gRPC adapter).
     Requests of the API routes and `/health` are reported to `observer` (access log,
     metrics), if given. With `ui`, the web UI (`armada_adapters.ui`, needs jinja2) is
-    served at `/` and `/lookout` too, behind the same authenticator.
+    served at `/` and `/lookout` too, behind the same authenticator; `ui_logs` says
+    where its job page reads logs from.
     """
     settings = settings or RestSettings()
     routes = rest_routes(SERVICES)
@@ -77,7 +82,7 @@ def create_app(
     calls = calls or CallTracker()
     api = _api_routes(routes, service, authenticator, operations, settings, calls, observer)
     app = Starlette(
-        routes=[_health_route(observer), *swagger, *api, *_ui(ui, service, authenticator)],
+        routes=[_health_route(observer), *swagger, *api, *_ui(ui, service, authenticator, ui_logs)],
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(
@@ -146,12 +151,17 @@ def _api_app(
     return ResponseMetadataMiddleware(DeadlineMiddleware(app))
 
 
-def _ui(ui: bool, service: ArmadaService, authenticator: Authenticator | None) -> list[BaseRoute]:
+def _ui(
+    ui: bool,
+    service: ArmadaService,
+    authenticator: Authenticator | None,
+    logs: LogSources | None,
+) -> list[BaseRoute]:
     if not ui:
         return []
     from armada_adapters.ui import create_ui, ui_routes  # jinja2 only when asked for
 
-    return ui_routes(create_ui(service, authenticator))
+    return ui_routes(create_ui(service, authenticator, logs))
 
 
 async def _health(request: Request) -> Response:

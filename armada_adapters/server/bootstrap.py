@@ -26,6 +26,7 @@ from armada_adapters.server.listeners import Endpoints, Listeners, start_listene
 from armada_adapters.server.local_executor import local_executor_config, start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
 from armada_adapters.server.scheduling_loop import start_scheduling
+from armada_adapters.server.ui_logs import ui_log_sources
 from armada_auth import Authenticator, build_authenticator
 from armada_auth import ConfigError as AuthConfigError
 from armada_config.policy import CONFIG_LOGGER, lookup, read_value
@@ -189,7 +190,13 @@ async def _start(
     config: ServerConfig, assembly: Assembly, observer: RequestObserver | None
 ) -> Listeners:
     try:
-        return await start_listeners(config, assembly.service, assembly.authenticator, observer)
+        return await start_listeners(
+            config,
+            assembly.service,
+            assembly.authenticator,
+            observer,
+            ui_logs=ui_log_sources(config),
+        )
     except OSError as exc:
         raise StartupError(exc.strerror or str(exc)) from None
 

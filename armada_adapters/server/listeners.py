@@ -22,7 +22,7 @@ import math
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import uvicorn
 from grpclib.server import Server as GrpcServer
@@ -43,6 +43,9 @@ from armada_adapters.server.resources import (
 from armada_adapters.wire.shutdown import CallTracker
 from armada_auth import Authenticator
 from armada_core.service import ArmadaService
+
+if TYPE_CHECKING:
+    from armada_adapters.ui.logs import LogSources
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +139,10 @@ async def start_listeners(
     service: ArmadaService,
     authenticator: Authenticator,
     observer: RequestObserver | None = None,
+    ui_logs: LogSources | None = None,
 ) -> Listeners:
-    """Bind both ports, then start serving on them; requests are reported to `observer`."""
+    """Bind both ports, then start serving on them; requests are reported to `observer`,
+    the web UI reads logs from `ui_logs`."""
     grpc_sock = bind(config.bind_address, config.grpc_port)
     try:
         http_sock = bind(config.bind_address, config.http_port)
@@ -164,6 +169,7 @@ async def start_listeners(
         calls=calls,
         observer=observer,
         ui=config.ui_enabled,
+        ui_logs=ui_logs,
     )
     http = _http_server(config, app, gates.http)
     http_task = asyncio.create_task(http.serve(sockets=[http_sock]), name="armada-rest")

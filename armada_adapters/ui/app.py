@@ -12,8 +12,9 @@
             ├── POST /actions/{action}       the action (CSRF-checked)
             └── GET  /static/...             CSS, htmx (vendored), the UI's script
 
-Live updates are htmx polls of the page's own URL every few seconds (see
-docs/ui.md for why polling rather than the event stream).
+Live updates are htmx polls of the page's own URL every few seconds; the job page's
+asks for events after the newest one it shows and gets 204 while there is none (see
+docs/ui.md for why polling rather than server-sent events from the event stream).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from starlette.types import ASGIApp
 
 from armada_adapters.rest.auth import AuthenticationMiddleware
 from armada_adapters.ui import actions, pages
+from armada_adapters.ui.logs import LogSources
 from armada_adapters.ui.render import environment, render
 from armada_adapters.ui.security import SecurityMiddleware
 from armada_adapters.wire.errors import bounded_message, code_for, http_status
@@ -44,8 +46,13 @@ PATHS = ("/", "/jobs", "/jobs/{job_id}", "/job-set", "/actions/{action}", "/stat
 ALIAS = "/lookout"
 
 
-def create_ui(service: ArmadaService, authenticator: Authenticator | None) -> Starlette:
-    """The web UI for `service`; mount it anywhere (its links follow `root_path`)."""
+def create_ui(
+    service: ArmadaService, authenticator: Authenticator | None, logs: LogSources | None = None
+) -> Starlette:
+    """The web UI for `service`; mount it anywhere (its links follow `root_path`).
+
+    `logs` says where the job page reads logs from (none: "no logs available").
+    """
     app = Starlette(
         routes=[
             Route("/", pages.overview, methods=["GET"]),
@@ -60,6 +67,7 @@ def create_ui(service: ArmadaService, authenticator: Authenticator | None) -> St
         exception_handlers={ArmadaError: _armada_error, HTTPException: _http_error},
     )
     app.state.service = service
+    app.state.logs = logs or LogSources()
     app.state.templates = environment()
     return app
 

@@ -12,6 +12,7 @@ import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 
+from armada_adapters.ui.logs import log_panel, log_size
 from armada_adapters.ui.query import (
     PAGE_SIZES,
     STATES,
@@ -21,7 +22,7 @@ from armada_adapters.ui.query import (
     parse_filter,
     parse_view,
 )
-from armada_adapters.ui.render import principal, render
+from armada_adapters.ui.render import is_poll, principal, render
 from armada_core.browse import GroupField, JobFilter, JobOrder, JobQuery
 from armada_core.jobs import Job
 from armada_core.service import ArmadaService
@@ -78,17 +79,34 @@ def _form(request: Request, error: str | None = None) -> dict[str, Any]:
 
 
 async def job(request: Request) -> Response:
-    """One job: details, error, runs, logs, events and its spec as YAML."""
-    history = await service_of(request).job_history(
-        principal(request), request.path_params["job_id"]
-    )
+    """One job: details, failure, runs, logs, events and its spec as YAML.
+
+    A poll gets the live part only (state, failure, runs, events), and nothing (204)
+    when the job has no event after the last one the page shows (`since`). The log
+    is read once per page load, as it costs a call to the cluster's Binoculars.
+    """
+    service, who, job_id = service_of(request), principal(request), request.path_params["job_id"]
+    since = request.query_params.get("since")
+    if is_poll(request) and since and not await service.job_changed(who, job_id, since):
+        return Response(status_code=204)  # nothing new: htmx keeps the page as it is
+    history = await service.job_history(who, job_id)
+    job = history.record.job
+    logs = None
+    if not is_poll(request):
+        kib = log_size(request.query_params.get("log_kib"))
+        authorization = request.headers.get("authorization", "")
+        sources = request.app.state.logs
+        logs = await log_panel(sources, history.runs, job.id, job.namespace, kib, authorization)
     return render(
         request,
         "job.html",
         history=history,
         record=history.record,
-        spec=spec_yaml(history.record.job),
-        runs=(),  # runs are stored once executors lease jobs
+        spec=spec_yaml(job),
+        runs=history.runs,
+        failure=history.failure,
+        run_failures=history.run_failures,
+        logs=logs,
     )
 
 

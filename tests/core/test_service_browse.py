@@ -91,3 +91,20 @@ async def test_history_reads_a_bounded_part_of_a_long_log(
 async def test_an_unknown_job_is_not_found(service: ArmadaService) -> None:
     with pytest.raises(NotFound):
         await service.job_history(ADMIN, "01unknown")
+
+
+async def test_job_changed_reads_only_the_log_after_the_position(
+    service: ArmadaService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = await submit(service, "s", 2)
+    history = await service.job_history(ADMIN, ids[0])
+    last = str(history.events[-1].id)
+    assert not await service.job_changed(ADMIN, ids[0], last)
+    assert await service.job_changed(ADMIN, ids[0], "")  # from the start: its own events
+    monkeypatch.setattr(browse_usecase, "_HISTORY_BATCH", 2)
+    # Only the other job's two events follow, but a full batch cannot tell: "changed".
+    assert await service.job_changed(ADMIN, ids[0], last)
+    with pytest.raises(InvalidArgument):
+        await service.job_changed(ADMIN, ids[0], "not an id")
+    with pytest.raises(NotFound):
+        await service.job_changed(ADMIN, "01unknown", last)

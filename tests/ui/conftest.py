@@ -55,16 +55,42 @@ def browser() -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    cwd: Path = tmp_path_factory.mktemp("ui-server")
-    config = {
+def server_config(cwd: Path) -> dict[str, Any]:
+    return {
         "storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}},
         "auth": {
             "basicAuth": {"users": USERS},
             "permissionGroupMapping": {p: ["admins"] for p in PERMISSIONS},
         },
     }
+
+
+def executing_config(cwd: Path) -> dict[str, Any]:
+    """With the local executor in the server, signed in as a user who may execute jobs."""
+    config = server_config(cwd)
+    users = {**USERS, "executor": {"password": "executor-pw", "groups": ["executors"]}}
+    config["auth"]["basicAuth"]["users"] = users
+    config["auth"]["permissionGroupMapping"]["execute_jobs"] = ["executors"]
+    config["scheduler"] = {"schedulePeriod": "100ms", "cyclePeriod": "200ms"}
+    config["localExecutor"] = {
+        "enabled": True,
+        "executorApiConnection": {"basicAuth": {"username": "executor", "password": "executor-pw"}},
+        "local": {"workDir": str(cwd / "executor"), "capacity": {"cpu": "2", "memory": "2Gi"}},
+    }
+    for path in (cwd, *cwd.parents):  # the jobs' account (nobody) must reach its run dir
+        if path.stat().st_mode & 0o001 == 0 and str(path).startswith("/tmp/"):
+            path.chmod(path.stat().st_mode | 0o001)
+    return config
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[ServerProcess]:
+    """The server; a test module with `EXECUTES = True` gets the local executor in it."""
+    cwd: Path = tmp_path_factory.mktemp("ui-server")
+    executes = getattr(request.module, "EXECUTES", False)
+    config = executing_config(cwd) if executes else server_config(cwd)
     process = ServerProcess(cwd, config, {}).wait_ready()
     try:
         yield process
@@ -88,3 +114,14 @@ def api(base_url: str) -> Iterator[httpx.Client]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Any:
+    context = browser.new_context(
+        base_url=base_url,
+        http_credentials={"username": "admin", "password": "admin-pw"},
+        viewport={"width": 1280, "height": 800},
+    )
+    yield context.new_page()
+    context.close()

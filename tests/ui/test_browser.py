@@ -11,19 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from ui_support import POD
+from browser_support import LIVE_TIMEOUT_MS, shot, submit
 
 pytestmark = pytest.mark.e2e
-
-LIVE_TIMEOUT_MS = 15_000  # a poll is every 2 s; a busy shared machine may be slow
-
-
-def submit(api: httpx.Client, queue: str, job_set: str, n: int, **item: Any) -> list[str]:
-    items = [{"namespace": "default", "podSpec": POD, **item} for _ in range(n)]
-    body = {"queue": queue, "jobSetId": job_set, "jobRequestItems": items}
-    response = api.post("/v1/job/submit", json=body)
-    response.raise_for_status()
-    return [r["jobId"] for r in response.json()["jobResponseItems"]]
 
 
 @pytest.fixture(scope="module")
@@ -37,23 +27,6 @@ def jobs(api: httpx.Client) -> dict[str, list[str]]:
     cancel = {"queue": "analytics", "jobSetId": "nightly-etl", "jobId": made["etl"][0]}
     api.post("/v1/job/cancel", json=cancel).raise_for_status()
     return made
-
-
-@pytest.fixture
-def page(browser: Any, base_url: str) -> Any:
-    context = browser.new_context(
-        base_url=base_url,
-        http_credentials={"username": "admin", "password": "admin-pw"},
-        viewport={"width": 1280, "height": 800},
-    )
-    yield context.new_page()
-    context.close()
-
-
-def shot(page: Any, artifacts: Path, name: str) -> None:
-    path = artifacts / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot: {path}")
 
 
 def test_overview(page: Any, jobs: dict[str, list[str]], artifacts: Path) -> None:
@@ -93,10 +66,6 @@ def test_job_view_shows_its_events(page: Any, jobs: dict[str, list[str]], artifa
     shot(page, artifacts, "job")
 
 
-def test_failed_job_reason_and_logs(page: Any) -> None:
-    pytest.skip("no executor runs jobs yet: no job can fail and no logs are served")
-
-
 def test_job_set_view(page: Any, jobs: dict[str, list[str]], artifacts: Path) -> None:
     page.goto("/job-set?queue=training&job_set=resnet-sweep")
     assert page.locator('tr[data-group="QUEUED"] .count-total').inner_text() == "4"
@@ -132,6 +101,7 @@ def test_reprioritize(page: Any, jobs: dict[str, list[str]], artifacts: Path) ->
     assert page.locator(".success").inner_text() == "done"
     page.goto(f"/jobs/{job_id}")
     assert page.locator("td.priority").inner_text() == "9"
+    shot(page, artifacts, "job-reprioritized")
 
 
 def test_cancel_a_selection_from_the_table(page: Any, jobs: dict[str, list[str]]) -> None:

@@ -83,9 +83,15 @@ class LoggingSection:
 
 @dataclass(frozen=True, slots=True)
 class UiSection:
-    """`ui`: the web UI at / and /lookout (on main since a7aa4b8; read here already)."""
+    """`ui`: the web UI at / and /lookout.
+
+    `binocularsUrl`: the gRPC `host:port` of the Binoculars serving a cluster's logs,
+    `{CLUSTER_ID}` replaced by the cluster of the job's latest run ("" = none; the
+    in-process local executor's logs are read without it).
+    """
 
     enabled: bool = True
+    binoculars_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

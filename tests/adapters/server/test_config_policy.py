@@ -143,8 +143,10 @@ def test_a_section_added_in_one_place_is_read_like_the_others() -> None:
     assert parse_config({}).ui_enabled
     assert not parse_config({"UI": {"Enabled": "false"}}).ui_enabled
     assert not load_config(None, {"ARMADA_UI_ENABLED": "false"}).ui_enabled
-    with pytest.raises(ConfigError, match=r"^unknown key ui\.enable; known keys: enabled$"):
+    with pytest.raises(ConfigError, match=r"^unknown key ui\.enable; known keys: enabled, binoc"):
         parse_config({"ui": {"enable": False}})
+    url = parse_config({"ui": {"BinocularsURL": "binoculars-{CLUSTER_ID}:50051"}}).ui
+    assert url.binoculars_url == "binoculars-{CLUSTER_ID}:50051"
 
 
 def test_an_empty_key_keeps_its_default() -> None:

@@ -113,7 +113,7 @@ async def test_job_view_shows_details_events_and_spec(
     assert "no longer needed" in page.text and "Cancelled by admin." in page.text
     assert "jobSetId: s" in page.text and "image: busybox" in page.text
     assert "This job did not run." in page.text
-    assert "No executor serves logs for this job." in page.text
+    assert "No logs available: this job has not run." in page.text
 
 
 async def test_unknown_job_is_404(admin: httpx.AsyncClient) -> None:

@@ -78,3 +78,37 @@ def csrf_of(client: httpx.AsyncClient) -> str:
 def next_link(page: httpx.Response) -> str | None:
     match = re.search(r'<a rel="next" href="([^"]+)"', page.text)
     return match.group(1).replace("&amp;", "&") if match else None
+
+
+CLUSTER = "cluster-1"
+
+
+async def run_and_fail(service: ArmadaService, job_id: str, exit_code: int = 3) -> str:
+    """Lease the job to `CLUSTER`, report it running, then its container exiting."""
+    from armada_core.execution import (
+        ContainerFailure,
+        ErrorReason,
+        LeaseCall,
+        PodInfo,
+        RunError,
+        RunEvent,
+        RunEventKind,
+    )
+    from armada_core.executors import Executor, NodeSnapshot
+    from armada_core.quantity import Quantity
+
+    total = {"cpu": Quantity.parse("8").nanos, "memory": Quantity.parse("32Gi").nanos}
+    node = NodeSnapshot("node-1", total=total, labels={"kubernetes.io/hostname": "node-1"})
+    answer = await service.lease_job_runs(
+        ADMIN, LeaseCall(Executor(CLUSTER, "default", 0, (node,)), 100)
+    )
+    [run_id] = [lease.run.id for lease in answer.leases if lease.run.job_id == job_id]
+    pod = PodInfo("armada-pod", "default", run_id, 0, "node-1")
+    container = ContainerFailure("main", exit_code, "<b>boom</b>", "Error")
+    error = RunError(
+        True, ErrorReason.POD_ERROR, f"main exited {exit_code} <script>x()</script>",
+        containers=(container,), category="user-error", subcategory="exit-code",
+    )  # fmt: skip
+    for kind, errors in ((RunEventKind.RUNNING, ()), (RunEventKind.ERRORS, (error,))):
+        await service.report_events(ADMIN, [RunEvent(kind, job_id, run_id, 0, pod, errors)])
+    return run_id
