@@ -16,6 +16,7 @@ import anyio
 from armada_core._usecases import (
     actions,
     browse,
+    executor_ops,
     expiry,
     lease,
     queries,
@@ -33,6 +34,8 @@ from armada_core.commands import (
     CancelJobs,
     CancelJobSet,
     CancelOnQueue,
+    OnExecutor,
+    OnNode,
     PreemptJobs,
     PreemptOnQueue,
     ReprioritizeJobs,
@@ -253,6 +256,38 @@ class ArmadaService:
     async def job_history(self, principal: Principal, job_id: str) -> JobHistory:
         """A job and its events (NotFound if unknown)."""
         return await browse.job_history(self._ctx, job_id)
+
+    # --- executor and node controls (api.Executor, api.Node) ---------------------------
+
+    async def upsert_executor_settings(
+        self, principal: Principal, name: str, cordoned: bool, reason: str
+    ) -> None:
+        """Cordon (with a reason) or uncordon an executor; needs `update_executor_settings`."""
+        await executor_ops.upsert_settings(self._ctx, principal, name, cordoned, reason)
+
+    async def delete_executor_settings(self, principal: Principal, name: str) -> None:
+        """Drop an executor's settings (= uncordoned); missing is fine."""
+        await executor_ops.delete_settings(self._ctx, principal, name)
+
+    async def delete_executor(self, principal: Principal, name: str) -> None:
+        """Forget an executor until its next lease call; missing is fine."""
+        await executor_ops.delete_executor(self._ctx, principal, name)
+
+    async def cancel_on_executor(self, principal: Principal, command: OnExecutor) -> None:
+        """Cancel the matching jobs running on an executor (needs `cancel_any_jobs`)."""
+        await executor_ops.cancel_on_executor(self._ctx, principal, command)
+
+    async def preempt_on_executor(self, principal: Principal, command: OnExecutor) -> None:
+        """Preempt the matching jobs running on an executor (needs `preempt_any_jobs`)."""
+        await executor_ops.preempt_on_executor(self._ctx, principal, command)
+
+    async def cancel_on_node(self, principal: Principal, command: OnNode) -> None:
+        """Cancel the matching jobs running on a node (needs `cancel_any_jobs`)."""
+        await executor_ops.cancel_on_node(self._ctx, principal, command)
+
+    async def preempt_on_node(self, principal: Principal, command: OnNode) -> None:
+        """Preempt the matching jobs running on a node (needs `preempt_any_jobs`)."""
+        await executor_ops.preempt_on_node(self._ctx, principal, command)
 
     # --- executors (executorapi) -------------------------------------------------------
 
