@@ -28,6 +28,7 @@ from armada_core._usecases import (
 )
 from armada_core._usecases.browse import JobHistory
 from armada_core._usecases.context import Context
+from armada_core._usecases.submit_check import SubmitCheck
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.clock import SystemClock
 from armada_core.commands import (
@@ -83,6 +84,7 @@ class ArmadaService:
         )
         self._scheduling = anyio.Lock()
         self._scheduling_state = schedule.SchedulingState()
+        self._submit_check = SubmitCheck()
 
     @property
     def config(self) -> ServiceConfig:
@@ -169,7 +171,7 @@ class ArmadaService:
 
     async def submit_jobs(self, principal: Principal, command: SubmitJobs) -> list[str]:
         """Job ids, one per item in order; duplicates carry the original id."""
-        return await submit.submit_jobs(self._ctx, principal, command)
+        return await submit.submit_jobs(self._ctx, principal, command, self._submit_check)
 
     async def cancel_jobs(self, principal: Principal, command: CancelJobs) -> list[str]:
         """Cancelled ids as Armada echoes them; `[""]` for a whole job set."""
@@ -272,6 +274,7 @@ class ArmadaService:
     async def delete_executor(self, principal: Principal, name: str) -> None:
         """Forget an executor until its next lease call; missing is fine."""
         await executor_ops.delete_executor(self._ctx, principal, name)
+        self._submit_check.forget()
 
     async def cancel_on_executor(self, principal: Principal, command: OnExecutor) -> None:
         """Cancel the matching jobs running on an executor (needs `cancel_any_jobs`)."""
@@ -296,6 +299,7 @@ class ArmadaService:
         (decision E4), then answer the runs to cancel and to start."""
         lease.require_executor(self._ctx, principal)
         await lease.record_executor(self._ctx, call)
+        self._submit_check.saw(call.executor)
         if call.max_jobs_to_lease > 0:
             try:
                 await self.schedule()

@@ -110,7 +110,7 @@ def _plan(
 ) -> tuple[list[Step], dict[str, RateState]]:
     """Every pool's decisions as steps to write, and the rate buckets after them."""
     now, queued = inputs.now, dict(inputs.queued)
-    nodes = _nodes(inputs.executors, inputs.cordoned)
+    nodes = nodes_of(inputs.executors, inputs.cordoned)
     names = {node_id(e.id, n.name): n.name for e in inputs.executors for n in e.nodes}
     tracked = frozenset(name for n in nodes for name in n.total)
     running = _running(config, inputs.runs, inputs.holders, tracked)
@@ -158,7 +158,8 @@ async def _cordoned(ctx: Context, executors: list[Executor]) -> frozenset[str]:
     return frozenset(cordoned)
 
 
-def _nodes(executors: Iterable[Executor], cordoned: frozenset[str]) -> tuple[Node, ...]:
+def nodes_of(executors: Iterable[Executor], cordoned: frozenset[str]) -> tuple[Node, ...]:
+    """The scheduler's nodes of the executors' snapshots (`cordoned`: executor ids)."""
     return tuple(
         Node(
             id=node_id(e.id, n.name),
