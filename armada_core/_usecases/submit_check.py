@@ -11,7 +11,8 @@ scheduler's own: `NodeDb` eligibility (node selector, affinity, taints) and
 Cheap on the submit path: the nodes are read again at most every `REFRESH_NS`, or on
 the next submit after a lease call of this process shows an executor whose nodes
 changed shape; until then a verdict is memoised per scheduling key (requests, node
-selector, tolerations, affinity), so a batch of alike jobs costs one check.
+selector, tolerations, affinity), so a batch of alike jobs costs one check. A gang
+member submitted with a refused one is refused too (the gang could never be whole).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from armada_core.scheduling.explain import explain_no_fit
 from armada_core.scheduling.from_jobs import queued_job
 from armada_core.scheduling.nodes import NodeDb
 from armada_core.scheduling.resources import ResourceSpace
+from armada_core.submission.gangs import parse_gang
 
 REFRESH_NS = 1_000_000_000  # how stale the known nodes may be (other processes' executors)
 MEMO_SIZE = 4096  # distinct scheduling keys remembered; a full memo starts over
@@ -68,7 +70,8 @@ class SubmitCheck:
         if known is None:
             return {}
         verdicts = await paced_map(lambda job: self._verdict(known, job), jobs)
-        return {job.id: why for job, why in zip(jobs, verdicts, strict=True) if why is not None}
+        refused = {job.id: why for job, why in zip(jobs, verdicts, strict=True) if why is not None}
+        return _with_gang_mates(jobs, refused) if refused else refused
 
     def _verdict(self, known: _Known, job: Job) -> str | None:
         key = _scheduling_key(job)
@@ -92,6 +95,22 @@ class SubmitCheck:
             self._shapes = shapes
         self._loaded_ns = now
         return self._known
+
+
+def _with_gang_mates(jobs: Sequence[Job], refused: dict[str, str]) -> dict[str, str]:
+    """A gang runs whole or not at all: its members submitted with a refused one go too."""
+    gangs = {_gang_of(job): refused[job.id] for job in jobs if job.id in refused}
+    for job in jobs:
+        gang = _gang_of(job)
+        if gang and job.id not in refused and gang in gangs:
+            refused[job.id] = f"a member of its gang {gang[:100]} cannot run: {gangs[gang]}"
+    return refused
+
+
+def _gang_of(job: Job) -> str:
+    """The job's gang id, "" if none (annotations were checked at submit)."""
+    gang = parse_gang(job.annotations)
+    return "" if gang is None else gang.id
 
 
 def _shape(executor: Executor) -> Hashable:

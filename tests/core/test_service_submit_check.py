@@ -129,3 +129,21 @@ async def test_another_processs_executor_is_seen_within_the_refresh(
 
 def _call(*nodes: NodeSnapshot) -> LeaseCall:
     return LeaseCall(Executor("cluster-1", "default", 0, nodes), 0)
+
+
+async def test_the_gang_mates_of_a_refused_member_are_refused_with_it(
+    service: ArmadaService,
+) -> None:
+    await make_queue(service)
+    await lease(service, node("n1", cpu="8"), max_jobs=0)
+    gang = {"armadaproject.io/gangId": "g1", "armadaproject.io/gangCardinality": "2"}
+    big, small = cpu_item("16"), cpu_item("1")
+    members = tuple(
+        JobSubmitItem(namespace="ns", pod_spec=i.pod_spec, annotations=gang) for i in (big, small)
+    )
+    alone = cpu_item("1")
+    ids = await service.submit_jobs(ADMIN, SubmitJobs(QUEUE, JOB_SET, (*members, alone)))
+    states = await service.job_status(ADMIN, ids)
+    assert [states[i] for i in ids] == [JobState.REJECTED, JobState.REJECTED, JobState.QUEUED]
+    error = (await service.job_errors(ADMIN, [ids[1]]))[ids[1]]
+    assert "a member of its gang g1 cannot run: " in error and "cpu 16" in error
