@@ -147,3 +147,18 @@ async def test_the_gang_mates_of_a_refused_member_are_refused_with_it(
     assert [states[i] for i in ids] == [JobState.REJECTED, JobState.REJECTED, JobState.QUEUED]
     error = (await service.job_errors(ADMIN, [ids[1]]))[ids[1]]
     assert "a member of its gang g1 cannot run: " in error and "cpu 16" in error
+
+
+async def test_nodes_reporting_no_resources_only_check_selectors(
+    service: ArmadaService,
+) -> None:
+    await make_queue(service)
+    bare = NodeSnapshot("bare", labels={"disk": "ssd"})
+    await service.lease_job_runs(ADMIN, _call(bare))
+    [any_size] = await service.submit_jobs(ADMIN, submit_cpu(cpu="64"))
+    spec = {**cpu_item().pod_spec, "nodeSelector": {"disk": "nvme"}}
+    [nowhere] = await service.submit_jobs(
+        ADMIN, SubmitJobs(QUEUE, JOB_SET, (JobSubmitItem(namespace="ns", pod_spec=spec),))
+    )
+    states = await service.job_status(ADMIN, [any_size, nowhere])
+    assert states == {any_size: JobState.QUEUED, nowhere: JobState.REJECTED}
