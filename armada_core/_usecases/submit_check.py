@@ -157,10 +157,7 @@ def _never_fits(known: _Known, job: Job) -> str | None:
     constraints = constraints_of(queued)
     request = known.space.vector(queued.requests)
     eligible = known.db.eligible(constraints)
-    if not request:  # the nodes report no resources: nothing is scheduled by amount
-        fits = any(eligible)
-    else:
-        fits = known.db.best_fit(request, _LEVEL, eligible) >= 0
-    if fits:
+    # Nodes that report no resources at all: nothing is scheduled by amount.
+    if any(eligible) if not request else known.db.best_fit(request, _LEVEL, eligible) >= 0:
         return None
     return explain_no_fit(known.db, known.space, constraints, request, _LEVEL).message
