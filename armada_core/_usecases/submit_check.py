@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from armada_core._usecases.context import Context
 from armada_core._usecases.schedule import nodes_of
@@ -40,10 +40,12 @@ _LEVEL = 0  # one priority level: nothing is charged, free = total
 
 @dataclass(frozen=True, slots=True)
 class _Known:
-    """The known nodes, as the scheduler's node table over their resources."""
+    """The known nodes, as the scheduler's node table over their resources, and the
+    verdicts worked out against them (a verdict belongs to the nodes it was made on)."""
 
     db: NodeDb
     space: ResourceSpace
+    verdicts: dict[Hashable, str | None] = field(default_factory=dict)
 
 
 class SubmitCheck:
@@ -53,7 +55,6 @@ class SubmitCheck:
         self._shapes: dict[str, Hashable] = {}
         self._known: _Known | None = None
         self._loaded_ns: int | None = None
-        self._verdicts: dict[Hashable, str | None] = {}
 
     def saw(self, executor: Executor) -> None:
         """A lease call's snapshot: read the nodes again if this executor's shape is new."""
@@ -74,13 +75,13 @@ class SubmitCheck:
         return _with_gang_mates(jobs, refused) if refused else refused
 
     def _verdict(self, known: _Known, job: Job) -> str | None:
-        key = _scheduling_key(job)
-        if key in self._verdicts:
-            return self._verdicts[key]
+        key, memo = _scheduling_key(job), known.verdicts
+        if key in memo:
+            return memo[key]
         why = _never_fits(known, job)
-        if len(self._verdicts) >= MEMO_SIZE:
-            self._verdicts.clear()
-        self._verdicts[key] = why
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[key] = why
         return why
 
     async def _current(self, ctx: Context) -> _Known | None:
@@ -91,7 +92,6 @@ class SubmitCheck:
         shapes = {e.id: _shape(e) for e in executors}
         if shapes != self._shapes or self._loaded_ns is None:
             self._known = _known(ctx, executors)
-            self._verdicts = {}
             self._shapes = shapes
         self._loaded_ns = now
         return self._known
