@@ -117,6 +117,29 @@ class PreemptOnQueue:
 
 
 @dataclass(frozen=True, slots=True)
+class OnExecutor:
+    """Cancel or preempt the jobs running on an executor (api.Executor).
+
+    Empty filters select everything: all queues, priority classes and pools.
+    """
+
+    name: str
+    queues: tuple[str, ...] = ()
+    priority_classes: tuple[str, ...] = ()
+    pools: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OnNode:
+    """Cancel or preempt the jobs running on one node of an executor (api.Node)."""
+
+    name: str
+    executor: str
+    queues: tuple[str, ...] = ()
+    priority_classes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class WatchJobSet:
     """Read a job set's events after `from_message_id`, and optionally keep following."""
 

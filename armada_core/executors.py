@@ -46,3 +46,18 @@ class Executor:
         """Every run the executor says it holds: on its nodes, then not yet placed."""
         ids = [run_id for node in self.nodes for run_id in node.run_states]
         return list(dict.fromkeys([*ids, *self.unassigned_run_ids]))
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorSettings:
+    """What an operator set on an executor (api.Executor): a cordon, who set it, when.
+
+    Kept apart from the executor's snapshot, so it survives the executor being deleted
+    and applies to an executor not yet seen. No settings = not cordoned.
+    """
+
+    executor_id: str
+    cordoned: bool = False
+    cordon_reason: str = ""
+    set_by_user: str = ""
+    set_at_ns: int = 0

@@ -36,6 +36,8 @@ ANNOTATIONS_BYTES = 256 * 1024
 # What an executor reports about a failure (reason, container messages) is kept up to
 # this many characters: it goes into events, job errors and their replays.
 RUN_ERROR_CHARS = 8192
+# Why an operator cordoned an executor: a sentence or two (Armada has no bound).
+CORDON_REASON_BYTES = 1024
 
 # Numbers. Priorities are uint32 on the wire of Armada's scheduler; a priority
 # factor divides a queue's fair share, where a million is already beyond any use.

@@ -61,6 +61,7 @@ USER_FACING: tuple[Permission, ...] = (
     Permission.CREATE_RETRY_POLICY,
     Permission.UPDATE_RETRY_POLICY,
     Permission.DELETE_RETRY_POLICY,
+    Permission.UPDATE_EXECUTOR_SETTINGS,  # Armada's local development config grants it
 )
 
 # What an open development server grants to everyone besides: executors may lease

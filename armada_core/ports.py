@@ -15,7 +15,7 @@ from typing import Protocol
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import Event, EventId, StoredEvent
-from armada_core.executors import Executor
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
@@ -189,6 +189,20 @@ class Storage(Protocol):
 
     async def list_executors(self) -> list[Executor]:
         """Every executor ever seen, sorted by id."""
+
+    async def delete_executor(self, executor_id: str) -> None:
+        """Forget an executor's snapshot (its runs and settings stay); missing is fine.
+
+        A live executor is recorded again by its next lease call."""
+
+    async def upsert_executor_settings(self, settings: ExecutorSettings) -> None:
+        """Create or replace one executor's settings."""
+
+    async def delete_executor_settings(self, executor_id: str) -> None:
+        """Remove one executor's settings (= not cordoned); missing is fine."""
+
+    async def list_executor_settings(self) -> list[ExecutorSettings]:
+        """Every executor's settings, sorted by executor id."""
 
     async def is_scheduling_leader(self) -> bool:
         """Whether this process may schedule now (decision E5).

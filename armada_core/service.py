@@ -16,6 +16,7 @@ import anyio
 from armada_core._usecases import (
     actions,
     browse,
+    executor_ops,
     expiry,
     lease,
     queries,
@@ -27,12 +28,15 @@ from armada_core._usecases import (
 )
 from armada_core._usecases.browse import JobHistory
 from armada_core._usecases.context import Context
+from armada_core._usecases.submit_check import SubmitCheck
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.clock import SystemClock
 from armada_core.commands import (
     CancelJobs,
     CancelJobSet,
     CancelOnQueue,
+    OnExecutor,
+    OnNode,
     PreemptJobs,
     PreemptOnQueue,
     ReprioritizeJobs,
@@ -80,6 +84,7 @@ class ArmadaService:
         )
         self._scheduling = anyio.Lock()
         self._scheduling_state = schedule.SchedulingState()
+        self._submit_check = SubmitCheck()
 
     @property
     def config(self) -> ServiceConfig:
@@ -166,7 +171,7 @@ class ArmadaService:
 
     async def submit_jobs(self, principal: Principal, command: SubmitJobs) -> list[str]:
         """Job ids, one per item in order; duplicates carry the original id."""
-        return await submit.submit_jobs(self._ctx, principal, command)
+        return await submit.submit_jobs(self._ctx, principal, command, self._submit_check)
 
     async def cancel_jobs(self, principal: Principal, command: CancelJobs) -> list[str]:
         """Cancelled ids as Armada echoes them; `[""]` for a whole job set."""
@@ -258,6 +263,39 @@ class ArmadaService:
         """Whether the job has events after message id `since` (a live view's check)."""
         return await browse.job_changed(self._ctx, job_id, since)
 
+    # --- executor and node controls (api.Executor, api.Node) ---------------------------
+
+    async def upsert_executor_settings(
+        self, principal: Principal, name: str, cordoned: bool, reason: str
+    ) -> None:
+        """Cordon (with a reason) or uncordon an executor; needs `update_executor_settings`."""
+        await executor_ops.upsert_settings(self._ctx, principal, name, cordoned, reason)
+
+    async def delete_executor_settings(self, principal: Principal, name: str) -> None:
+        """Drop an executor's settings (= uncordoned); missing is fine."""
+        await executor_ops.delete_settings(self._ctx, principal, name)
+
+    async def delete_executor(self, principal: Principal, name: str) -> None:
+        """Forget an executor until its next lease call; missing is fine."""
+        await executor_ops.delete_executor(self._ctx, principal, name)
+        self._submit_check.forget()
+
+    async def cancel_on_executor(self, principal: Principal, command: OnExecutor) -> None:
+        """Cancel the matching jobs running on an executor (needs `cancel_any_jobs`)."""
+        await executor_ops.cancel_on_executor(self._ctx, principal, command)
+
+    async def preempt_on_executor(self, principal: Principal, command: OnExecutor) -> None:
+        """Preempt the matching jobs running on an executor (needs `preempt_any_jobs`)."""
+        await executor_ops.preempt_on_executor(self._ctx, principal, command)
+
+    async def cancel_on_node(self, principal: Principal, command: OnNode) -> None:
+        """Cancel the matching jobs running on a node (needs `cancel_any_jobs`)."""
+        await executor_ops.cancel_on_node(self._ctx, principal, command)
+
+    async def preempt_on_node(self, principal: Principal, command: OnNode) -> None:
+        """Preempt the matching jobs running on a node (needs `preempt_any_jobs`)."""
+        await executor_ops.preempt_on_node(self._ctx, principal, command)
+
     # --- executors (executorapi) -------------------------------------------------------
 
     async def lease_job_runs(self, principal: Principal, call: LeaseCall) -> LeaseAnswer:
@@ -265,6 +303,7 @@ class ArmadaService:
         (decision E4), then answer the runs to cancel and to start."""
         lease.require_executor(self._ctx, principal)
         await lease.record_executor(self._ctx, call)
+        self._submit_check.saw(call.executor)
         if call.max_jobs_to_lease > 0:
             try:
                 await self.schedule()

@@ -35,7 +35,7 @@ from armada_core.browse import (
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound, Unavailable
 from armada_core.events import EventId, StoredEvent
-from armada_core.executors import Executor
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import (
     ACTIVE_STATES,
     Job,
@@ -97,6 +97,7 @@ class MemoryStorage:
         self._active_runs: dict[str, None] = {}  # in serial order
         self._serial = 0
         self._executors: dict[str, Executor] = {}
+        self._settings: dict[str, ExecutorSettings] = {}
 
     # --- queues ----------------------------------------------------------------------
 
@@ -283,6 +284,23 @@ class MemoryStorage:
         """Every executor ever seen, sorted by id."""
         await self._enter()
         return [self._executors[e] for e in sorted(self._executors)]
+
+    async def delete_executor(self, executor_id: str) -> None:
+        async with self._writing():
+            self._executors.pop(executor_id, None)
+
+    async def upsert_executor_settings(self, settings: ExecutorSettings) -> None:
+        async with self._writing():
+            self._settings[settings.executor_id] = settings
+
+    async def delete_executor_settings(self, executor_id: str) -> None:
+        async with self._writing():
+            self._settings.pop(executor_id, None)
+
+    async def list_executor_settings(self) -> list[ExecutorSettings]:
+        """Every executor's settings, sorted by executor id."""
+        await self._enter()
+        return [self._settings[e] for e in sorted(self._settings)]
 
     async def is_scheduling_leader(self) -> bool:
         """One process owns the memory: it always schedules."""

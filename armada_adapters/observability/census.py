@@ -9,7 +9,8 @@ Armada's names and labels: `armada_queue_size{queueName,queue}` (queued jobs),
 `armada_queue_resource_queued{pool,priorityClass,queueName,queue,resourceType}`,
 `armada_job_queued_seconds{pool,priorityClass,queueName,queue}` (histogram of the
 queued jobs' waits), `armada_queue_resource_allocated`, `armada_job_run_time_seconds`,
-`armada_cluster_capacity` (from the run census). Ours:
+`armada_cluster_capacity` (from the run census),
+`armada_cluster_cordoned_status{cluster,reason,setByUser}` (1 if cordoned, else 0). Ours:
 `armada_queue_jobs{queueName,queue,state}` (active jobs by state).
 """
 
@@ -28,6 +29,7 @@ from prometheus_client.registry import Collector
 
 from armada_core.census import JobCount, QueuedJobs, RunCensus, RunCensusSource
 from armada_core.clock import SystemClock
+from armada_core.executors import ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, JobState
 from armada_core.ports import Clock, Storage
 from armada_core.quantity import parse_quantity
@@ -93,14 +95,34 @@ class CensusRefresher:
         counts = await self._storage.job_counts()
         queued = await self._storage.queued_jobs()
         runs = await self._runs.run_census() if self._runs is not None else RunCensus()
+        executors = [e.id for e in await self._storage.list_executors()]
+        settings = await self._storage.list_executor_settings()
         now_ns = self._clock.now_ns()
         self.collector.publish(
             [
                 *queue_families(queues, counts),
                 *queued_families(queued, self._pool, now_ns),
                 *run_families(runs, now_ns),
+                cordon_family(executors, settings),
             ]
         )
+
+
+def cordon_family(executors: Iterable[str], settings: Sequence[ExecutorSettings]) -> Metric:
+    """Every executor seen or with settings: 1 when cordoned (with why and by whom), else 0."""
+    family = GaugeMetricFamily(
+        "armada_cluster_cordoned_status",
+        "Whether an executor is cordoned (1) or not (0)",
+        labels=("cluster", "reason", "setByUser"),
+    )
+    by_id = {s.executor_id: s for s in settings}
+    for executor in sorted({*executors, *by_id}):
+        found = by_id.get(executor)
+        if found is not None and found.cordoned:
+            family.add_metric([executor, found.cordon_reason, found.set_by_user], 1)
+        else:
+            family.add_metric([executor, "", ""], 0)
+    return family
 
 
 def queue_families(queues: Sequence[Queue], counts: Sequence[JobCount]) -> list[Metric]:

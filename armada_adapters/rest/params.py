@@ -57,15 +57,24 @@ def with_path_fields(
 
     JSON keys match case-insensitively (Go's decoder), so every spelling of a
     bound field is dropped before the path's value goes in: the path always wins.
+    A dropped body value must still be of the field's type: the gateway decodes the
+    body before it sets the path's fields, so a name that is a number is a 400.
     """
     merged = dict(data)
     for name, raw in params.items():
         field = message.fields_by_name[name]
         key = field.json_name.lower()
         for existing in [k for k in merged if k.lower() == key]:
-            del merged[existing]
+            _check_overridden(field, merged.pop(existing))
         merged[field.json_name] = _values(field, [raw])
     return merged
+
+
+def _check_overridden(field: FieldDescriptor, value: Any) -> None:
+    """Path fields are strings in every annotated route; a body may repeat one as text."""
+    is_text = field.cpp_type == FieldDescriptor.CPPTYPE_STRING and not _is_repeated(field)
+    if is_text and value is not None and not isinstance(value, str):
+        raise WireDecodeError(field.json_name, f"invalid string {shown(repr(value))}")
 
 
 def _field(message: Descriptor, name: str) -> FieldDescriptor | None:

@@ -19,7 +19,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from armada_adapters.wire.convert import events, executor, jobs, queues, retry_policies, submit
+from armada_adapters.wire.convert import (
+    events,
+    executor,
+    executor_controls,
+    jobs,
+    queues,
+    retry_policies,
+    submit,
+)
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
 from armada_adapters.wire.limits import EXECUTOR_MAX_MESSAGE_BYTES
 from armada_core.commands import WatchJobSet
@@ -27,7 +35,15 @@ from armada_core.pacing import paced_map
 from armada_core.principal import Principal
 from armada_core.service import ArmadaService
 
-SERVICES = ("api.Submit", "api.QueueService", "api.RetryPolicyService", "api.Event", "api.Jobs")
+SERVICES = (
+    "api.Submit",
+    "api.QueueService",
+    "api.RetryPolicyService",
+    "api.Event",
+    "api.Jobs",
+    "api.Executor",
+    "api.Node",
+)
 EXECUTOR_SERVICES = ("executorapi.ExecutorApi",)  # gRPC only (no HTTP rules)
 
 
@@ -217,6 +233,44 @@ async def _get_policies(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -
     return retry_policies.retry_policy_list_json(await s.get_retry_policies(p))
 
 
+# ---- api.Executor and api.Node ----------------------------------------------------------
+
+
+async def _upsert_settings(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.upsert_executor_settings(p, *executor_controls.settings(r))
+    return empty()
+
+
+async def _delete_settings(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.delete_executor_settings(p, executor_controls.executor_name(r))
+    return empty()
+
+
+async def _delete_executor(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.delete_executor(p, executor_controls.executor_name(r))
+    return empty()
+
+
+async def _cancel_on_executor(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.cancel_on_executor(p, executor_controls.on_executor(r))
+    return empty()
+
+
+async def _preempt_on_executor(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.preempt_on_executor(p, executor_controls.on_executor(r))
+    return empty()
+
+
+async def _cancel_on_node(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.cancel_on_node(p, executor_controls.on_node(r))
+    return empty()
+
+
+async def _preempt_on_node(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    await s.preempt_on_node(p, executor_controls.on_node(r))
+    return empty()
+
+
 # ---- api.Event ---------------------------------------------------------------------------
 
 
@@ -325,6 +379,23 @@ _RETRY_POLICY_OPS: Mapping[str, Operation] = {
         "api.RetryPolicyListRequest", "api.RetryPolicyList", False, _get_policies
     ),
 }
+_EXECUTOR_CONTROL_OPS: Mapping[str, Operation] = {
+    "UpsertExecutorSettings": Operation(
+        "api.ExecutorSettingsUpsertRequest", _EMPTY, False, _upsert_settings
+    ),
+    "DeleteExecutorSettings": Operation(
+        "api.ExecutorSettingsDeleteRequest", _EMPTY, False, _delete_settings
+    ),
+    "PreemptOnExecutor": Operation(
+        "api.ExecutorPreemptRequest", _EMPTY, False, _preempt_on_executor
+    ),
+    "CancelOnExecutor": Operation("api.ExecutorCancelRequest", _EMPTY, False, _cancel_on_executor),
+    "DeleteExecutor": Operation("api.ExecutorDeleteRequest", _EMPTY, False, _delete_executor),
+}
+_NODE_OPS: Mapping[str, Operation] = {
+    "PreemptOnNode": Operation("api.NodePreemptRequest", _EMPTY, False, _preempt_on_node),
+    "CancelOnNode": Operation("api.NodeCancelRequest", _EMPTY, False, _cancel_on_node),
+}
 _EVENT_OPS: Mapping[str, Operation] = {
     "GetJobSetEvents": Operation(
         "api.JobSetRequest", "api.EventStreamMessage", True, _job_set_events
@@ -399,6 +470,8 @@ OPERATIONS: Mapping[str, Operation] = {
     **_paths("api.RetryPolicyService", _RETRY_POLICY_OPS),
     **_paths("api.Event", _EVENT_OPS),
     **_paths("api.Jobs", _JOBS_OPS),
+    **_paths("api.Executor", _EXECUTOR_CONTROL_OPS),
+    **_paths("api.Node", _NODE_OPS),
     **_paths("executorapi.ExecutorApi", _EXECUTOR_OPS),
 }
 """Every RPC of `SERVICES`, by gRPC method path (`/api.Submit/SubmitJobs`)."""

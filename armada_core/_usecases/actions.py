@@ -67,9 +67,10 @@ def _cancel_step(
     return step(record, emits, at_ns, cancel_reason=reason, cancel_user=principal.name, runs=ended)
 
 
-async def _cancel(
+async def cancel_records(
     ctx: Context, principal: Principal, records: Sequence[JobRecord], reason: str
 ) -> None:
+    """Cancel the jobs (each with its run, if it holds one), in batches."""
     at_ns = ctx.clock.now_ns()
     runs = await active_run_of(ctx, records)
     steps = await paced_map(
@@ -97,7 +98,7 @@ async def cancel_jobs(ctx: Context, principal: Principal, command: CancelJobs) -
 
     async def attempt() -> None:
         records = await _active_by_id(ctx, command.queue, command.job_set_id, job_ids)
-        await _cancel(ctx, principal, records, command.reason)
+        await cancel_records(ctx, principal, records, command.reason)
 
     await ctx.retrying(attempt)
     return job_ids
@@ -112,7 +113,7 @@ async def cancel_job_set(ctx: Context, principal: Principal, command: CancelJobS
 
     async def attempt() -> None:
         records = await ctx.storage.jobs_in_job_set(command.queue, command.job_set_id, states)
-        await _cancel(ctx, principal, records, command.reason)
+        await cancel_records(ctx, principal, records, command.reason)
 
     await ctx.retrying(attempt)
 
@@ -141,7 +142,7 @@ async def cancel_on_queue(ctx: Context, principal: Principal, command: CancelOnQ
     async def attempt() -> None:
         records = await ctx.storage.jobs_in_queue(command.name, states)
         chosen = [r for r in records if not classes or _priority_class(r) in classes]
-        await _cancel(ctx, principal, chosen, "")
+        await cancel_records(ctx, principal, chosen, "")
 
     await ctx.retrying(attempt)
 
@@ -205,7 +206,7 @@ def _preempt_step(
     return preempt_step(record, run, text, at_ns, emits, requestor=principal.name)
 
 
-async def _preempt(
+async def preempt_records(
     ctx: Context,
     principal: Principal,
     records: Sequence[JobRecord],
@@ -234,7 +235,7 @@ async def preempt_jobs(ctx: Context, principal: Principal, command: PreemptJobs)
 
     async def attempt() -> None:
         records = await _active_by_id(ctx, command.queue, command.job_set_id, job_ids)
-        await _preempt(ctx, principal, records, command.reason)
+        await preempt_records(ctx, principal, records, command.reason)
 
     await ctx.retrying(attempt)
     return dict.fromkeys(job_ids, "")
@@ -253,6 +254,6 @@ async def preempt_on_queue(ctx: Context, principal: Principal, command: PreemptO
     async def attempt() -> None:
         records = await ctx.storage.jobs_in_queue(command.name, RUN_STATES)
         chosen = [r for r in records if not classes or _priority_class(r) in classes]
-        await _preempt(ctx, principal, chosen, "", frozenset(command.pools))
+        await preempt_records(ctx, principal, chosen, "", frozenset(command.pools))
 
     await ctx.retrying(attempt)

@@ -15,6 +15,7 @@ are not among its `supportedResourceTypes`.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -44,6 +45,8 @@ from armada_core.scheduling import (
 )
 from armada_core.submission.podspec import priority_class_name
 
+logger = logging.getLogger(__name__)
+
 _QUEUED = frozenset({JobState.QUEUED})
 
 
@@ -71,6 +74,7 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
     executors = _live(await ctx.storage.list_executors(), now, ctx)
     if not executors:
         return 0
+    cordoned = await _cordoned(ctx, executors)
     queues = tuple(await ctx.storage.list_queues())
     queued: dict[str, JobRecord] = {}
     for queue in queues:
@@ -80,7 +84,7 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
         return 0
     runs = await ctx.storage.active_runs()
     holders = await ctx.storage.get_jobs({r.job_id for r in runs})
-    inputs = _Inputs(now, executors, queues, queued, runs, holders)
+    inputs = _Inputs(now, executors, cordoned, queues, queued, runs, holders)
     # The scheduler is pure and CPU-bound (all queued jobs): off the event loop.
     steps, rates = await anyio.to_thread.run_sync(_plan, ctx.config.scheduler, inputs, state)
     await write_steps(ctx, steps, now)
@@ -94,6 +98,7 @@ class _Inputs:
 
     now: int
     executors: list[Executor]
+    cordoned: frozenset[str]
     queues: tuple[Queue, ...]
     queued: dict[str, JobRecord]
     runs: list[Run]
@@ -105,7 +110,7 @@ def _plan(
 ) -> tuple[list[Step], dict[str, RateState]]:
     """Every pool's decisions as steps to write, and the rate buckets after them."""
     now, queued = inputs.now, dict(inputs.queued)
-    nodes = _nodes(inputs.executors)
+    nodes = nodes_of(inputs.executors, inputs.cordoned)
     names = {node_id(e.id, n.name): n.name for e in inputs.executors for n in e.nodes}
     tracked = frozenset(name for n in nodes for name in n.total)
     running = _running(config, inputs.runs, inputs.holders, tracked)
@@ -139,7 +144,22 @@ def _live(executors: list[Executor], now: int, ctx: Context) -> list[Executor]:
     return [e for e in executors if now - e.last_seen_ns <= timeout]
 
 
-def _nodes(executors: Iterable[Executor]) -> tuple[Node, ...]:
+async def _cordoned(ctx: Context, executors: list[Executor]) -> frozenset[str]:
+    """The ids of the executors an operator cordoned: no new leases to their nodes."""
+    cordoned = {s.executor_id: s for s in await ctx.storage.list_executor_settings() if s.cordoned}
+    for executor in executors:
+        settings = cordoned.get(executor.id)
+        if settings is not None:
+            logger.debug(
+                "Ignoring executor %s as it was cordoned for reason: %s",
+                executor.id,
+                settings.cordon_reason,
+            )
+    return frozenset(cordoned)
+
+
+def nodes_of(executors: Iterable[Executor], cordoned: frozenset[str]) -> tuple[Node, ...]:
+    """The scheduler's nodes of the executors' snapshots (`cordoned`: executor ids)."""
     return tuple(
         Node(
             id=node_id(e.id, n.name),
@@ -150,6 +170,7 @@ def _nodes(executors: Iterable[Executor]) -> tuple[Node, ...]:
             taints=tuple(Taint.from_kube(t) for t in n.taints),
             labels=n.labels,
             unschedulable=n.unschedulable,
+            cordoned=e.id in cordoned,
         )
         for e in executors
         for n in e.nodes

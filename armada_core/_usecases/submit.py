@@ -3,7 +3,9 @@
 Order: queue (NotFound) → permission (PermissionDenied) → validation
 (InvalidArgument) → deduplication by `(queue, client_id)` → one write holding the
 new jobs and, per job, `submitted` then `queued`. Storage inserts new jobs as
-QUEUED, which is where the state machine puts a job after those two events.
+QUEUED, which is where the state machine puts a job after those two events. A job
+that no known node could ever run (`submit_check`) gets `failed` (cause Rejected)
+right after, and its change to REJECTED, in that same write: never half-written.
 
 Deduplication looks the client ids up first (as Armada does), but the lookup only
 saves work: the write itself refuses client ids another write recorded meanwhile
@@ -15,18 +17,23 @@ process or several, make one job.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 from itertools import chain
 
 from armada_core._usecases.context import NS_PER_MS, Context
+from armada_core._usecases.steps import Step, step
+from armada_core._usecases.submit_check import SubmitCheck
 from armada_core.commands import JobSubmitItem, SubmitJobs
 from armada_core.errors import ClientIdsTaken, Unavailable
 from armada_core.events import Event, EventKind
-from armada_core.jobs import Job
+from armada_core.jobs import Job, JobRecord, JobState
 from armada_core.pacing import paced_map
 from armada_core.permissions import QueueVerb
 from armada_core.ports import Append
 from armada_core.principal import Principal
+from armada_core.retry.categories import INTERNAL, JOB_REJECTED
+from armada_core.state_machine import FailureCause
 from armada_core.submission import build_job, check_submit_request, validate_item
 from armada_core.submission.memo import PodKey
 
@@ -50,11 +57,27 @@ async def _known_client_ids(ctx: Context, command: SubmitJobs) -> dict[str, str]
         return {}
 
 
-def _events(job: Job) -> tuple[Event, Event]:
-    return (
+def _events(job: Job, rejected: Mapping[str, Step]) -> tuple[Event, ...]:
+    submitted = (
         Event(EventKind.SUBMITTED, job.id, job.created_ns, job=job),
         Event(EventKind.QUEUED, job.id, job.created_ns),
     )
+    rejection = rejected.get(job.id)
+    return submitted if rejection is None else (*submitted, *rejection.events)
+
+
+def _rejection(job: Job, why: str, at_ns: int) -> Step:
+    """A new job no known node could run: `failed` (cause Rejected) → REJECTED."""
+    reason = f"no known node could ever run this job: {why}"
+    fields = {
+        "reason": reason,
+        "cause": int(FailureCause.REJECTED),
+        "failure_category": INTERNAL,
+        "failure_subcategory": JOB_REJECTED,
+    }
+    # Inserted QUEUED by the very write that rejects it (storage inserts new jobs so).
+    queued = JobRecord(job, JobState.QUEUED, job.created_ns, job.priority)
+    return step(queued, [(EventKind.FAILED, fields)], at_ns, error=reason)
 
 
 async def _validate(ctx: Context, command: SubmitJobs) -> list[PodKey | None]:
@@ -99,7 +122,9 @@ async def _new_jobs(
     return [a.id if isinstance(a, Job) else a for a in answers], jobs
 
 
-async def submit_jobs(ctx: Context, principal: Principal, command: SubmitJobs) -> list[str]:
+async def submit_jobs(
+    ctx: Context, principal: Principal, command: SubmitJobs, check: SubmitCheck
+) -> list[str]:
     """Job ids in item order; an item whose client id is known gets the earlier id."""
     await ctx.authorized_queue(principal, command.queue, QueueVerb.SUBMIT)
     pod_keys = await _validate(ctx, command)
@@ -109,11 +134,14 @@ async def submit_jobs(ctx: Context, principal: Principal, command: SubmitJobs) -
         job_ids, jobs = await _new_jobs(ctx, principal, command, known, at_ns, pod_keys)
         if not jobs:
             return job_ids
-        events = await paced_map(_events, jobs)
+        refusals = await check.refusals(ctx, jobs)
+        rejected = {j.id: _rejection(j, refusals[j.id], at_ns) for j in jobs if j.id in refusals}
+        events = await paced_map(partial(_events, rejected=rejected), jobs)
         try:
             await ctx.storage.write(
                 at_ms=at_ns // NS_PER_MS,
                 jobs=jobs,
+                changes=[s.change for s in rejected.values()],
                 appends=[Append(command.queue, command.job_set_id, tuple(chain(*events)))],
                 require_queue=command.queue,
             )

@@ -16,6 +16,9 @@ _MOST_NAMED = 3
 def explain_no_fit(
     db: NodeDb, space: ResourceSpace, constraints: Constraints, request: Vector, level: int
 ) -> Pending:
+    cordoned = _only_on_cordoned(db, constraints, request, level)
+    if cordoned is not None:
+        return cordoned
     eligible = [i for i, ok in enumerate(db.eligible(constraints)) if ok]
     if not eligible:
         return _no_matching_node(db, constraints)
@@ -40,4 +43,26 @@ def _no_matching_node(db: NodeDb, constraints: Constraints) -> Pending:
     counts = ", ".join(f"{count} {word}" for word, count in sorted(why.items(), key=str))
     return Pending(
         PendingKind.NO_MATCHING_NODE, f"none of {len(db.nodes)} nodes is eligible: {counts}"
+    )
+
+
+def _only_on_cordoned(
+    db: NodeDb, constraints: Constraints, request: Vector, level: int
+) -> Pending | None:
+    """EXECUTOR_CORDONED when a node of a cordoned executor would take the job now."""
+    executors = sorted(
+        {
+            db.nodes[i].executor
+            for i in range(len(db.nodes))
+            if db.nodes[i].cordoned
+            and db.mismatch_uncordoned(constraints, i) is None
+            and db.fits_on(i, request, level)
+        }
+    )
+    if not executors:
+        return None
+    named = ", ".join(e[:100] for e in executors[:_MOST_NAMED])
+    more = f" and {len(executors) - _MOST_NAMED} more" if len(executors) > _MOST_NAMED else ""
+    return Pending(
+        PendingKind.EXECUTOR_CORDONED, f"only cordoned executors have room for it: {named}{more}"
     )

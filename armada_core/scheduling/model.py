@@ -50,7 +50,8 @@ class Node:
 
     `non_armada_allocated` is keyed by pod priority, as in the executor's NodeInfo;
     Armada cannot preempt pods it does not own, so all of it is taken as used at
-    every priority.
+    every priority. A node of a `cordoned` executor takes no new job; what runs there
+    keeps running and counts toward its queue's share.
     """
 
     id: str
@@ -61,6 +62,7 @@ class Node:
     taints: tuple[Taint, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     unschedulable: bool = False
+    cordoned: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ from armada_core.scheduling.matching import Constraints, mismatch
 from armada_core.scheduling.model import Node
 from armada_core.scheduling.resources import ResourceSpace, Vector, add_into, total_of
 
+EXECUTOR_CORDONED = "executor cordoned"  # why a cordoned executor's node is not eligible
+
 
 class NodeDb:
     """Nodes of one pool (sorted by id), their free resources per level, eligibility."""
@@ -66,6 +68,12 @@ class NodeDb:
         return flags
 
     def mismatch(self, constraints: Constraints, i: int) -> str | None:
+        if self.nodes[i].cordoned:
+            return EXECUTOR_CORDONED
+        return self.mismatch_uncordoned(constraints, i)
+
+    def mismatch_uncordoned(self, constraints: Constraints, i: int) -> str | None:
+        """Why the node would not take such a job even were its executor not cordoned."""
         node = self.nodes[i]
         return mismatch(constraints, node.id, self.labels[i], node.taints, node.unschedulable)
 
@@ -100,7 +108,9 @@ class NodeDb:
     def total_capacity(self) -> list[int]:
         """What the pool offers Armada: capacity of the nodes that take new jobs."""
         usable = (
-            c for node, c in zip(self.nodes, self.capacity, strict=True) if not node.unschedulable
+            c
+            for node, c in zip(self.nodes, self.capacity, strict=True)
+            if not (node.unschedulable or node.cordoned)
         )
         return total_of(usable, len(self.capacity[0]) if self.capacity else 0)
 

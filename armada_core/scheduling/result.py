@@ -18,6 +18,7 @@ class PendingKind(Enum):
     GANG_INCOMPLETE = "gang_incomplete"
     GANG_DOES_NOT_FIT = "gang_does_not_fit"
     QUEUE_CORDONED = "queue_cordoned"
+    EXECUTOR_CORDONED = "executor_cordoned"
     QUEUE_LIMIT = "queue_limit"
     ROUND_LIMIT = "round_limit"
     RATE_LIMITED = "rate_limited"

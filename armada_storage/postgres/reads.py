@@ -14,7 +14,7 @@ from typing import Any
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
-from armada_core.executors import Executor
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
@@ -126,6 +126,14 @@ async def list_executors(conn: Connection) -> list[Executor]:
     cursor = await conn.execute('SELECT data FROM executors ORDER BY id COLLATE "C"')
     rows = await cursor.fetchall()
     return await off_loop(len(rows), lambda: [executor_from_json(d) for (d,) in rows])
+
+
+async def list_executor_settings(conn: Connection) -> list[ExecutorSettings]:
+    cursor = await conn.execute(
+        "SELECT executor_id, cordoned, cordon_reason, set_by_user, set_at_ns"
+        ' FROM executor_settings ORDER BY executor_id COLLATE "C"'
+    )
+    return [ExecutorSettings(*row) for row in await cursor.fetchall()]
 
 
 async def get_jobs(conn: Connection, job_ids: list[str]) -> dict[str, JobRecord]:

@@ -14,7 +14,8 @@ The layout follows the SQLite backend (see `armada_storage.sqlite.schema`):
   inserted it. JSON columns are TEXT: the codec's text is stored as it is, unparsed
   (cast with `::jsonb` to query it).
 - `runs.serial` (an identity) is the order runs were made in; `active` is true until
-  the run ends. `executors` holds each executor's latest snapshot as JSON.
+  the run ends. `executors` holds each executor's latest snapshot as JSON;
+  `executor_settings` what operators set on one (cordon), kept when it is deleted.
 `retry_policies` holds each policy as JSON; a queue's `data` lists its policies' names,
 which a queue write checks under `FOR SHARE` locks and a policy delete (holding the
 policy's row lock) removes from every queue: policy rows are locked before queue rows.
@@ -124,6 +125,18 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     ),
     # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
     ('CREATE TABLE retry_policies (name TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',),
+    # 7: reserved for the retry branch (the lead's merge puts its migration here).
+    (),
+    # 8: operators' executor settings (api.Executor): the cordon, who set it and when.
+    (
+        """CREATE TABLE executor_settings (
+            executor_id TEXT COLLATE "C" PRIMARY KEY,
+            cordoned BOOLEAN NOT NULL,
+            cordon_reason TEXT NOT NULL,
+            set_by_user TEXT NOT NULL,
+            set_at_ns BIGINT NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -20,7 +20,7 @@ import psycopg
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import EventId, StoredEvent
-from armada_core.executors import Executor
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
@@ -207,6 +207,19 @@ class PostgresStorage:
     async def list_executors(self) -> list[Executor]:
         """Every executor ever seen, sorted by id."""
         return await self._pool.run(reads.list_executors)
+
+    async def delete_executor(self, executor_id: str) -> None:
+        await self._pool.run(writes.delete_executor, executor_id)
+
+    async def upsert_executor_settings(self, settings: ExecutorSettings) -> None:
+        await self._pool.run(writes.upsert_executor_settings, settings)
+
+    async def delete_executor_settings(self, executor_id: str) -> None:
+        await self._pool.run(writes.delete_executor_settings, executor_id)
+
+    async def list_executor_settings(self) -> list[ExecutorSettings]:
+        """Every executor's settings, sorted by executor id."""
+        return await self._pool.run(reads.list_executor_settings)
 
     async def is_scheduling_leader(self) -> bool:
         """Whether this process holds the scheduling lock of the schema (taken if free)."""

@@ -29,7 +29,7 @@ import psycopg.errors
 
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
-from armada_core.executors import Executor
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
@@ -100,6 +100,29 @@ async def upsert_executor(conn: Connection, executor: Executor) -> None:
         "INSERT INTO executors VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
         (executor.id, executor_to_json(executor)),
     )
+
+
+async def delete_executor(conn: Connection, executor_id: str) -> None:
+    await conn.execute("DELETE FROM executors WHERE id = %s", (executor_id,))
+
+
+async def upsert_executor_settings(conn: Connection, settings: ExecutorSettings) -> None:
+    await conn.execute(
+        "INSERT INTO executor_settings VALUES (%s, %s, %s, %s, %s) ON CONFLICT (executor_id)"
+        " DO UPDATE SET cordoned = excluded.cordoned, cordon_reason = excluded.cordon_reason,"
+        " set_by_user = excluded.set_by_user, set_at_ns = excluded.set_at_ns",
+        (
+            settings.executor_id,
+            settings.cordoned,
+            settings.cordon_reason,
+            settings.set_by_user,
+            settings.set_at_ns,
+        ),
+    )
+
+
+async def delete_executor_settings(conn: Connection, executor_id: str) -> None:
+    await conn.execute("DELETE FROM executor_settings WHERE executor_id = %s", (executor_id,))
 
 
 async def upsert_queue(conn: Connection, queue: Queue) -> None:

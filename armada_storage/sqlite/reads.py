@@ -14,7 +14,7 @@ from typing import Any
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
-from armada_core.executors import Executor
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
@@ -296,6 +296,14 @@ def active_runs(conn: sqlite3.Connection, executor: str | None) -> list[Run]:
 def list_executors(conn: sqlite3.Connection) -> list[Executor]:
     rows = conn.execute("SELECT data FROM executors ORDER BY id").fetchall()
     return [executor_from_json(data) for (data,) in rows]
+
+
+def list_executor_settings(conn: sqlite3.Connection) -> list[ExecutorSettings]:
+    rows = conn.execute("SELECT * FROM executor_settings ORDER BY executor_id").fetchall()
+    return [
+        ExecutorSettings(executor_id, bool(cordoned), reason, user, at_ns)
+        for executor_id, cordoned, reason, user, at_ns in rows
+    ]
 
 
 def _chunks(items: list[str]) -> Iterator[list[str]]:

@@ -20,6 +20,8 @@ Tables:
   job is not repeated when the same write inserted it: readers take it from `jobs.spec`.
 - `runs.serial` is the order runs were made in (lease order); `active` is 1 until the
   run ends. `data` is the run's JSON; `executors.data` the executor's latest snapshot.
+- `executor_settings` holds what operators set on an executor (cordon, reason, who,
+  when), apart from its snapshot: deleting an executor keeps them.
 """
 
 from __future__ import annotations
@@ -121,6 +123,18 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     ),
     # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
     ("CREATE TABLE retry_policies (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",),
+    # 7: reserved for the retry branch (the lead's merge puts its migration here).
+    (),
+    # 8: operators' executor settings (api.Executor): the cordon, who set it and when.
+    (
+        """CREATE TABLE executor_settings (
+            executor_id TEXT PRIMARY KEY,
+            cordoned INTEGER NOT NULL,
+            cordon_reason TEXT NOT NULL,
+            set_by_user TEXT NOT NULL,
+            set_at_ns INTEGER NOT NULL
+        ) WITHOUT ROWID""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,7 +23,7 @@ from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuer
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.errors import Unavailable
 from armada_core.events import EventId, StoredEvent
-from armada_core.executors import Executor
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
 from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
@@ -260,6 +260,22 @@ class SqliteStorage:
     async def list_executors(self) -> list[Executor]:
         """Every executor ever seen, sorted by id."""
         return await self._readers.run(reads.list_executors)
+
+    async def delete_executor(self, executor_id: str) -> None:
+        work = functools.partial(writes.delete_executor, executor_id=executor_id)
+        await self._committer.run(work)
+
+    async def upsert_executor_settings(self, settings: ExecutorSettings) -> None:
+        work = functools.partial(writes.upsert_executor_settings, settings=settings)
+        await self._committer.run(work)
+
+    async def delete_executor_settings(self, executor_id: str) -> None:
+        work = functools.partial(writes.delete_executor_settings, executor_id=executor_id)
+        await self._committer.run(work)
+
+    async def list_executor_settings(self) -> list[ExecutorSettings]:
+        """Every executor's settings, sorted by executor id."""
+        return await self._readers.run(reads.list_executor_settings)
 
     async def is_scheduling_leader(self) -> bool:
         """A SQLite file has one server process: it always schedules."""

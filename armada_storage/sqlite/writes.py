@@ -14,7 +14,7 @@ from typing import Any
 
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
-from armada_core.executors import Executor
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, Job, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
@@ -79,6 +79,27 @@ def upsert_executor(conn: sqlite3.Connection, executor: Executor) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO executors VALUES (?, ?)", (executor.id, executor_to_json(executor))
     )
+
+
+def delete_executor(conn: sqlite3.Connection, executor_id: str) -> None:
+    conn.execute("DELETE FROM executors WHERE id = ?", (executor_id,))
+
+
+def upsert_executor_settings(conn: sqlite3.Connection, settings: ExecutorSettings) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO executor_settings VALUES (?, ?, ?, ?, ?)",
+        (
+            settings.executor_id,
+            int(settings.cordoned),
+            settings.cordon_reason,
+            settings.set_by_user,
+            settings.set_at_ns,
+        ),
+    )
+
+
+def delete_executor_settings(conn: sqlite3.Connection, executor_id: str) -> None:
+    conn.execute("DELETE FROM executor_settings WHERE executor_id = ?", (executor_id,))
 
 
 def upsert_queue(conn: sqlite3.Connection, queue: Queue) -> None:

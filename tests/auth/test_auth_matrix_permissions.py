@@ -35,6 +35,7 @@ from matrix_support import (
 )
 
 from armada_adapters.wire.operations import OPERATIONS
+from armada_core.executors import Executor, ExecutorSettings
 from armada_core.permissions import USER_FACING
 from armada_core.retry.policy import RetryAction, RetryPolicy
 
@@ -149,6 +150,31 @@ async def add_policy(stack: Stack, queue: str) -> None:
     await stack.storage.upsert_retry_policy(policy)
 
 
+async def settings_state(stack: Stack, executor: str) -> Any:
+    found = [s for s in await stack.storage.list_executor_settings() if s.executor_id == executor]
+    return [(s.cordoned, s.cordon_reason) for s in found]
+
+
+async def add_settings(stack: Stack, executor: str) -> None:
+    await stack.storage.upsert_executor_settings(ExecutorSettings(executor, True, "before"))
+
+
+async def executor_state(stack: Stack, executor: str) -> Any:
+    return [e.id for e in await stack.storage.list_executors() if e.id == executor]
+
+
+async def add_executor(stack: Stack, executor: str) -> None:
+    await stack.storage.upsert_executor(Executor(executor, "default", 1))
+
+
+def cordon_request(executor: str) -> dict[str, Any]:
+    return {"name": executor, "cordoned": True, "cordonReason": "matrix"}
+
+
+def on_node(executor: str) -> dict[str, Any]:
+    return {"name": "node-1", "executor": executor}
+
+
 ACTIONS = (
     Action("submit_any_jobs", "/api.Submit/SubmitJobs", submit_request),
     Action("cancel_any_jobs", "/api.Submit/CancelJobs", with_job),
@@ -205,6 +231,33 @@ ACTIONS = (
         observe=policy_state,
         prepare=add_policy,
     ),
+    Action(
+        "update_executor_settings",
+        "/api.Executor/UpsertExecutorSettings",
+        cordon_request,
+        setup=None,
+        observe=settings_state,
+    ),
+    Action(
+        "update_executor_settings",
+        "/api.Executor/DeleteExecutorSettings",
+        by_name,
+        setup=None,
+        observe=settings_state,
+        prepare=add_settings,
+    ),
+    Action(
+        "update_executor_settings",
+        "/api.Executor/DeleteExecutor",
+        by_name,
+        setup=None,
+        observe=executor_state,
+        prepare=add_executor,
+    ),
+    Action("cancel_any_jobs", "/api.Executor/CancelOnExecutor", by_name, setup=None),
+    Action("preempt_any_jobs", "/api.Executor/PreemptOnExecutor", by_name, setup=None),
+    Action("cancel_any_jobs", "/api.Node/CancelOnNode", on_node, setup=None),
+    Action("preempt_any_jobs", "/api.Node/PreemptOnNode", on_node, setup=None),
 )
 
 
@@ -219,8 +272,9 @@ def action_params() -> list[Any]:
 
 def test_every_user_facing_permission_is_exercised() -> None:
     assert {a.permission for a in ACTIONS} == set(PERMISSIONS)
-    # submit, cancel, preempt, reprioritize, watch, queue admin, retry policy admin
-    assert len(PERMISSIONS) == 11
+    # submit, cancel, preempt, reprioritize, watch, queue admin, retry policy admin,
+    # executor settings
+    assert len(PERMISSIONS) == 12
 
 
 @pytest.mark.parametrize(("protocol", "action"), action_params())

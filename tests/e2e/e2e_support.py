@@ -33,6 +33,7 @@ class ServerProcess:
     """One `python -m armada_adapters` process and its stderr."""
 
     def __init__(self, cwd: Path, config: dict[str, Any] | None, env: dict[str, str]) -> None:
+        self.cwd = cwd
         args = [sys.executable, "-m", "armada_adapters"]
         if config is not None:
             path = cwd / "armada.yaml"

@@ -33,6 +33,7 @@ ARMADA_CAMEL_CASE = {  # Armada's names with its labels queueName, priorityClass
     "armada_job_queued_seconds",
     "armada_job_run_time_seconds",
     "armada_cluster_capacity",
+    "armada_cluster_cordoned_status",
 }
 
 
@@ -48,6 +49,21 @@ def _items(n: int) -> list[api.JobSubmitRequestItem]:
         api.JobSubmitRequestItem(priority=1, namespace="default", pod_specs=[_pod()])
         for _ in range(n)
     ]
+
+
+async def test_a_cordoned_executor_shows_in_its_gauge(tmp_path: Path) -> None:
+    async with running_server(tmp_path) as endpoints, httpx.AsyncClient(timeout=10) as client:
+        rest = f"http://127.0.0.1:{endpoints.http_port}"
+        metrics = Scraper(client, endpoints.metrics_port or 0)
+        body = {"cordoned": True, "cordonReason": "disks"}
+        reply = await client.put(f"{rest}/v1/executor_settings/ex-1", json=body)
+        assert reply.status_code == 200, reply.text
+        name = "armada_cluster_cordoned_status"
+        labels = {"cluster": "ex-1", "reason": "disks", "setByUser": "anonymous"}
+        assert await metrics.wait_for(name, lambda v: v == 1, **labels) == 1
+        reply = await client.delete(f"{rest}/v1/executor_settings/ex-1")
+        assert reply.status_code == 200, reply.text
+        assert await metrics.wait_for(name, lambda v: v is None, **labels) is None
 
 
 async def test_queue_figures_and_request_counters_move(tmp_path: Path) -> None:

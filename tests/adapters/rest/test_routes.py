@@ -37,6 +37,15 @@ ARMADA_ROUTES = {
     ("POST", "/v1/job/errors", "/api.Jobs/GetJobErrors"),
     ("POST", "/v1/run/details", "/api.Jobs/GetJobRunDetails"),
     ("POST", "/v1/queues/active", "/api.Jobs/GetActiveQueues"),
+    # api.Executor and api.Node: annotated in the protos; Armada registers no gateway for
+    # them, we serve them (retry-reports-ops §4, brief of issue 15).
+    ("PUT", "/v1/executor_settings/{name}", "/api.Executor/UpsertExecutorSettings"),
+    ("DELETE", "/v1/executor_settings/{name}", "/api.Executor/DeleteExecutorSettings"),
+    ("POST", "/v1/executor/preempt/{name}", "/api.Executor/PreemptOnExecutor"),
+    ("POST", "/v1/executor/cancel/{name}", "/api.Executor/CancelOnExecutor"),
+    ("DELETE", "/v1/executors/{name}", "/api.Executor/DeleteExecutor"),
+    ("POST", "/v1/node/preempt/{name}", "/api.Node/PreemptOnNode"),
+    ("POST", "/v1/node/cancel/{name}", "/api.Node/CancelOnNode"),
 }
 
 
