@@ -121,6 +121,8 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     ),
     # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
     ("CREATE TABLE retry_policies (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",),
+    # 7: a job's retry record (`codec.retry_to_json`): memory growth and nodes to avoid.
+    ("ALTER TABLE jobs ADD COLUMN retry TEXT NOT NULL DEFAULT ''",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
