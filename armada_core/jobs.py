@@ -91,7 +91,7 @@ class JobRecord:
     cancel_reason: str = ""
     cancel_user: str = ""
     error: str = ""
-    retry: RetryMutations = RetryMutations()  # what granted retries change (mutations)
+    retry: RetryMutations = field(default_factory=RetryMutations)  # what retries changed
 
     @property
     def is_terminal(self) -> bool:

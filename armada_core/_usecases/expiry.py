@@ -22,7 +22,8 @@ from armada_core._usecases.runs import end_run
 from armada_core._usecases.steps import Emit, Step, step, write_steps
 from armada_core.events import EventKind
 from armada_core.jobs import JobRecord
-from armada_core.retry.categories import INTERNAL, LEASE_EXPIRED as EXPIRED_CATEGORY
+from armada_core.retry.categories import INTERNAL
+from armada_core.retry.categories import LEASE_EXPIRED as EXPIRED_CATEGORY
 from armada_core.retry.engine import FailureKind, RunFailure
 from armada_core.runs import Run, RunState
 

@@ -14,8 +14,8 @@ from armada_core._usecases.context import Context
 from armada_core.execution import Lease, LeaseAnswer, LeaseCall
 from armada_core.jobs import JobRecord
 from armada_core.permissions import Permission
-from armada_core.retry.mutations import mutated_job
 from armada_core.principal import Principal
+from armada_core.retry.mutations import mutated_job
 from armada_core.runs import Run
 from armada_core.scheduler_config import SchedulerConfig
 

@@ -4,10 +4,10 @@ A job keeps one `RetryMutations` record: the memory growth granted so far (a
 `MemoryRecord`) and the nodes its retries must avoid. The submitted job never
 changes; the scheduler and the lease see `mutated_job(job, mutations, label)`:
 
-* memory: every main container's request and limit become `floor(original × factor)`
-  plus its share of a static bump (`floor(static × its request / the sum of main
+* memory: every main container's request and limit become `floor(original x factor)`
+  plus its share of a static bump (`floor(static x its request / the sum of main
   requests)`); an init container gets the whole static bump; the job's summed
-  requirements become `ceil(original × factor)` or `original + static`. Containers
+  requirements become `ceil(original x factor)` or `original + static`. Containers
   without a memory entry are left alone.
 * nodes: a required node-affinity `NotIn` on the scheduler's node id label, one per
   avoided node, in every node selector term (one term is made if there is none).

@@ -7,7 +7,7 @@ Only the standard library and `memory` here: the jobs module imports this one.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from armada_core.retry.memory import MemoryRecord
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class RetryMutations:
     """Every mutation granted to a job so far (empty: none)."""
 
-    memory: MemoryRecord = MemoryRecord()
+    memory: MemoryRecord = field(default_factory=MemoryRecord)
     avoid_nodes: tuple[str, ...] = ()
 
     @property
