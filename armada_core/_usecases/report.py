@@ -167,7 +167,7 @@ def _failed(
         return _Applied(ended, tuple(emits), reason)
     ended = _moved(run, RunState.FAILED, finished_ns=report.now, error=error.message)
     fields = _failed_fields(run, event, error)
-    node = event.pod.node_name or run.node
+    node = run.node or event.pod.node_name  # the name the scheduler's node label carries
     failure = RunFailure(
         FailureKind.POD_FAILED, error.category, error.subcategory, node, True, final_error(error)
     )
