@@ -22,7 +22,6 @@ from armada_core._usecases.retries import (
     RetryView,
     category_fields,
     job_error,
-    retried_record,
     retry_reason,
     retry_view,
 )
@@ -176,8 +175,10 @@ def _failed(
         text = job_error(error.message, error.category, error.subcategory)
         return _Applied(ended, ((EventKind.FAILED, fields),), text)
     if verdict.retry:
+        verdict, after = report.view.granted(record, verdict)
+    if verdict.retry:
         fields = {**fields, "reason": retry_reason(error.message, verdict), "retryable": True}
-        return _Applied(ended, ((EventKind.FAILED, fields),), retry=retried_record(record, verdict))
+        return _Applied(ended, ((EventKind.FAILED, fields),), retry=after)
     fields = {**fields, "reason": terminal_message(verdict, failure)}
     text = job_error(fields["reason"], error.category, error.subcategory)
     return _Applied(ended, ((EventKind.FAILED, fields),), text)

@@ -14,13 +14,17 @@ with the category on a last line.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from armada_core._usecases.context import Context
+from armada_core._usecases.retry_probe import all_nodes, unschedulable
+from armada_core.executors import NodeSnapshot
 from armada_core.jobs import JobRecord
 from armada_core.retry.engine import (
+    Decision,
     FailureKind,
     JobFacts,
     RetrySettings,
@@ -50,6 +54,8 @@ class RetryView:
     policies: Mapping[str, RetryPolicy] = field(default_factory=dict)
     queues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     histories: Mapping[str, Sequence[Run]] = field(default_factory=dict)
+    nodes: tuple[NodeSnapshot, ...] = ()  # every executor's, for the probe
+    node_label: str = ""
 
     def judge(self, record: JobRecord, failure: RunFailure, run_id: str) -> Verdict | None:
         """The verdict on the run `run_id` of the job ending as `failure`."""
@@ -68,6 +74,18 @@ class RetryView:
             if run.id != run_id and run.state in _KINDS
         ]
         return judge(failure, earlier, job=facts, policies=self.policies, settings=self.settings)
+
+    def granted(self, record: JobRecord, verdict: Verdict) -> tuple[Verdict, RetryMutations]:
+        """A Retry with the job's retry record after it; downgraded to a Fail
+        (`retry_unschedulable`) when the mutated job would fit no node."""
+        after = record.retry.after(verdict.memory, verdict.avoid_nodes)
+        why = unschedulable(record, after, self.nodes, self.node_label)
+        if why is None:
+            return verdict, after
+        failed = dataclasses.replace(
+            verdict, retry=False, decision=Decision.RETRY_UNSCHEDULABLE, reason=why
+        )
+        return failed, record.retry
 
 
 OFF = RetryView()
@@ -91,7 +109,9 @@ async def retry_view(
         queues[name] = queue.retry_policies if queue is not None else ()
     if histories is None:
         histories = await ctx.storage.runs_of_jobs([r.job.id for r in records])
-    return RetryView(settings, policies, queues, histories)
+    nodes = all_nodes(await ctx.storage.list_executors())
+    label = ctx.config.scheduler.scheduling.node_id_label
+    return RetryView(settings, policies, queues, histories, nodes, label)
 
 
 def past_failure(run: Run) -> RunFailure:
@@ -123,8 +143,3 @@ def job_error(text: str, category: str, subcategory: str) -> str:
         return text
     named = f"{category}/{subcategory}" if subcategory else category
     return f"{text}\n\nFailure category: {named}"
-
-
-def retried_record(record: JobRecord, verdict: Verdict) -> RetryMutations:
-    """The job's retry record once this retry's mutations are granted."""
-    return record.retry.after(verdict.memory, verdict.avoid_nodes)

@@ -193,3 +193,31 @@ async def test_gang_members_are_left_to_the_old_rules(
     await service.report_events(ADMIN, [run_event(ERRORS, first, leases[first].run.id, oom())])
     assert (await service.job_status(ADMIN, [first]))[first] is JobState.FAILED
     assert "retryable" not in (await _failed_fields(storage))[-1]
+
+
+async def test_a_retry_that_would_fit_no_node_fails_the_job_at_once(
+    service: ArmadaService, storage: MemoryStorage
+) -> None:
+    job_id = await _setup(service, OOM_POLICY)
+    [granted] = (await lease(service, node("only"))).leases  # the only node: avoided next
+    await service.report_events(ADMIN, [run_event(ERRORS, job_id, granted.run.id, oom())])
+    assert (await service.job_status(ADMIN, [job_id]))[job_id] is JobState.FAILED
+    [failed] = await _failed_fields(storage)
+    assert str(failed["reason"]).startswith(
+        'Retry policy: retry policy "oom-retry" rule 0: '
+        "retry granted, but no untried node fits the job"
+    )
+
+
+async def test_a_memory_bump_beyond_every_node_fails_the_job_at_once(
+    service: ArmadaService, storage: MemoryStorage
+) -> None:
+    huge = RetryMutation(memory=MemoryBump(static="40Gi"))
+    job_id = await _setup(
+        service, RetryPolicy("huge", 2, FAIL, (RetryRule(RETRY, "oom", "", huge),))
+    )
+    [granted] = (await lease(service)).leases
+    await service.report_events(ADMIN, [run_event(ERRORS, job_id, granted.run.id, oom())])
+    assert (await service.job_status(ADMIN, [job_id]))[job_id] is JobState.FAILED
+    [failed] = await _failed_fields(storage)
+    assert "the job grown by the rule's memory bump fits no node" in str(failed["reason"])
