@@ -254,3 +254,19 @@ def test_without_a_policy_an_oom_fails_the_job_with_its_category_everywhere(
     rest = [line for line in lines if '"failed"' in line]
     assert len(rest) == 1 and '"failureCategory":"oom"' in rest[0].replace(" ", "")
     assert errors["jobErrors"][job_id] == "container main was OOM killed\n\nFailure category: oom"
+
+
+def test_the_example_policy_file_is_valid() -> None:
+    from google.protobuf.json_format import MessageToDict
+
+    from armada_adapters.wire.convert.retry_policies import retry_policy
+    from armada_adapters.wire.pool import message_class
+    from armada_cli import files, resources
+    from armada_core.retry.policy import validate_policy
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "retry-policy.yaml"
+    message = resources.retry_policy_from(files.read(str(path)))
+    data = MessageToDict(message, use_integers_for_enums=True)
+    assert message_class("api.RetryPolicy") is type(message)
+    checked = validate_policy(retry_policy(data))
+    assert checked.name == "oom-retry" and len(checked.rules) == 4

@@ -101,10 +101,11 @@ def test_server_config_hands_the_section_over() -> None:
 def test_the_readme_example_lists_the_defaults() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(scheduler:.*?)```", readme, re.S)
-    assert len(blocks) == 1
-    section = yaml.safe_load(blocks[0])["scheduler"]
-    assert scheduler_config(section) == SchedulerConfig()
-    assert retry_settings(section) == RetrySettings()
+    assert len(blocks) == 2  # every key; the retry policy keys again in their section
+    for block in blocks:
+        section = yaml.safe_load(block)["scheduler"]
+        assert scheduler_config(section) == SchedulerConfig()
+        assert retry_settings(section) == RetrySettings()
 
 
 def test_retry_policies_are_on_by_default_and_armadas_keys_turn_them_off(
