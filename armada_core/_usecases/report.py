@@ -30,12 +30,14 @@ from armada_core.events import EventKind
 from armada_core.execution import ErrorReason, RunError, RunEvent, RunEventKind
 from armada_core.jobs import JobRecord
 from armada_core.limits import RUN_ERROR_CHARS, clipped
+from armada_core.retry.categories import INTERNAL, MAX_RUNS_EXCEEDED
 from armada_core.retry.engine import FailureKind, RunFailure, terminal_message
 from armada_core.retry.record import RetryMutations
 from armada_core.runs import Run, RunState
 from armada_core.state_machine import IllegalTransition
 
 MAX_CONTAINERS = 64  # container errors kept per run error
+_MAX_RUNS = category_fields(INTERNAL, MAX_RUNS_EXCEEDED)  # returned leases ran out (§2.2)
 
 
 async def report(ctx: Context, events: Sequence[RunEvent]) -> None:
@@ -171,15 +173,14 @@ def _failed(
         FailureKind.POD_FAILED, error.category, error.subcategory, node, True, final_error(error)
     )
     verdict = report.view.judge(record, failure, run.id)
-    if verdict is None:
-        text = job_error(error.message, error.category, error.subcategory)
-        return _Applied(ended, ((EventKind.FAILED, fields),), text)
-    if verdict.retry:
-        verdict, after = report.view.granted(record, verdict)
-    if verdict.retry:
+    after = record.retry
+    if verdict is not None and verdict.retry:
+        verdict, after = report.view.granted(record, verdict)  # may fit no node: Fail
+    if verdict is not None and verdict.retry:
         fields = {**fields, "reason": retry_reason(error.message, verdict), "retryable": True}
         return _Applied(ended, ((EventKind.FAILED, fields),), retry=after)
-    fields = {**fields, "reason": terminal_message(verdict, failure)}
+    if verdict is not None:
+        fields = {**fields, "reason": terminal_message(verdict, failure)}
     text = job_error(fields["reason"], error.category, error.subcategory)
     return _Applied(ended, ((EventKind.FAILED, fields),), text)
 
@@ -231,8 +232,9 @@ def _returned(
     if attempts < limit:
         return ended, emits, None
     reason = f"job was attempted {attempts} times, the maximum is {limit}: {error.message}"
-    emits.append((EventKind.FAILED, {"cluster_id": run.executor, "reason": reason}))
-    return ended, emits, reason
+    failed = {"cluster_id": run.executor, "reason": reason, **_MAX_RUNS}
+    emits.append((EventKind.FAILED, failed))
+    return ended, emits, job_error(reason, INTERNAL, MAX_RUNS_EXCEEDED)
 
 
 def _failed_fields(run: Run, event: RunEvent, error: RunError) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 from core_support import ADMIN, JOB_SET, QUEUE, make_queue
-from lease_support import cpu_item, kinds, lease, node, run_event, submit_cpu
+from lease_support import cpu_item, kinds, lease, node, returned, run_event, submit_cpu
 
 from armada_core.clock import ManualClock
 from armada_core.commands import PreemptJobs, SubmitJobs
@@ -221,3 +221,21 @@ async def test_a_memory_bump_beyond_every_node_fails_the_job_at_once(
     assert (await service.job_status(ADMIN, [job_id]))[job_id] is JobState.FAILED
     [failed] = await _failed_fields(storage)
     assert "the job grown by the rule's memory bump fits no node" in str(failed["reason"])
+
+
+async def test_returned_leases_keep_their_own_rule_and_end_as_max_runs_exceeded(
+    storage: MemoryStorage, clock: ManualClock, config: ServiceConfig
+) -> None:
+    one_retry = dataclasses.replace(config, scheduler=SchedulerConfig(max_retries=1))
+    service = ArmadaService(storage, config=one_retry, clock=clock)
+    job_id = await _setup(service, RetryPolicy("all", 5, RETRY))  # never asked: lease returns
+    for _ in range(2):
+        [granted] = (await lease(service)).leases
+        await service.report_events(ADMIN, [run_event(ERRORS, job_id, granted.run.id, returned())])
+    assert (await service.job_status(ADMIN, [job_id]))[job_id] is JobState.FAILED
+    [failed] = await _failed_fields(storage)
+    assert (failed["failure_category"], failed["failure_subcategory"]) == (
+        "internal",
+        "max-runs-exceeded",
+    )
+    assert "retryable" not in failed
