@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from armada_core._usecases.context import Context
-from armada_core._usecases.retry_probe import all_nodes, unschedulable
+from armada_core._usecases.retry_probe import Cache, all_nodes, unschedulable
 from armada_core.executors import NodeSnapshot
 from armada_core.jobs import JobRecord
 from armada_core.retry.engine import (
@@ -56,6 +56,7 @@ class RetryView:
     histories: Mapping[str, Sequence[Run]] = field(default_factory=dict)
     nodes: tuple[NodeSnapshot, ...] = ()  # every executor's, for the probe
     node_label: str = ""
+    probes: Cache = field(default_factory=dict)  # the probe's answers, per job shape
 
     def judge(self, record: JobRecord, failure: RunFailure, run_id: str) -> Verdict | None:
         """The verdict on the run `run_id` of the job ending as `failure`."""
@@ -79,7 +80,7 @@ class RetryView:
         """A Retry with the job's retry record after it; downgraded to a Fail
         (`retry_unschedulable`) when the mutated job would fit no node."""
         after = record.retry.after(verdict.memory, verdict.avoid_nodes)
-        why = unschedulable(record, after, self.nodes, self.node_label)
+        why = unschedulable(record, after, self.nodes, self.node_label, self.probes)
         if why is None:
             return verdict, after
         failed = dataclasses.replace(

@@ -15,9 +15,7 @@ changes; the scheduler and the lease see `mutated_job(job, mutations, label)`:
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-from collections.abc import MutableMapping
 from typing import Any
 
 from armada_core.jobs import Job, KubeObject, ResourceRequirements
@@ -30,10 +28,14 @@ _UNIT = 10**9  # nano-units per unit
 
 
 def mutated_job(job: Job, mutations: RetryMutations, node_label: str) -> Job:
-    """The job as its next run must be placed and created (the job itself if unchanged)."""
+    """The job as its next run must be placed and created (the job itself if unchanged).
+
+    Only what changes is copied (containers' resources, the affinity): the rest of the
+    pod spec is shared with the submitted job, which nothing modifies.
+    """
     if mutations.empty:
         return job
-    spec = copy.deepcopy(job.pod_spec)
+    spec = dict(job.pod_spec)
     requirements = job.scheduling_resource_requirements
     if mutations.memory != MemoryRecord():
         _grow_containers(spec, mutations.memory)
@@ -59,12 +61,24 @@ def _grow_containers(spec: KubeObject, record: MemoryRecord) -> None:
     static = Quantity.parse(record.static).nanos if record.static else 0
     mains = [c for c in spec.get("containers") or () if isinstance(c, dict)]
     total = sum(_memory_nanos(c, "requests") for c in mains)
-    for container in mains:
+
+    def main(container: Any) -> Any:
+        if not isinstance(container, dict):
+            return container
         share = static * _memory_nanos(container, "requests") // total if total else 0
-        _grow_container(container, record.factor, share)
-    for container in spec.get("initContainers") or ():
-        if isinstance(container, dict):
-            _grow_container(container, record.factor, static)
+        return _grown_container(container, record.factor, share)
+
+    def init(container: Any) -> Any:
+        return (
+            _grown_container(container, record.factor, static)
+            if isinstance(container, dict)
+            else container
+        )
+
+    if "containers" in spec:
+        spec["containers"] = [main(c) for c in spec["containers"] or ()]
+    if "initContainers" in spec:
+        spec["initContainers"] = [init(c) for c in spec["initContainers"] or ()]
 
 
 def _memory_nanos(container: KubeObject, kind: str) -> int:
@@ -72,8 +86,9 @@ def _memory_nanos(container: KubeObject, kind: str) -> int:
     return 0 if amount is None else Quantity.parse(amount).nanos
 
 
-def _grow_container(container: MutableMapping[str, Any], factor: float, extra_nanos: int) -> None:
-    resources = container.get("resources") or {}
+def _grown_container(container: KubeObject, factor: float, extra_nanos: int) -> KubeObject:
+    """A copy of the container with its memory grown (what it shares is not touched)."""
+    resources = dict(container.get("resources") or {})
     for kind in ("requests", "limits"):
         amounts = resources.get(kind)
         if not isinstance(amounts, dict) or MEMORY not in amounts:
@@ -82,15 +97,20 @@ def _grow_container(container: MutableMapping[str, Any], factor: float, extra_na
         numerator, denominator = factor.as_integer_ratio()
         nanos = original.nanos * numerator // denominator // _UNIT * _UNIT  # whole bytes, down
         nanos += extra_nanos
-        amounts[MEMORY] = Quantity(nanos, original.format).canonical()
+        resources[kind] = {**amounts, MEMORY: Quantity(nanos, original.format).canonical()}
+    return {**container, "resources": resources}
 
 
 def _avoid(spec: KubeObject, label: str, nodes: tuple[str, ...]) -> None:
-    affinity = spec.setdefault("affinity", {})
-    node_affinity = affinity.setdefault("nodeAffinity", {})
-    required = node_affinity.setdefault("requiredDuringSchedulingIgnoredDuringExecution", {})
+    affinity = dict(spec.get("affinity") or {})
+    node_affinity = dict(affinity.get("nodeAffinity") or {})
+    required = dict(node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {})
+    avoid = [{"key": label, "operator": "NotIn", "values": [n]} for n in nodes]
     terms = required.get("nodeSelectorTerms") or [{}]
-    required["nodeSelectorTerms"] = terms
-    for term in terms:
-        expressions = term.setdefault("matchExpressions", [])
-        expressions.extend({"key": label, "operator": "NotIn", "values": [n]} for n in nodes)
+    required["nodeSelectorTerms"] = [
+        {**term, "matchExpressions": [*(term.get("matchExpressions") or ()), *avoid]}
+        for term in terms
+    ]
+    node_affinity["requiredDuringSchedulingIgnoredDuringExecution"] = required
+    affinity["nodeAffinity"] = node_affinity
+    spec["affinity"] = affinity
