@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
+
 from armada_core._usecases.context import Context
 from armada_core._usecases.retries import (
     RetryView,
@@ -37,6 +39,7 @@ from armada_core.runs import Run, RunState
 from armada_core.state_machine import IllegalTransition
 
 MAX_CONTAINERS = 64  # container errors kept per run error
+OFF_LOOP_RUNS = 100  # runs in a report judged by policy beyond which a thread folds them
 _MAX_RUNS = category_fields(INTERNAL, MAX_RUNS_EXCEEDED)  # returned leases ran out (§2.2)
 
 
@@ -56,16 +59,25 @@ async def _attempt(ctx: Context, by_run: Mapping[str, list[RunEvent]]) -> None:
     history = await ctx.storage.runs_of_jobs(job_ids)
     now = ctx.clock.now_ns()
     view = await _view(ctx, records, history, by_run.values())
-    steps = []
-    for run_id, run_events in by_run.items():
-        run = runs.get(run_id)
-        if run is None or run.job_id not in records:
-            continue
-        folded = _fold(
-            _Report(ctx, view, now), records[run.job_id], run, history[run.job_id], run_events
-        )
-        if folded is not None:
-            steps.append(folded)
+    report = _Report(ctx, view, now)
+
+    def fold_all() -> list[Step]:
+        steps = []
+        for run_id, run_events in by_run.items():
+            run = runs.get(run_id)
+            if run is None or run.job_id not in records:
+                continue
+            folded = _fold(report, records[run.job_id], run, history[run.job_id], run_events)
+            if folded is not None:
+                steps.append(folded)
+        return steps
+
+    # Judging many failures by policy (mutations, the probe) is pure CPU work: a big
+    # report does it off the event loop, as the scheduler's pass does.
+    if view.policies and len(by_run) > OFF_LOOP_RUNS:
+        steps = await anyio.to_thread.run_sync(fold_all)
+    else:
+        steps = fold_all()
     await write_steps(ctx, steps, now)
 
 

@@ -239,3 +239,19 @@ async def test_returned_leases_keep_their_own_rule_and_end_as_max_runs_exceeded(
         "max-runs-exceeded",
     )
     assert "retryable" not in failed
+
+
+async def test_a_big_report_is_judged_the_same_off_the_event_loop(
+    service: ArmadaService, storage: MemoryStorage
+) -> None:
+    from armada_core._usecases.report import OFF_LOOP_RUNS
+
+    await _setup(service, OOM_POLICY)
+    await service.submit_jobs(ADMIN, submit_cpu(OFF_LOOP_RUNS, cpu="10m"))
+    granted = (await lease(service, node("node-1"), node("node-2"))).leases
+    assert len(granted) > OFF_LOOP_RUNS
+    events = [run_event(ERRORS, g.record.job.id, g.run.id, oom()) for g in granted]
+    await service.report_events(ADMIN, events)
+    states = await service.job_status(ADMIN, [g.record.job.id for g in granted])
+    assert set(states.values()) == {JobState.QUEUED}
+    assert all(f.get("retryable") for f in await _failed_fields(storage))
