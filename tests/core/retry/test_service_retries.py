@@ -249,7 +249,7 @@ async def test_a_big_report_is_judged_the_same_off_the_event_loop(
     await _setup(service, OOM_POLICY)
     await service.submit_jobs(ADMIN, submit_cpu(OFF_LOOP_RUNS, cpu="10m"))
     nodes = [node(f"node-{i}") for i in range(5)]  # 32 jobs of 1Gi each
-    granted = (await lease(service, *nodes)).leases
+    granted = (await lease(service, *nodes, max_jobs=500)).leases
     assert len(granted) > OFF_LOOP_RUNS
     events = [run_event(ERRORS, g.record.job.id, g.run.id, oom()) for g in granted]
     await service.report_events(ADMIN, events)
