@@ -127,6 +127,10 @@ async def test_user_preemption_under_a_preemption_rule_comes_back_as_a_new_run(
     assert (await kinds(storage))[-2:] == ["preempting", "failed"]
     [retried] = await _failed_fields(storage)
     assert retried["retryable"] is True and retried["failure_subcategory"] == "preempted"
+    assert str(retried["reason"]) == (
+        'preempted by root: room\n\nRetry policy: retry policy "preempted" rule 0: '
+        "matched rule: Retry"
+    )
     [second] = (await lease(service, node(runs={first.run.id: "RUNNING"}))).leases
     assert second.run.id != first.run.id and second.record.job.id == job_id
     runs = await service.job_run_details(ADMIN, [first.run.id])
