@@ -125,7 +125,9 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
     ('CREATE TABLE retry_policies (name TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',),
     # 7: a job's retry record (`codec.retry_to_json`): memory growth and nodes to avoid.
-    ("ALTER TABLE jobs ADD COLUMN retry TEXT NOT NULL DEFAULT ''",),
+    # Idempotent, so a later migration may repeat it for schemas that passed version 7
+    # while it was still reserved (empty).
+    ("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS retry TEXT NOT NULL DEFAULT ''",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -48,6 +48,14 @@ def _repair_queues(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE queues SET data = ? WHERE name = ?", (fixed, name))
 
 
+def _add_retry_column(conn: sqlite3.Connection) -> None:
+    """`jobs.retry`, unless the file has it: idempotent, so a later migration may repeat
+    it for files that passed version 7 while it was still reserved (empty)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+    if "retry" not in columns:
+        conn.execute("ALTER TABLE jobs ADD COLUMN retry TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
         "CREATE TABLE queues (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
@@ -122,7 +130,7 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
     ("CREATE TABLE retry_policies (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",),
     # 7: a job's retry record (`codec.retry_to_json`): memory growth and nodes to avoid.
-    ("ALTER TABLE jobs ADD COLUMN retry TEXT NOT NULL DEFAULT ''",),
+    (_add_retry_column,),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -114,3 +114,21 @@ async def test_postgres_schema_of_the_previous_release_gains_the_retry_record(
         await _assert_usable(storage, str(jobs[1][0]))
     finally:
         await storage.aclose()
+
+
+async def test_the_sqlite_step_may_run_twice(tmp_path: Path) -> None:
+    from armada_storage.sqlite.schema import MIGRATIONS
+
+    path = tmp_path / "armada.db"
+    shutil.copyfile(FIXTURE, path)
+    storage = await SqliteStorage.open(path)
+    await storage.aclose()
+    [step] = MIGRATIONS[6]
+    assert callable(step)
+    conn = sqlite3.connect(path)
+    try:
+        step(conn)  # the column exists: nothing happens
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(jobs)")]
+    finally:
+        conn.close()
+    assert columns.count("retry") == 1
