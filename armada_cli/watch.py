@@ -140,8 +140,16 @@ def summary_line(states: JobStates, kind: str, event: Any) -> str:
 
 
 def failure_lines(states: JobStates, event: Any, template: str) -> list[str]:
-    """What armadactl adds after a JobFailedEvent: the reason and a kubectl hint."""
+    """What armadactl adds after a JobFailedEvent: the reason and a kubectl hint.
+
+    Ours: the failure category (and subcategory) on a line of its own when the event
+    has one, so output without categories stays armadactl's.
+    """
     lines = [f"Job failed: {event.reason}"]
+    if event.failure_category:
+        sub = event.failure_subcategory
+        named = f"{event.failure_category}/{sub}" if sub else event.failure_category
+        lines.append(f"Failure category: {named}")
     record = states.jobs.get(event.job_id)
     if record is not None and record.cluster and record.namespace is not None:
         command = (

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from armada_core.retry.record import RetryMutations
+
 # A Kubernetes object in its JSON shape (camelCase keys, quantities as strings).
 KubeObject = dict[str, Any]
 
@@ -89,6 +91,7 @@ class JobRecord:
     cancel_reason: str = ""
     cancel_user: str = ""
     error: str = ""
+    retry: RetryMutations = field(default_factory=RetryMutations)  # what retries changed
 
     @property
     def is_terminal(self) -> bool:
@@ -111,6 +114,7 @@ class JobChange:
     cancel_reason: str | None = None
     cancel_user: str | None = None
     error: str | None = None
+    retry: RetryMutations | None = None
 
 
 @dataclass(frozen=True, slots=True)

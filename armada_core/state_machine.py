@@ -80,6 +80,8 @@ def _build_table() -> dict[_Key, JobState]:
         # while waiting again after a returned lease.
         (JobState.QUEUED, EventKind.FAILED, REJECTED): JobState.REJECTED,
         (JobState.QUEUED, EventKind.FAILED, ""): JobState.FAILED,
+        # A retry policy retrying a run whose lease expired (`lease_expired` first).
+        (JobState.QUEUED, EventKind.FAILED, RETRYABLE): JobState.QUEUED,
         (JobState.QUEUED, EventKind.LEASED, ""): JobState.LEASED,
         (JobState.LEASED, EventKind.PENDING, ""): JobState.PENDING,
         (JobState.PENDING, EventKind.RUNNING, ""): JobState.RUNNING,

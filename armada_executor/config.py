@@ -20,6 +20,8 @@ from typing import Any
 
 from armada_config import values
 from armada_core.quantity import Quantity
+from armada_core.retry.categories import ClassifierConfig, check_config
+from armada_core.retry.categories_config import classifier_config
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ class ExecutorConfig:
     client_credentials: ClientCredentials | None = None
     lease_interval_seconds: float = 1.0
     local: LocalSettings = field(default_factory=LocalSettings)
+    # `application.errorCategories`; None: the executor's own categories (`categories`)
+    error_categories: ClassifierConfig | None = None
 
     @property
     def use_tls(self) -> bool:
@@ -122,7 +126,20 @@ def _build(sections: Mapping[str, Mapping[str, Any]]) -> ExecutorConfig:
         client_credentials=_client_credentials(conn.get("openIdClientCredentialsAuth", _mapping)),
         lease_interval_seconds=renewal.total_seconds() if renewal else 1.0,
         local=_local(_Section(sections.get("local", {}), "local", strict=True)),
+        error_categories=_categories(app.get("errorCategories", _mapping)),
     )
+
+
+def _categories(section: Mapping[str, Any] | None) -> ClassifierConfig | None:
+    """Armada's classifier config, checked as Armada's executor checks it at start."""
+    if section is None:
+        return None
+    try:
+        config = classifier_config(section)
+        check_config(config)
+    except ValueError as exc:
+        raise ConfigError(f"application.{exc}") from None
+    return config
 
 
 def _local(local: _Section) -> LocalSettings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from armada_core.retry.categories import INTERNAL, POD_MISSING
 from armada_executor.messages import EventSequence
 from armada_executor.outcome import Outcome, Phase
 
@@ -69,12 +70,16 @@ def ended(run: RunInfo, node: Node, outcome: Outcome) -> Any:
         returned.message, returned.run_attempted = outcome.message, outcome.attempted
     else:
         _pod_error(error.podError, run, node, outcome)
+        error.failure_category = outcome.category
+        error.failure_subcategory = outcome.subcategory
     return sequence
 
 
 def lost(run: RunInfo, node: Node) -> Any:
     """The final report of a run an earlier executor process left unfinished."""
-    return ended(run, node, Outcome(Phase.FAILED, LOST_MESSAGE))
+    return ended(
+        run, node, Outcome(Phase.FAILED, LOST_MESSAGE, category=INTERNAL, subcategory=POD_MISSING)
+    )
 
 
 def _pod_error(pod_error: Any, run: RunInfo, node: Node, outcome: Outcome) -> None:

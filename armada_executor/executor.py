@@ -19,9 +19,13 @@ from functools import partial
 from typing import Any, Protocol
 
 from armada_core.errors import ArmadaError
+from armada_core.retry.categories import INTERNAL
+from armada_core.retry.categories import ISSUE_HANDLER_ERROR as BROKE
+from armada_core.retry.categories import JOB_CREATION_FAILED as NO_POD
 from armada_executor import events
 from armada_executor.backoff import Backoff
 from armada_executor.capacity import Capacity, Resources
+from armada_executor.categories import Categorizer
 from armada_executor.client import TRANSIENT, IncompleteLease
 from armada_executor.config import ExecutorConfig
 from armada_executor.events import Node, RunInfo
@@ -67,6 +71,7 @@ class Run:
 class LocalExecutor:
     def __init__(self, config: ExecutorConfig, api: ExecutorApi, host: Host, capacity: Capacity):
         self._config = config
+        self._categories = Categorizer(config.error_categories)
         self._api = api
         self._host = host
         self.capacity = capacity
@@ -172,7 +177,9 @@ class LocalExecutor:
         try:
             plan = plan_pod(lease, self._node.node_name)
         except (ArmadaError, ValueError, KeyError, TypeError) as exc:
-            self._end(Run(info, {}, FAILED), Outcome(Phase.FAILED, f"the pod cannot run: {exc}"))
+            message = f"the pod cannot run: {exc}"  # Armada's category of it (spec §2.2)
+            cannot = Outcome(Phase.FAILED, message, category=INTERNAL, subcategory=NO_POD)
+            self._end(Run(info, {}, FAILED), cannot)
             return
         info = RunInfo(run_id, plan.job_id, plan.queue, plan.job_set, lease.user,
                        plan.namespace, plan.pod_name)  # fmt: skip
@@ -218,7 +225,8 @@ class LocalExecutor:
             outcome = await run.pod.run()
         except Exception:  # a bug must not leave the run held (and reported running) forever
             logger.exception("run %s: the executor failed", run.info.run_id)
-            outcome = Outcome(Phase.FAILED, "the executor failed while running the pod")
+            message = "the executor failed while running the pod"
+            outcome = Outcome(Phase.FAILED, message, category=INTERNAL, subcategory=BROKE)
         finally:
             self.capacity.give_back(run.requests)
             self._wake.set()
@@ -230,6 +238,7 @@ class LocalExecutor:
 
     def _end(self, run: Run, outcome: Outcome) -> None:
         """Hold the run as ended until its final report is delivered."""
+        outcome = self._categories.categorize(outcome)
         final = events.ended(run.info, self._node, outcome)
         run.state = SUCCEEDED if outcome.phase is Phase.SUCCEEDED else FAILED
         self.active[run.info.run_id] = run

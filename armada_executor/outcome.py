@@ -33,3 +33,5 @@ class Outcome:
     failures: tuple[ContainerFailure, ...] = ()
     kubernetes_reason: int = APP_ERROR
     attempted: bool = False  # RETURNED: whether any of the pod's processes had run
+    category: str = ""  # FAILED: the failure category and subcategory (`categories`)
+    subcategory: str = ""

@@ -32,7 +32,9 @@ from armada_core.queues import (
     QueuePermission,
     Subject,
 )
+from armada_core.retry.memory import MemoryRecord
 from armada_core.retry.policy import MemoryBump, RetryAction, RetryMutation, RetryPolicy, RetryRule
+from armada_core.retry.record import RetryMutations
 from armada_core.runs import Run, RunState
 
 
@@ -186,6 +188,23 @@ def _rule_from(data: list[Any]) -> RetryRule:
 
 
 # --- jobs ------------------------------------------------------------------------------
+
+
+def retry_to_json(mutations: RetryMutations | None) -> str | None:
+    """A job's retry record (`jobs.retry`); "" for none, None (keep) for None."""
+    if mutations is None:
+        return None
+    if mutations.empty:
+        return ""
+    memory = mutations.memory
+    return encode([memory.factor, memory.static, list(mutations.avoid_nodes)])
+
+
+def retry_from_json(text: str) -> RetryMutations:
+    if not text:
+        return RetryMutations()
+    factor, static, nodes = _decode(text)
+    return RetryMutations(MemoryRecord(float(factor), static), tuple(nodes))
 
 
 def job_to_json(job: Job) -> str:

@@ -83,6 +83,7 @@ def apply_change(record: JobRecord | None, change: JobChange) -> JobRecord:
         cancel_reason=_given(change.cancel_reason, record.cancel_reason),
         cancel_user=_given(change.cancel_user, record.cancel_user),
         error=_given(change.error, record.error),
+        retry=_given(change.retry, record.retry),
     )
 
 

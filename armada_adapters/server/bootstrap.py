@@ -21,7 +21,7 @@ from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.collector import tune_collector
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
-from armada_adapters.server.config.scheduler import scheduler_config
+from armada_adapters.server.config.scheduler import retry_settings, scheduler_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
 from armada_adapters.server.local_executor import local_executor_config, start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
@@ -151,6 +151,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
             submission=config.submission,
             max_query_items=config.max_query_items,
             scheduler=scheduler_config(config.scheduler),
+            retry=retry_settings(config.scheduler),
             max_request_items=config.max_request_items,
         )
     except ValueError as exc:

@@ -21,6 +21,7 @@ from armada_core._usecases.checks import (
     unique,
 )
 from armada_core._usecases.context import Context
+from armada_core._usecases.retries import RetryView, retry_view
 from armada_core._usecases.runs import RUN_STATES, active_run_of, end_run, preempt_step
 from armada_core._usecases.steps import Emit, Step, step, write_steps
 from armada_core.commands import (
@@ -197,13 +198,18 @@ async def reprioritize_jobs(
 
 
 def _preempt_step(
-    record: JobRecord, run: Run | None, principal: Principal, reason: str, at_ns: int
+    record: JobRecord,
+    run: Run | None,
+    principal: Principal,
+    reason: str,
+    at_ns: int,
+    view: RetryView,
 ) -> Step:
     emits: list[Emit] = [(EventKind.PREEMPTING, {"requestor": principal.name, "reason": reason})]
     if run is None:
         return step(record, emits, at_ns)
     text = f"preempted by {principal.name}" + (f": {reason}" if reason else "")
-    return preempt_step(record, run, text, at_ns, emits, requestor=principal.name)
+    return preempt_step(record, run, text, at_ns, emits, requestor=principal.name, view=view)
 
 
 async def preempt_records(
@@ -218,8 +224,9 @@ async def preempt_records(
     runs = await active_run_of(ctx, records)
     if pools:
         records = [r for r in records if r.job.id in runs and runs[r.job.id].pool in pools]
+    view = await retry_view(ctx, [r for r in records if r.job.id in runs])
     steps = await paced_map(
-        lambda r: _preempt_step(r, runs.get(r.job.id), principal, reason, at_ns), records
+        lambda r: _preempt_step(r, runs.get(r.job.id), principal, reason, at_ns, view), records
     )
     await write_steps(ctx, steps, at_ns)
 

@@ -15,6 +15,7 @@ from armada_core.execution import Lease, LeaseAnswer, LeaseCall
 from armada_core.jobs import JobRecord
 from armada_core.permissions import Permission
 from armada_core.principal import Principal
+from armada_core.retry.mutations import mutated_job
 from armada_core.runs import Run
 from armada_core.scheduler_config import SchedulerConfig
 
@@ -54,14 +55,15 @@ async def answer(ctx: Context, call: LeaseCall) -> LeaseAnswer:
 def leased_pod(record: JobRecord, run: Run, config: SchedulerConfig) -> Lease:
     """The job's pod as the executor must create it for this run.
 
-    Pinned to its node by `<nodeIdLabel>=<node>`, annotated with the run's pool,
+    With the mutations its retries were granted (memory, nodes to avoid), pinned to
+    its node by `<nodeIdLabel>=<node>`, annotated with the run's pool,
     labelled preemptible or not by its priority class, whose name the configured
     override replaces.
     """
-    job = record.job
+    label = config.scheduling.node_id_label
+    job = mutated_job(record.job, record.retry, label)  # what earlier retries changed
     spec = dict(job.pod_spec)
     if run.node:
-        label = config.scheduling.node_id_label
         spec["nodeSelector"] = {**spec.get("nodeSelector", {}), label: run.node}
     class_name = str(spec.get("priorityClassName", ""))
     if config.priority_class_override:

@@ -13,19 +13,34 @@ and skip phases; every event is therefore checked against the run as stored:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
+
 from armada_core._usecases.context import Context
+from armada_core._usecases.retries import (
+    RetryView,
+    category_fields,
+    job_error,
+    retry_reason,
+    retry_view,
+)
 from armada_core._usecases.steps import Emit, Step, step, write_steps
 from armada_core.events import EventKind
 from armada_core.execution import ErrorReason, RunError, RunEvent, RunEventKind
 from armada_core.jobs import JobRecord
 from armada_core.limits import RUN_ERROR_CHARS, clipped
+from armada_core.retry.categories import INTERNAL, MAX_RUNS_EXCEEDED
+from armada_core.retry.engine import FailureKind, RunFailure, terminal_message
+from armada_core.retry.record import RetryMutations
 from armada_core.runs import Run, RunState
 from armada_core.state_machine import IllegalTransition
 
 MAX_CONTAINERS = 64  # container errors kept per run error
+OFF_LOOP_RUNS = 100  # runs in a report judged by policy beyond which a thread folds them
+_MAX_RUNS = category_fields(INTERNAL, MAX_RUNS_EXCEEDED)  # returned leases ran out (§2.2)
 
 
 async def report(ctx: Context, events: Sequence[RunEvent]) -> None:
@@ -43,76 +58,153 @@ async def _attempt(ctx: Context, by_run: Mapping[str, list[RunEvent]]) -> None:
     records = await ctx.storage.get_jobs(job_ids)
     history = await ctx.storage.runs_of_jobs(job_ids)
     now = ctx.clock.now_ns()
-    steps = []
-    for run_id, run_events in by_run.items():
-        run = runs.get(run_id)
-        if run is None or run.job_id not in records:
-            continue
-        folded = _fold(ctx, records[run.job_id], run, history[run.job_id], run_events, now)
-        if folded is not None:
-            steps.append(folded)
+    view = await _view(ctx, records, history, by_run.values())
+    report = _Report(ctx, view, now)
+
+    def fold_all() -> list[Step]:
+        steps = []
+        for run_id, run_events in by_run.items():
+            run = runs.get(run_id)
+            if run is None or run.job_id not in records:
+                continue
+            folded = _fold(report, records[run.job_id], run, history[run.job_id], run_events)
+            if folded is not None:
+                steps.append(folded)
+        return steps
+
+    # Judging many failures by policy (mutations, the probe) is pure CPU work: a big
+    # report does it off the event loop, as the scheduler's pass does.
+    if view.policies and len(by_run) > OFF_LOOP_RUNS:
+        steps = await anyio.to_thread.run_sync(fold_all)
+    else:
+        steps = fold_all()
     await write_steps(ctx, steps, now)
 
 
-def _fold(
+async def _view(
     ctx: Context,
-    record: JobRecord,
-    run: Run,
-    history: list[Run],
-    events: list[RunEvent],
-    now: int,
+    records: Mapping[str, JobRecord],
+    history: Mapping[str, list[Run]],
+    reports: Iterable[list[RunEvent]],
+) -> RetryView:
+    """The retry view, read only when the report ends some run in failure."""
+    ending = any(
+        e.kind is RunEventKind.ERRORS and any(x.terminal for x in e.errors)
+        for events in reports
+        for e in events
+    )
+    return await retry_view(ctx, list(records.values()), history) if ending else RetryView()
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """What folding one report's events needs besides the run."""
+
+    ctx: Context
+    view: RetryView
+    now: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Applied:
+    """One event's effect: the run after it, the job's events, its error and retry record."""
+
+    run: Run
+    emits: tuple[Emit, ...] = ()
+    error: str | None = None
+    retry: RetryMutations | None = None
+
+
+def _fold(
+    report: _Report, record: JobRecord, run: Run, history: list[Run], events: list[RunEvent]
 ) -> Step | None:
     """The step one run's events make, or None when they change nothing."""
     if history[-1].id != run.id or record.is_terminal:
         return None
     emits: list[Emit] = []
     error: str | None = None
+    retry: RetryMutations | None = None
     current = run
     for event in events:
         if event.job_id != run.job_id:
             continue
-        current, more, failure = _apply(ctx, current, event, len(history), now)
-        emits += more
-        error = failure if failure is not None else error
+        applied = _apply(report, record, current, event, len(history))
+        current = applied.run
+        emits += applied.emits
+        error = applied.error if applied.error is not None else error
+        retry = applied.retry if applied.retry is not None else retry
     if current == run:
         return None
     try:
-        return step(record, emits, now, error=error, runs=[current])
+        return step(record, emits, report.now, error=error, runs=[current], retry=retry)
     except IllegalTransition:
         return None  # the job moved on in a way the run did not: leave both
 
 
 def _apply(
-    ctx: Context, run: Run, event: RunEvent, attempts: int, now: int
-) -> tuple[Run, list[Emit], str | None]:
+    report: _Report, record: JobRecord, run: Run, event: RunEvent, attempts: int
+) -> _Applied:
     """The run after one event, the job events it makes, and the job's new error."""
     if run.is_terminal:
-        return run, [], None
+        return _Applied(run)
+    now = report.now
     pod = _pod_fields(run, event)
     if event.kind is RunEventKind.ASSIGNED and run.state is RunState.LEASED:
-        return _moved(run, RunState.PENDING, pending_ns=now), [(EventKind.PENDING, pod)], None
+        return _Applied(_moved(run, RunState.PENDING, pending_ns=now), ((EventKind.PENDING, pod),))
     if event.kind is RunEventKind.RUNNING and run.state is not RunState.RUNNING:
         running = {**pod, "node_name": event.pod.node_name}
-        return _moved(run, RunState.RUNNING, running_ns=now), [(EventKind.RUNNING, running)], None
+        moved = _moved(run, RunState.RUNNING, running_ns=now)
+        return _Applied(moved, ((EventKind.RUNNING, running),))
     if event.kind is RunEventKind.SUCCEEDED:
         fields = _pod_fields(run, event, with_pool=False)
         fields["node_name"] = event.pod.node_name
         ended = _moved(run, RunState.SUCCEEDED, finished_ns=now)
-        return ended, [(EventKind.SUCCEEDED, fields)], None
+        return _Applied(ended, ((EventKind.SUCCEEDED, fields),))
     terminal = next((e for e in event.errors if e.terminal), None)
     if event.kind is RunEventKind.ERRORS and terminal is not None:
-        return _failed(ctx, run, event, terminal, attempts, now)
-    return run, [], None
+        return _failed(report, record, run, event, terminal, attempts)
+    return _Applied(run)
 
 
 def _failed(
-    ctx: Context, run: Run, event: RunEvent, error: RunError, attempts: int, now: int
-) -> tuple[Run, list[Emit], str | None]:
+    report: _Report,
+    record: JobRecord,
+    run: Run,
+    event: RunEvent,
+    error: RunError,
+    attempts: int,
+) -> _Applied:
     error = _bounded(error)
     if error.reason is ErrorReason.LEASE_RETURNED:
-        return _returned(ctx, run, event, error, attempts, now)
-    ended = _moved(run, RunState.FAILED, finished_ns=now, error=error.message)
-    return ended, [(EventKind.FAILED, _failed_fields(run, event, error))], error.message
+        ended, emits, reason = _returned(report.ctx, run, event, error, attempts, report.now)
+        return _Applied(ended, tuple(emits), reason)
+    ended = _moved(run, RunState.FAILED, finished_ns=report.now, error=error.message)
+    fields = _failed_fields(run, event, error)
+    node = run.node or event.pod.node_name  # the name the scheduler's node label carries
+    failure = RunFailure(
+        FailureKind.POD_FAILED, error.category, error.subcategory, node, True, final_error(error)
+    )
+    verdict = report.view.judge(record, failure, run.id)
+    after = record.retry
+    if verdict is not None and verdict.retry:
+        verdict, after = report.view.granted(record, verdict)  # may fit no node: Fail
+    if verdict is not None and verdict.retry:
+        fields = {**fields, "reason": retry_reason(error.message, verdict), "retryable": True}
+        return _Applied(ended, ((EventKind.FAILED, fields),), retry=after)
+    if verdict is not None:
+        fields = {**fields, "reason": terminal_message(verdict, failure)}
+    text = job_error(fields["reason"], error.category, error.subcategory)
+    return _Applied(ended, ((EventKind.FAILED, fields),), text)
+
+
+def final_error(error: RunError) -> str:
+    """Armada's `Final run error` lines: the pod's message, then each failed container."""
+    lines = [error.message] if error.message else []
+    lines += [
+        f"{c.name or 'container'} exited with code {c.exit_code}: {c.message}"
+        for c in error.containers
+    ]
+    return "\n".join(lines)
 
 
 def _bounded(error: RunError) -> RunError:
@@ -152,8 +244,9 @@ def _returned(
     if attempts < limit:
         return ended, emits, None
     reason = f"job was attempted {attempts} times, the maximum is {limit}: {error.message}"
-    emits.append((EventKind.FAILED, {"cluster_id": run.executor, "reason": reason}))
-    return ended, emits, reason
+    failed = {"cluster_id": run.executor, "reason": reason, **_MAX_RUNS}
+    emits.append((EventKind.FAILED, failed))
+    return ended, emits, job_error(reason, INTERNAL, MAX_RUNS_EXCEEDED)
 
 
 def _failed_fields(run: Run, event: RunEvent, error: RunError) -> dict[str, Any]:
@@ -175,8 +268,7 @@ def _failed_fields(run: Run, event: RunEvent, error: RunError) -> dict[str, Any]
         "node_name": event.pod.node_name or run.node,
         "container_statuses": statuses,
         "cause": int(error.cause),
-        "failure_category": error.category,
-        "failure_subcategory": error.subcategory,
+        **category_fields(error.category, error.subcategory),
     }
 
 

@@ -6,9 +6,12 @@ import dataclasses
 from collections.abc import Sequence
 
 from armada_core._usecases.context import Context
+from armada_core._usecases.retries import OFF, RetryView, category_fields, retry_reason
 from armada_core._usecases.steps import Emit, Step, step
 from armada_core.events import EventKind
 from armada_core.jobs import JobRecord, JobState
+from armada_core.retry.categories import INTERNAL, PREEMPTED
+from armada_core.retry.engine import FailureKind, RunFailure
 from armada_core.runs import Run, RunState
 
 # Job states in which a job holds an active run on some executor.
@@ -38,8 +41,25 @@ def preempt_step(
     at_ns: int,
     emits: Sequence[Emit] = (),
     requestor: str = "",
+    view: RetryView = OFF,
 ) -> Step:
-    """End the job with its run: `preempted` then `failed` with the reason (after `emits`)."""
+    """End the job with its run: `preempted` then `failed` with the reason (after `emits`).
+
+    Unless a retry policy retries it (ours: Armada never retries a preemption): then
+    the run ends and the job waits again, with a retryable `failed` (category
+    `internal/preempted`) naming the policy. A policy's Fail changes nothing.
+    """
+    failure = RunFailure.for_kind(FailureKind.PREEMPTED, node=run.node, message=reason)
+    verdict = view.judge(record, failure, run.id)
+    if verdict is not None and verdict.retry:
+        retried = {
+            "cluster_id": run.executor,
+            "reason": retry_reason(reason, verdict),
+            "retryable": True,
+            **category_fields(INTERNAL, PREEMPTED),
+        }
+        runs = end_run(run, RunState.PREEMPTED, at_ns, error=reason)
+        return step(record, [*emits, (EventKind.FAILED, retried)], at_ns, runs=runs)
     preempted = {"cluster_id": run.executor, "run_id": run.id, "reason": reason}
     if requestor:
         preempted["requestor"] = requestor

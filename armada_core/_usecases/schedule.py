@@ -22,23 +22,24 @@ from dataclasses import dataclass, field
 import anyio.to_thread
 
 from armada_core._usecases.context import Context
+from armada_core._usecases.nodes import node_id, nodes_of
+from armada_core._usecases.retries import retry_view
 from armada_core._usecases.runs import preempt_step
 from armada_core._usecases.steps import Step, step, write_steps
 from armada_core.events import EventKind
 from armada_core.executors import Executor
 from armada_core.jobs import JobRecord, JobState
 from armada_core.queues import Queue
+from armada_core.retry.mutations import mutated_job
 from armada_core.runs import Run, new_run_id
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import (
-    Node,
     Placement,
     QueuedJob,
     RateState,
     RunningRun,
     SchedulingResult,
     SchedulingRound,
-    Taint,
     queued_job,
     schedule,
     units_of,
@@ -55,11 +56,6 @@ class SchedulingState:
     """What one pass leaves to the next: the rate limiters' buckets, per pool."""
 
     rates: dict[str, RateState] = field(default_factory=dict)
-
-
-def node_id(executor: str, node: str) -> str:
-    """A node's id: its executor's id and its name (as Armada derives it)."""
-    return f"{executor}/{node}"
 
 
 async def schedule_pass(ctx: Context, state: SchedulingState) -> int:
@@ -86,7 +82,11 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
     holders = await ctx.storage.get_jobs({r.job_id for r in runs})
     inputs = _Inputs(now, executors, cordoned, queues, queued, runs, holders)
     # The scheduler is pure and CPU-bound (all queued jobs): off the event loop.
-    steps, rates = await anyio.to_thread.run_sync(_plan, ctx.config.scheduler, inputs, state)
+    steps, preempted, rates = await anyio.to_thread.run_sync(
+        _plan, ctx.config.scheduler, inputs, state
+    )
+    view = await retry_view(ctx, [record for record, _, _ in preempted])
+    steps += [preempt_step(rec, run, reason, now, view=view) for rec, run, reason in preempted]
     await write_steps(ctx, steps, now)
     state.rates = rates  # only once the decisions are written
     return sum(1 for s in steps if s.change.state is JobState.LEASED)
@@ -105,28 +105,42 @@ class _Inputs:
     holders: dict[str, JobRecord]
 
 
+# A preemption to write: the job, its run and why (judged by the retry policies later).
+_Preempted = tuple[JobRecord, Run, str]
+
+
 def _plan(
     config: SchedulerConfig, inputs: _Inputs, state: SchedulingState
-) -> tuple[list[Step], dict[str, RateState]]:
-    """Every pool's decisions as steps to write, and the rate buckets after them."""
+) -> tuple[list[Step], list[_Preempted], dict[str, RateState]]:
+    """Every pool's leases as steps to write, its preemptions, and the rate buckets after."""
     now, queued = inputs.now, dict(inputs.queued)
-    nodes = nodes_of(inputs.executors, inputs.cordoned)
+    label = config.scheduling.node_id_label
+    nodes = nodes_of(inputs.executors, inputs.cordoned, label)
     names = {node_id(e.id, n.name): n.name for e in inputs.executors for n in e.nodes}
     tracked = frozenset(name for n in nodes for name in n.total)
     running = _running(config, inputs.runs, inputs.holders, tracked)
     by_id = {r.id: r for r in inputs.runs}
     steps: list[Step] = []
+    preempted: list[_Preempted] = []
     rates = dict(state.rates)
     for pool in sorted({n.pool for n in nodes}):
-        jobs = tuple(_tracked(queued_job(r), tracked) for r in queued.values())
+        jobs = tuple(_tracked(queued_job(_retried(r, label)), tracked) for r in queued.values())
         rate_state = state.rates.get(pool, RateState())
         round = SchedulingRound(pool, now, inputs.queues, jobs, nodes, running, rate_state)
         result = schedule(config.scheduling, round)
         rates[pool] = result.rate_state
-        steps += _decisions(result, queued, by_id, inputs.holders, names, pool, now)
+        steps += _leases(result, queued, names, pool, now)
+        preempted += _preemptions(result, by_id, inputs.holders)
         for placement in result.placements:
             queued.pop(placement.job_id, None)
-    return steps, rates
+    return steps, preempted, rates
+
+
+def _retried(record: JobRecord, label: str) -> JobRecord:
+    """The record with the job its next run gets (memory grown, nodes avoided)."""
+    if record.retry.empty:
+        return record
+    return dataclasses.replace(record, job=mutated_job(record.job, record.retry, label))
 
 
 def _tracked(job: QueuedJob, tracked: frozenset[str]) -> QueuedJob:
@@ -158,25 +172,6 @@ async def _cordoned(ctx: Context, executors: list[Executor]) -> frozenset[str]:
     return frozenset(cordoned)
 
 
-def nodes_of(executors: Iterable[Executor], cordoned: frozenset[str]) -> tuple[Node, ...]:
-    """The scheduler's nodes of the executors' snapshots (`cordoned`: executor ids)."""
-    return tuple(
-        Node(
-            id=node_id(e.id, n.name),
-            executor=e.id,
-            pool=n.pool or e.pool,
-            total=n.total,
-            non_armada_allocated=n.non_armada,
-            taints=tuple(Taint.from_kube(t) for t in n.taints),
-            labels=n.labels,
-            unschedulable=n.unschedulable,
-            cordoned=e.id in cordoned,
-        )
-        for e in executors
-        for n in e.nodes
-    )
-
-
 def _running(
     config: SchedulerConfig,
     runs: Iterable[Run],
@@ -188,7 +183,7 @@ def _running(
         record = holders.get(run.job_id)
         if record is None:
             continue
-        job = record.job
+        job = _retried(record, config.scheduling.node_id_label).job
         class_name = priority_class_name(job.pod_spec)
         gang = job.annotations.get("armadaproject.io/gangId", "")
         out.append(
@@ -208,24 +203,29 @@ def _running(
     return tuple(out)
 
 
-def _decisions(
+def _leases(
     result: SchedulingResult,
     queued: Mapping[str, JobRecord],
-    runs: Mapping[str, Run],
-    holders: Mapping[str, JobRecord],
     names: Mapping[str, str],
     pool: str,
     now: int,
 ) -> list[Step]:
-    """Leases for the placements, then the preemptions, of one pool's pass."""
-    steps = [
+    """Leases for the placements of one pool's pass."""
+    return [
         _lease_step(queued[p.job_id], p, pool, names[p.node_id], now) for p in result.placements
     ]
+
+
+def _preemptions(
+    result: SchedulingResult, runs: Mapping[str, Run], holders: Mapping[str, JobRecord]
+) -> list[_Preempted]:
+    """The runs one pool's pass preempts, with their jobs."""
+    out = []
     for preemption in result.preemptions:
         run, record = runs.get(preemption.run_id), holders.get(preemption.job_id)
         if run is not None and record is not None and not record.is_terminal:
-            steps.append(preempt_step(record, run, preemption.reason, now))
-    return steps
+            out.append((record, run, preemption.reason))
+    return out
 
 
 def _lease_step(record: JobRecord, placement: Placement, pool: str, node: str, now: int) -> Step:

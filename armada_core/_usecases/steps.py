@@ -16,6 +16,7 @@ from armada_core._usecases.context import NS_PER_MS, Context
 from armada_core.events import Event, EventKind
 from armada_core.jobs import JobChange, JobRecord
 from armada_core.ports import Append
+from armada_core.retry.record import RetryMutations
 from armada_core.runs import Run
 from armada_core.state_machine import apply
 
@@ -42,6 +43,7 @@ def step(
     cancel_user: str | None = None,
     error: str | None = None,
     runs: Sequence[Run] = (),
+    retry: RetryMutations | None = None,
 ) -> Step:
     """The events `emits` describe for this job, and the guarded change they imply."""
     state = record.state
@@ -58,6 +60,7 @@ def step(
         cancel_reason=cancel_reason,
         cancel_user=cancel_user,
         error=error,
+        retry=retry,
     )
     return Step(record, events, change, tuple(runs))
 

@@ -22,7 +22,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from armada_core._usecases.context import Context
-from armada_core._usecases.schedule import nodes_of
+from armada_core._usecases.nodes import nodes_of
 from armada_core.executors import Executor
 from armada_core.jobs import Job, JobRecord, JobState
 from armada_core.pacing import paced_map
@@ -39,7 +39,7 @@ _LEVEL = 0  # one priority level: nothing is charged, free = total
 
 
 @dataclass(frozen=True, slots=True)
-class _Known:
+class KnownNodes:
     """The known nodes, as the scheduler's node table over their resources, and the
     verdicts worked out against them (a verdict belongs to the nodes it was made on)."""
 
@@ -53,7 +53,7 @@ class SubmitCheck:
 
     def __init__(self) -> None:
         self._shapes: dict[str, Hashable] = {}
-        self._known: _Known | None = None
+        self._known: KnownNodes | None = None
         self._loaded_ns: int | None = None
 
     def saw(self, executor: Executor) -> None:
@@ -74,24 +74,24 @@ class SubmitCheck:
         refused = {job.id: why for job, why in zip(jobs, verdicts, strict=True) if why is not None}
         return _with_gang_mates(jobs, refused) if refused else refused
 
-    def _verdict(self, known: _Known, job: Job) -> str | None:
+    def _verdict(self, known: KnownNodes, job: Job) -> str | None:
         key, memo = _scheduling_key(job), known.verdicts
         if key in memo:
             return memo[key]
-        why = _never_fits(known, job)
+        why = never_fits(known, job)
         if len(memo) >= MEMO_SIZE:
             memo.clear()
         memo[key] = why
         return why
 
-    async def _current(self, ctx: Context) -> _Known | None:
+    async def _current(self, ctx: Context) -> KnownNodes | None:
         now = ctx.clock.now_ns()
         if self._loaded_ns is not None and now - self._loaded_ns < REFRESH_NS:
             return self._known
         executors = await ctx.storage.list_executors()
         shapes = {e.id: _shape(e) for e in executors}
         if shapes != self._shapes or self._loaded_ns is None:
-            self._known = _known(ctx, executors)
+            self._known = known_nodes(executors, ctx.config.scheduler.scheduling.node_id_label)
             self._shapes = shapes
         self._loaded_ns = now
         return self._known
@@ -127,17 +127,16 @@ def _shape(executor: Executor) -> Hashable:
     )
 
 
-def _known(ctx: Context, executors: Sequence[Executor]) -> _Known | None:
+def known_nodes(executors: Sequence[Executor], label: str) -> KnownNodes | None:
     """The nodes as the check sees them; None (check nothing) without any node."""
     nodes = [
         dataclasses.replace(node, non_armada_allocated={}, unschedulable=False)
-        for node in nodes_of(executors, frozenset())
+        for node in nodes_of(executors, frozenset(), label)
     ]
     if not nodes:
         return None
     space = ResourceSpace((node.total for node in nodes), ())
-    label = ctx.config.scheduler.scheduling.node_id_label
-    return _Known(NodeDb(nodes, space, (_LEVEL,), label), space)
+    return KnownNodes(NodeDb(nodes, space, (_LEVEL,), label), space)
 
 
 def _scheduling_key(job: Job) -> Hashable:
@@ -151,7 +150,7 @@ def _scheduling_key(job: Job) -> Hashable:
     )
 
 
-def _never_fits(known: _Known, job: Job) -> str | None:
+def never_fits(known: KnownNodes, job: Job) -> str | None:
     """The reason no known node could ever take the job, None if one could."""
     queued = queued_job(JobRecord(job, JobState.QUEUED, job.created_ns, job.priority))
     constraints = constraints_of(queued)

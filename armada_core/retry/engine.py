@@ -59,6 +59,7 @@ class Decision(StrEnum):
     FAIL_DEFAULT = "fail_default"
     FAIL_POLICY_LIMIT = "fail_policy_limit"
     FAIL_GLOBAL_LIMIT = "fail_global_limit"
+    RETRY_UNSCHEDULABLE = "retry_unschedulable"  # granted, but the mutated job fits no node
 
 
 @dataclass(frozen=True, slots=True)

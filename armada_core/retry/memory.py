@@ -9,9 +9,12 @@ of a retried run is `ceil(original * factor)` bytes, or `original + static`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from armada_core.quantity import Quantity
-from armada_core.retry.policy import MemoryBump
+
+if TYPE_CHECKING:  # jobs import the record: the policy module (and its imports) stays out
+    from armada_core.retry.policy import MemoryBump
 
 _UNIT = 10**9  # nano-units per unit
 

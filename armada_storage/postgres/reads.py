@@ -35,6 +35,7 @@ from armada_storage._codec import (
     job_from_json,
     queue_from_json,
     requests_from_json,
+    retry_from_json,
     retry_policy_from_json,
     run_from_json,
 )
@@ -44,7 +45,7 @@ from armada_storage.postgres.schema import CHUNK
 
 _RECORD = (
     "SELECT spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user,"
-    " error FROM jobs"
+    " error, retry FROM jobs"
 )
 _LEASED = [int(s) for s in (JobState.LEASED, JobState.PENDING, JobState.RUNNING)]
 _ACTIVE = [int(s) for s in ACTIVE_STATES]
@@ -314,7 +315,7 @@ async def _records(rows: list[Row]) -> list[JobRecord]:
 
 
 def _record(row: Sequence[Any]) -> JobRecord:
-    spec, state, transition_ns, priority, cancel_ns, reason, user, error = row
+    spec, state, transition_ns, priority, cancel_ns, reason, user, error, retry = row
     return JobRecord(
         job=job_from_json(spec),
         state=JobState(state),
@@ -324,6 +325,7 @@ def _record(row: Sequence[Any]) -> JobRecord:
         cancel_reason=reason,
         cancel_user=user,
         error=error,
+        retry=retry_from_json(retry),
     )
 
 

@@ -125,8 +125,8 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     ),
     # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
     ('CREATE TABLE retry_policies (name TEXT COLLATE "C" PRIMARY KEY, data TEXT NOT NULL)',),
-    # 7: reserved for the retry branch (the lead's merge puts its migration here).
-    (),
+    # 7: a job's retry record (`codec.retry_to_json`): memory growth and nodes to avoid.
+    ("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS retry TEXT NOT NULL DEFAULT ''",),
     # 8: operators' executor settings (api.Executor): the cordon, who set it and when.
     (
         """CREATE TABLE executor_settings (

@@ -39,6 +39,7 @@ from armada_storage._codec import (
     queue_from_json,
     queue_to_json,
     retry_policy_to_json,
+    retry_to_json,
 )
 from armada_storage._rules import detach, policy_mention
 from armada_storage.postgres.listener import CHANNEL, payload
@@ -69,10 +70,11 @@ _CHANGE_JOBS = f"""UPDATE jobs AS j SET
                 THEN c.at_ns ELSE j.cancel_ns END,
     cancel_reason = COALESCE(c.reason, j.cancel_reason),
     cancel_user = COALESCE(c.username, j.cancel_user),
-    error = COALESCE(c.error, j.error)
+    error = COALESCE(c.error, j.error),
+    retry = COALESCE(c.retry, j.retry)
     FROM unnest(%s::text[], %s::smallint[], %s::smallint[], %s::bigint[], %s::bigint[],
-                %s::boolean[], %s::text[], %s::text[], %s::text[])
-         AS c(id, expected, state, at_ns, priority, cancel_given, reason, username, error)
+                %s::boolean[], %s::text[], %s::text[], %s::text[], %s::text[])
+         AS c(id, expected, state, at_ns, priority, cancel_given, reason, username, error, retry)
     WHERE j.id = c.id AND j.state = c.expected"""
 # One row per job set (sorted, so locks come in one order); `k` entries each.
 # Mirrors `_rules.next_entry`: a later clock starts a new ms at seq 0, else seq goes on.
@@ -308,6 +310,7 @@ def _change_columns(changes: list[JobChange]) -> tuple[list[Any], ...]:
         [c.cancel_reason for c in changes],
         [c.cancel_user for c in changes],
         [c.error for c in changes],
+        [retry_to_json(c.retry) for c in changes],
     )
 
 

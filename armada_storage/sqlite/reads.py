@@ -30,6 +30,7 @@ from armada_storage._codec import (
     job_from_json,
     queue_from_json,
     requests_from_json,
+    retry_from_json,
     retry_policy_from_json,
     run_from_json,
 )
@@ -38,7 +39,7 @@ from armada_storage.sqlite.schema import CHUNK
 _CHUNK = 500  # ids per IN (...) list, well below SQLite's variable limit
 _RECORD = (
     "SELECT spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user,"
-    " error FROM jobs"
+    " error, retry FROM jobs"
 )
 _LEASED = ",".join(str(int(s)) for s in (JobState.LEASED, JobState.PENDING, JobState.RUNNING))
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
@@ -246,7 +247,7 @@ def _specs(conn: sqlite3.Connection, job_ids: list[str]) -> dict[str, str]:
 
 
 def _record(row: Sequence[Any]) -> JobRecord:
-    spec, state, transition_ns, priority, cancel_ns, reason, user, error = row
+    spec, state, transition_ns, priority, cancel_ns, reason, user, error, retry = row
     return JobRecord(
         job=job_from_json(spec),
         state=JobState(state),
@@ -256,6 +257,7 @@ def _record(row: Sequence[Any]) -> JobRecord:
         cancel_reason=reason,
         cancel_user=user,
         error=error,
+        retry=retry_from_json(retry),
     )
 
 

@@ -50,6 +50,14 @@ def _repair_queues(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE queues SET data = ? WHERE name = ?", (fixed, name))
 
 
+def _add_retry_column(conn: sqlite3.Connection) -> None:
+    """`jobs.retry`, unless the file has it: idempotent, so a later migration may repeat
+    it for files that passed version 7 while it was still reserved (empty)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+    if "retry" not in columns:
+        conn.execute("ALTER TABLE jobs ADD COLUMN retry TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
         "CREATE TABLE queues (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",
@@ -123,8 +131,8 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     ),
     # 6: retry policies, by name. Queues name theirs in their own `data` (as before).
     ("CREATE TABLE retry_policies (name TEXT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID",),
-    # 7: reserved for the retry branch (the lead's merge puts its migration here).
-    (),
+    # 7: a job's retry record (`codec.retry_to_json`): memory growth and nodes to avoid.
+    (_add_retry_column,),
     # 8: operators' executor settings (api.Executor): the cordon, who set it and when.
     (
         """CREATE TABLE executor_settings (

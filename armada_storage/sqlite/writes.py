@@ -27,6 +27,7 @@ from armada_storage._codec import (
     queue_from_json,
     queue_to_json,
     retry_policy_to_json,
+    retry_to_json,
     run_columns,
 )
 from armada_storage._rules import (
@@ -66,7 +67,8 @@ _CHANGE_JOB = f"""UPDATE jobs SET
                 THEN ?2 ELSE cancel_ns END,
     cancel_reason = COALESCE(?5, cancel_reason),
     cancel_user = COALESCE(?6, cancel_user),
-    error = COALESCE(?7, error)
+    error = COALESCE(?7, error),
+    retry = COALESCE(?10, retry)
     WHERE id = ?8 AND state = ?9"""
 
 
@@ -269,6 +271,7 @@ def _change_row(change: JobChange) -> tuple[Any, ...]:
         change.error,
         change.job_id,
         int(change.expected),
+        retry_to_json(change.retry),
     )
 
 

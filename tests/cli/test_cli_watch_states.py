@@ -41,3 +41,16 @@ def test_retryable_failure_returns_the_job_to_the_queue() -> None:
     states.apply(*event("leased", 1, clusterId="c1"))
     states.apply(*event("failed", 2, retryable=True, podNumber=0))
     assert states.counts()["Queued"] == 1 and not states.inactive()
+
+
+def test_a_failure_category_gets_a_line_of_its_own() -> None:
+    states = JobStates()
+    oom = {"failureCategory": "oom", "reason": "main exited"}
+    assert failure_lines(states, event("failed", 1, **oom)[1], "") == [
+        "Job failed: main exited",
+        "Failure category: oom",
+    ]
+    expired = {"failureCategory": "internal", "failureSubcategory": "lease-expired"}
+    assert failure_lines(states, event("failed", 1, reason="gone", **expired)[1], "")[1] == (
+        "Failure category: internal/lease-expired"
+    )

@@ -79,9 +79,12 @@ def test_illegal_transitions_raise(state: JobState, kind: EventKind) -> None:
         apply(state, kind)
 
 
-def test_retryable_failure_of_a_queued_job_is_illegal() -> None:
+def test_a_retryable_failure_after_a_lease_expiry_keeps_the_job_queued() -> None:
+    # A retry policy retrying an expired lease: `lease_expired`, then `failed` (retryable).
+    expired = apply(S.RUNNING, K.LEASE_EXPIRED)
+    assert apply(expired, K.FAILED, {"retryable": True}) is S.QUEUED
     with pytest.raises(IllegalTransition, match=r"failed\(retryable\)"):
-        apply(S.QUEUED, K.FAILED, {"retryable": True})
+        apply(S.SUBMITTED, K.FAILED, {"retryable": True})
 
 
 def test_terminal_states_have_no_way_out() -> None:

@@ -10,7 +10,12 @@ import pytest
 import yaml
 
 from armada_adapters.server.config import parse_config
-from armada_adapters.server.config.scheduler import SchedulerConfigError, scheduler_config
+from armada_adapters.server.config.scheduler import (
+    SchedulerConfigError,
+    retry_settings,
+    scheduler_config,
+)
+from armada_core.retry.engine import RetrySettings
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import PriorityClass, RateLimit
 
@@ -96,5 +101,30 @@ def test_server_config_hands_the_section_over() -> None:
 def test_the_readme_example_lists_the_defaults() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```yaml\n(scheduler:.*?)```", readme, re.S)
-    assert len(blocks) == 1
-    assert scheduler_config(yaml.safe_load(blocks[0])["scheduler"]) == SchedulerConfig()
+    assert len(blocks) == 2  # every key; the retry policy keys again in their section
+    for block in blocks:
+        section = yaml.safe_load(block)["scheduler"]
+        assert scheduler_config(section) == SchedulerConfig()
+        assert retry_settings(section) == RetrySettings()
+
+
+def test_retry_policies_are_on_by_default_and_armadas_keys_turn_them_off(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert retry_settings({}) == RetrySettings(enabled=True, global_max_retries=5)
+    keys = {"Enabled": False, "globalMaxRetries": 2, "defaultPolicyName": "oom"}
+    section = {"scheduling": {"retryPolicy": keys, "pools": []}}
+    assert retry_settings(section) == RetrySettings(False, 2, "oom")
+    assert scheduler_config(section) == SchedulerConfig()  # the engine's keys are not its own
+    with caplog.at_level(logging.WARNING):
+        retry_settings({"scheduling": {"retryPolicy": {"globalMaxRetries": 0}}})
+    assert "kill-switch" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [{"enabled": "yes"}, {"globalMaxRetries": -1}, {"globalMaxRetries": "5"}, {"bogus": 1}],
+)
+def test_bad_retry_policy_keys_are_refused(keys: dict[str, object]) -> None:
+    with pytest.raises(SchedulerConfigError, match="retryPolicy"):
+        retry_settings({"scheduling": {"retryPolicy": keys}})

@@ -90,12 +90,14 @@ def test_echo_succeeds_and_its_log_has_hi(api, stack):
 def test_exit_3_fails_with_exit_code_3(api):
     failed = api.until_ended(api.submit(shell("exit 3")))[-1].failed
     assert failed.exit_codes["main"] == 3
+    assert (failed.failure_category, failed.failure_subcategory) == ("exit-code", "3")
 
 
 def test_a_command_that_does_not_exist_fails_with_a_clear_reason(api):
     failed = api.until_ended(api.submit({"name": "main", "command": ["no-such-cmd-xyz"]}))[-1]
     assert failed.WhichOneof("events") == "failed"
     assert "no-such-cmd-xyz" in str(failed.failed) and "not found" in str(failed.failed)
+    assert failed.failed.failure_category == "start-error"
 
 
 def test_init_containers_run_first_and_a_failing_one_fails_the_pod(api, stack):
@@ -118,6 +120,7 @@ def test_active_deadline_fails_the_job_as_deadline_exceeded(api):
     job_id = api.submit_spec({"activeDeadlineSeconds": 1, "containers": [shell("sleep 30")]})
     failed = api.until_ended(job_id, timeout=30)[-1].failed
     assert failed.cause == 3  # api.Cause.DeadlineExceeded
+    assert (failed.failure_category, failed.failure_subcategory) == ("internal", "active-deadline")
 
 
 def test_memory_past_its_limit_fails_as_oom(api):
@@ -125,6 +128,7 @@ def test_memory_past_its_limit_fails_as_oom(api):
     container = {"name": "main", "command": ["python3", "-c", script]}
     failed = api.until_ended(api.submit(container, memory="128Mi"))[-1].failed
     assert failed.cause == 2  # api.Cause.OOM
+    assert failed.failure_category == "oom"
 
 
 def test_testsuite_submit_1x1_ls_succeeds(api):

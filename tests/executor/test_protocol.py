@@ -108,6 +108,7 @@ async def test_a_failing_run_reports_one_container_error_per_failed_container(ha
         ("c", 5),
     ]
     assert pod_error.containerErrors[0].message == "bad"
+    assert (error.failure_category, error.failure_subcategory) == ("exit-code", "3")
     assert pod_error.containerErrors[0].reason == "Error"
 
 
@@ -217,4 +218,8 @@ async def test_a_bug_while_running_a_pod_fails_the_run_instead_of_holding_it(har
     await wait_until(lambda: "jobRunErrors" in harness.api.kinds("r1"))
     [error] = harness.api.event("r1", "jobRunErrors").errors
     assert error.terminal and "executor failed" in error.podError.message
+    assert (error.failure_category, error.failure_subcategory) == (
+        "internal",
+        "issue-handler-error",
+    )
     await wait_until(lambda: "r1" not in harness.executor.active)

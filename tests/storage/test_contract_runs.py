@@ -99,3 +99,21 @@ async def test_executors_snapshot_round_trips_and_is_replaced(storage: Storage) 
 async def test_a_lone_process_is_the_scheduling_leader(storage: Storage) -> None:
     assert await storage.is_scheduling_leader()
     assert await storage.is_scheduling_leader()
+
+
+async def test_a_jobs_retry_record_is_kept_until_a_change_gives_another(storage: Storage) -> None:
+    from armada_core.retry.memory import MemoryRecord
+    from armada_core.retry.record import RetryMutations
+
+    [a] = await _leased(storage)
+    assert (await storage.get_jobs([a]))[a].retry == RetryMutations()
+    grown = RetryMutations(MemoryRecord(factor=1.5), ("node-1", "node-2"))
+    await storage.write(at_ms=2, changes=[dataclasses.replace(_lease(a), retry=grown)])
+    assert (await storage.get_jobs([a]))[a].retry == grown
+    assert [r.retry for r in await storage.jobs_in_queue("q", {JobState.LEASED})] == [grown]
+    unchanged = JobChange(a, JobState.LEASED, JobState.QUEUED, 9)
+    await storage.write(at_ms=3, changes=[unchanged])
+    assert (await storage.get_jobs([a]))[a].retry == grown
+    static = RetryMutations(MemoryRecord(static="1Gi"))
+    await storage.write(at_ms=4, changes=[dataclasses.replace(_lease(a), retry=static)])
+    assert (await storage.get_jobs([a]))[a].retry == static

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from armada_config.durations import read_go_duration
+from armada_core.retry.engine import RetrySettings
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import PriorityClass, RateLimit, SchedulingConfig
 from armada_core.submission._go import duration_nanos
@@ -54,6 +55,13 @@ _SCHEDULING = (
     "maximumPerQueueSchedulingBurst",
     "maxQueueLookback",
     "dominantResourceFairnessResourcesToConsider",
+    "retryPolicy",
+)
+_RETRY_POLICY = ("enabled", "globalMaxRetries", "defaultPolicyName")
+_KILL_SWITCH = (
+    "scheduling.retryPolicy.enabled is true but globalMaxRetries is 0: the retry engine is"
+    " active but will never grant a retry (kill-switch semantics). Set globalMaxRetries"
+    " above 0 to allow policy retries."
 )
 _SCHEDULING_IGNORED = (
     "pools",
@@ -111,6 +119,41 @@ def scheduler_config(section: Mapping[str, Any]) -> SchedulerConfig:
         return SchedulerConfig(**values, scheduling=_scheduling(scheduling))
     except ValueError as exc:
         raise SchedulerConfigError(str(exc)) from None
+
+
+def retry_settings(section: Mapping[str, Any]) -> RetrySettings:
+    """`scheduler.scheduling.retryPolicy` (Armada's keys); on by default here."""
+    top = _known_keys(
+        section, _TOP, _TOP_IGNORED, where="scheduler", error=SchedulerConfigError, quiet=True
+    )
+    where = "scheduler.scheduling"
+    scheduling = _known_keys(
+        _section(top.get("scheduling"), where),
+        _SCHEDULING,
+        _SCHEDULING_IGNORED,
+        where=where,
+        error=SchedulerConfigError,
+        quiet=True,
+    )
+    where += ".retryPolicy"
+    keys = _known_keys(
+        _section(scheduling.get("retryPolicy"), where),
+        _RETRY_POLICY,
+        (),
+        where=where,
+        error=SchedulerConfigError,
+    )
+    default = RetrySettings()
+    enabled = _typed(keys.get("enabled", default.enabled), bool, f"{where}.enabled")
+    limit = keys.get("globalMaxRetries", default.global_max_retries)
+    limit = _typed(limit, int, f"{where}.globalMaxRetries")
+    name = keys.get("defaultPolicyName", default.default_policy_name)
+    name = _typed(name, str, f"{where}.defaultPolicyName")
+    if limit < 0:
+        raise SchedulerConfigError(f"{where}.globalMaxRetries must not be negative")
+    if enabled and limit == 0:
+        logger.warning(_KILL_SWITCH)
+    return RetrySettings(enabled, limit, name)
 
 
 def _scheduling(keys: Mapping[str, Any]) -> SchedulingConfig:
@@ -204,8 +247,12 @@ def _known_keys(
     *,
     where: str,
     error: type[Exception],
+    quiet: bool = False,
 ) -> dict[str, Any]:
-    """The section's values by canonical key name; `error` names an unknown key's path."""
+    """The section's values by canonical key name; `error` names an unknown key's path.
+
+    `quiet`: a second reading of a section does not warn about ignored keys again.
+    """
     names = {name.lower(): name for name in known}
     skipped = {name.lower() for name in ignored}
     values: dict[str, Any] = {}
@@ -214,6 +261,8 @@ def _known_keys(
         if lower in names:
             values[names[lower]] = value
         elif lower in skipped:
+            if quiet:
+                continue
             logger.warning(
                 "config key %s.%s is Armada's but has no effect here; ignored", where, key
             )
