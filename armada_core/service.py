@@ -23,6 +23,7 @@ from armada_core._usecases import (
     report,
     retry_policies,
     schedule,
+    scheduler_reports,
     submit,
 )
 from armada_core._usecases.browse import JobHistory
@@ -253,6 +254,31 @@ class ArmadaService:
     async def job_history(self, principal: Principal, job_id: str) -> JobHistory:
         """A job and its events (NotFound if unknown)."""
         return await browse.job_history(self._ctx, job_id)
+
+    # --- scheduler reports (SchedulerReporting; no permission, as Armada) ------------------
+
+    async def scheduling_report(
+        self,
+        principal: Principal,
+        verbosity: int,
+        queue: str | None = None,
+        job_id: str | None = None,
+    ) -> str:
+        """Each pool's latest round (the deprecated queue/job filters: those reports)."""
+        store = self._scheduling_state.reports
+        return scheduler_reports.scheduling_report(store, verbosity, queue, job_id)
+
+    async def queue_report(self, principal: Principal, queue: str, verbosity: int) -> str:
+        """What each pool's latest round did for a queue."""
+        return scheduler_reports.queue_report(self._scheduling_state.reports, queue, verbosity)
+
+    async def job_report(self, principal: Principal, job_id: str) -> str:
+        """Each pool's latest round's verdict on a job, with its excluded nodes."""
+        return scheduler_reports.job_report(self._scheduling_state.reports, job_id)
+
+    async def pending_reason(self, principal: Principal, job_id: str) -> str:
+        """Why the latest rounds left a job waiting, one line ("" if they did not)."""
+        return scheduler_reports.pending_reason(self._scheduling_state.reports, job_id)
 
     # --- executors (executorapi) -------------------------------------------------------
 

@@ -23,10 +23,13 @@ import anyio.to_thread
 from armada_core._usecases.context import Context
 from armada_core._usecases.runs import preempt_step
 from armada_core._usecases.steps import Step, step, write_steps
+from armada_core.clock import uptime_ns
 from armada_core.events import EventKind
 from armada_core.executors import Executor
 from armada_core.jobs import JobRecord, JobState
+from armada_core.ports import Clock
 from armada_core.queues import Queue
+from armada_core.reports import PoolRound, ReportStore, pool_round
 from armada_core.runs import Run, new_run_id
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import (
@@ -49,9 +52,11 @@ _QUEUED = frozenset({JobState.QUEUED})
 
 @dataclass(slots=True)
 class SchedulingState:
-    """What one pass leaves to the next: the rate limiters' buckets, per pool."""
+    """What one pass leaves to the next: the rate limiters' buckets, per pool, and
+    what the reports keep of each pool's latest round."""
 
     rates: dict[str, RateState] = field(default_factory=dict)
+    reports: ReportStore = field(default_factory=ReportStore)
 
 
 def node_id(executor: str, node: str) -> str:
@@ -62,6 +67,7 @@ def node_id(executor: str, node: str) -> str:
 async def schedule_pass(ctx: Context, state: SchedulingState) -> int:
     """Place and preempt as the scheduler decides; the number of jobs leased."""
     if not await ctx.storage.is_scheduling_leader():
+        state.reports.step_down()
         return 0
     return await ctx.retrying(lambda: _attempt(ctx, state))
 
@@ -77,14 +83,18 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
         for record in await ctx.storage.jobs_in_queue(queue.name, _QUEUED):
             queued[record.job.id] = record
     if not queued:
+        state.reports.keep(_idle_rounds(ctx.config.scheduler, executors, now))
         return 0
     runs = await ctx.storage.active_runs()
     holders = await ctx.storage.get_jobs({r.job_id for r in runs})
     inputs = _Inputs(now, executors, queues, queued, runs, holders)
     # The scheduler is pure and CPU-bound (all queued jobs): off the event loop.
-    steps, rates = await anyio.to_thread.run_sync(_plan, ctx.config.scheduler, inputs, state)
+    steps, rates, rounds = await anyio.to_thread.run_sync(
+        _plan, ctx.config.scheduler, inputs, state, ctx.clock
+    )
     await write_steps(ctx, steps, now)
     state.rates = rates  # only once the decisions are written
+    state.reports.keep(rounds)
     return sum(1 for s in steps if s.change.state is JobState.LEASED)
 
 
@@ -101,9 +111,10 @@ class _Inputs:
 
 
 def _plan(
-    config: SchedulerConfig, inputs: _Inputs, state: SchedulingState
-) -> tuple[list[Step], dict[str, RateState]]:
-    """Every pool's decisions as steps to write, and the rate buckets after them."""
+    config: SchedulerConfig, inputs: _Inputs, state: SchedulingState, clock: Clock
+) -> tuple[list[Step], dict[str, RateState], list[PoolRound]]:
+    """Every pool's decisions as steps to write, the rate buckets after them, and what
+    the reports keep of each pool's round."""
     now, queued = inputs.now, dict(inputs.queued)
     nodes = _nodes(inputs.executors)
     names = {node_id(e.id, n.name): n.name for e in inputs.executors for n in e.nodes}
@@ -112,16 +123,29 @@ def _plan(
     by_id = {r.id: r for r in inputs.runs}
     steps: list[Step] = []
     rates = dict(state.rates)
+    rounds: list[PoolRound] = []
     for pool in sorted({n.pool for n in nodes}):
         jobs = tuple(_tracked(queued_job(r), tracked) for r in queued.values())
         rate_state = state.rates.get(pool, RateState())
         round = SchedulingRound(pool, now, inputs.queues, jobs, nodes, running, rate_state)
+        up = uptime_ns()
         result = schedule(config.scheduling, round)
+        rounds.append(pool_round(config.scheduling, round, result, clock.now_ns(), up))
         rates[pool] = result.rate_state
         steps += _decisions(result, queued, by_id, inputs.holders, names, pool, now)
         for placement in result.placements:
             queued.pop(placement.job_id, None)
-    return steps, rates
+    return steps, rates, rounds
+
+
+def _idle_rounds(config: SchedulerConfig, executors: list[Executor], now: int) -> list[PoolRound]:
+    """Rounds of a pass with nothing queued: each pool's capacity, no job considered."""
+    nodes, up = _nodes(executors), uptime_ns()
+    idle = SchedulingResult((), (), {}, RateState(), {})
+    return [
+        pool_round(config.scheduling, SchedulingRound(pool, now, (), (), nodes), idle, now, up)
+        for pool in sorted({n.pool for n in nodes})
+    ]
 
 
 def _tracked(job: QueuedJob, tracked: frozenset[str]) -> QueuedJob:

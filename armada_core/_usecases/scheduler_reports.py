@@ -1,0 +1,69 @@
+"""SchedulerReporting: the scheduling, queue and job reports, and a job's short reason.
+
+Reports come from this process's `ReportStore`, filled by its scheduling passes.
+A process that is not the scheduling leader (PostgreSQL, several servers) has none
+and cannot reach the leader's memory: it answers Armada's "no leader found" text as
+Unavailable (a retry may land on the leader), never an empty report that would read
+as "nothing to say". No permission is checked (as Armada): authentication suffices.
+"""
+
+from __future__ import annotations
+
+from armada_core.echo import shown
+from armada_core.errors import InvalidArgument, Unavailable
+from armada_core.limits import check_queue_name
+from armada_core.reports import PoolRound, ReportStore, render
+from armada_core.reports.exclusions import excluded_nodes
+
+NO_LEADER = "no leader found to retrieve scheduling reports from"
+_ULID_CHARS = 26
+_REASON_CHARS = 1000  # the one-line reason of GetJobDetails-like views
+
+
+def scheduling_report(
+    store: ReportStore, verbosity: int, queue: str | None = None, job_id: str | None = None
+) -> str:
+    """Every pool's latest round; the deprecated filters give the queue or job report."""
+    if queue is not None:
+        return queue_report(store, queue, verbosity)
+    if job_id is not None:
+        return render.job_report(_rounds(store), job_id.strip()[:128], _exclusions)
+    return render.scheduling_report(_rounds(store), verbosity)
+
+
+def queue_report(store: ReportStore, queue: str, verbosity: int) -> str:
+    name = queue.strip()
+    check_queue_name(name)
+    return render.queue_report(_rounds(store), name, verbosity)
+
+
+def job_report(store: ReportStore, job_id: str) -> str:
+    trimmed = job_id.strip()
+    if len(trimmed) != _ULID_CHARS or not trimmed.isascii() or trimmed[0] > "7":
+        raise InvalidArgument(f"{shown(job_id)} is not a valid jobId")
+    return render.job_report(_rounds(store), trimmed, _exclusions)
+
+
+def pending_reason(store: ReportStore, job_id: str) -> str:
+    """Why the latest rounds left the job waiting, in one line ("" if none did)."""
+    if not store.leading:
+        return ""
+    found = [(r.pool, r.reason(job_id)) for r in store.rounds()]
+    reasons = [(pool, reason) for pool, reason in found if reason is not None]
+    if len(reasons) == 1:
+        return reasons[0][1][:_REASON_CHARS]
+    return "; ".join(f"pool {pool}: {reason}" for pool, reason in reasons)[:_REASON_CHARS]
+
+
+def _rounds(store: ReportStore) -> list[PoolRound]:
+    if store.leading is False:
+        raise Unavailable(
+            f"{NO_LEADER}: this server is not the scheduling leader, and reports live only "
+            "in the leader's memory"
+        )
+    return store.rounds()
+
+
+def _exclusions(round: PoolRound, job_id: str) -> list[tuple[int, str]] | None:
+    job = round.tried.get(job_id)
+    return None if job is None else excluded_nodes(round, job)
