@@ -19,7 +19,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from armada_adapters.wire.convert import events, executor, jobs, queues, retry_policies, submit
+from armada_adapters.wire.convert import (
+    events,
+    executor,
+    jobs,
+    queues,
+    reports,
+    retry_policies,
+    submit,
+)
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
 from armada_adapters.wire.limits import EXECUTOR_MAX_MESSAGE_BYTES
 from armada_core.commands import WatchJobSet
@@ -27,7 +35,14 @@ from armada_core.pacing import paced_map
 from armada_core.principal import Principal
 from armada_core.service import ArmadaService
 
-SERVICES = ("api.Submit", "api.QueueService", "api.RetryPolicyService", "api.Event", "api.Jobs")
+SERVICES = (
+    "api.Submit",
+    "api.QueueService",
+    "api.RetryPolicyService",
+    "api.Event",
+    "api.Jobs",
+    "schedulerobjects.SchedulerReporting",
+)
 EXECUTOR_SERVICES = ("executorapi.ExecutorApi",)  # gRPC only (no HTTP rules)
 
 
@@ -278,6 +293,23 @@ async def _active_queues(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) 
     return jobs.active_queues_response(await s.active_queues(p))
 
 
+# ---- schedulerobjects.SchedulerReporting ----------------------------------------------------
+
+
+async def _scheduling_report(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    q = reports.scheduling_report_query(r)
+    return reports.report_json(await s.scheduling_report(p, q.verbosity, q.queue, q.job_id))
+
+
+async def _queue_report(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    queue, verbosity = reports.queue_report_query(r)
+    return reports.report_json(await s.queue_report(p, queue, verbosity))
+
+
+async def _job_report(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return reports.report_json(await s.job_report(p, reports.job_report_job_id(r)))
+
+
 # ---- the table ------------------------------------------------------------------------------
 
 _EMPTY = "google.protobuf.Empty"
@@ -348,6 +380,20 @@ _JOBS_OPS: Mapping[str, Operation] = {
         "api.GetActiveQueuesRequest", "api.GetActiveQueuesResponse", False, _active_queues
     ),
 }
+_REPORTING_OPS: Mapping[str, Operation] = {
+    "GetSchedulingReport": Operation(
+        "schedulerobjects.SchedulingReportRequest",
+        "schedulerobjects.SchedulingReport",
+        False,
+        _scheduling_report,
+    ),
+    "GetQueueReport": Operation(
+        "schedulerobjects.QueueReportRequest", "schedulerobjects.QueueReport", False, _queue_report
+    ),
+    "GetJobReport": Operation(
+        "schedulerobjects.JobReportRequest", "schedulerobjects.JobReport", False, _job_report
+    ),
+}
 
 
 # ---- executorapi.ExecutorApi -----------------------------------------------------------
@@ -399,6 +445,7 @@ OPERATIONS: Mapping[str, Operation] = {
     **_paths("api.RetryPolicyService", _RETRY_POLICY_OPS),
     **_paths("api.Event", _EVENT_OPS),
     **_paths("api.Jobs", _JOBS_OPS),
+    **_paths("schedulerobjects.SchedulerReporting", _REPORTING_OPS),
     **_paths("executorapi.ExecutorApi", _EXECUTOR_OPS),
 }
 """Every RPC of `SERVICES`, by gRPC method path (`/api.Submit/SubmitJobs`)."""

@@ -37,6 +37,18 @@ ARMADA_ROUTES = {
     ("POST", "/v1/job/errors", "/api.Jobs/GetJobErrors"),
     ("POST", "/v1/run/details", "/api.Jobs/GetJobRunDetails"),
     ("POST", "/v1/queues/active", "/api.Jobs/GetActiveQueues"),
+    # retry-reports-ops.md §3.1: SchedulerReporting.
+    ("GET", "/v1/scheduling-report", "/schedulerobjects.SchedulerReporting/GetSchedulingReport"),
+    (
+        "GET",
+        "/v1/queue/{queue_name}/scheduler-report",
+        "/schedulerobjects.SchedulerReporting/GetQueueReport",
+    ),
+    (
+        "GET",
+        "/v1/job/{job_id}/scheduler-report",
+        "/schedulerobjects.SchedulerReporting/GetJobReport",
+    ),
 }
 
 
