@@ -63,7 +63,7 @@ def _path(message: Descriptor, names: list[str]) -> list[FieldDescriptor] | None
         if field is None or _is_message(field) == last or (not last and _is_repeated(field)):
             return None
         path.append(field)
-        if not last:
+        if not last and field.message_type is not None:
             message = field.message_type
     return path
 

@@ -119,8 +119,9 @@ def _query_parameters(
             continue
         if field.type != FieldDescriptor.TYPE_MESSAGE:
             params.append(_query_parameter(field, definitions, prefix))
-        elif not field.is_repeated and field.message_type.full_name not in seen:
-            inner = field.message_type
+            continue
+        inner = field.message_type
+        if inner is not None and not field.is_repeated and inner.full_name not in seen:
             nested = prefix + field.json_name + "."
             params += _query_parameters(inner, (), definitions, nested, seen | {inner.full_name})
     return params
