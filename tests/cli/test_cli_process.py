@@ -31,7 +31,6 @@ def test_commands_the_server_does_not_serve(armadactl: Armadactl) -> None:
         (("cancel", "executor", "ex", "-a", "-q", "q"), "cancel executor"),
         (("cordon", "executor", "ex", "maintenance"), "cordon executor"),
         (("preempt", "node", "n", "-e", "ex", "-a", "-q", "q"), "preempt node"),
-        (("get", "queue-report", "q"), "get queue-report"),
         (("delete", "executor", "ex"), "delete executor"),
     ):
         result = armadactl(*args)
