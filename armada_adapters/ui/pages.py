@@ -79,9 +79,8 @@ def _form(request: Request, error: str | None = None) -> dict[str, Any]:
 
 async def job(request: Request) -> Response:
     """One job: details, error, runs, logs, events and its spec as YAML."""
-    history = await service_of(request).job_history(
-        principal(request), request.path_params["job_id"]
-    )
+    service, who = service_of(request), principal(request)
+    history = await service.job_history(who, request.path_params["job_id"])
     return render(
         request,
         "job.html",
@@ -89,6 +88,7 @@ async def job(request: Request) -> Response:
         record=history.record,
         spec=spec_yaml(history.record.job),
         runs=(),  # runs are stored once executors lease jobs
+        pending=await service.pending_reason(who, history.record.job.id),
     )
 
 
