@@ -43,56 +43,61 @@ def pool_round(
     jobs = {job.id: job for job in round.jobs}
     default = config.default_priority_class_name
     preempted = {p.run_id for p in result.preemptions}
-    scheduled, allocated, taken = _scheduled(result, jobs, default)
+    scheduled, allocated, taken, units = _scheduled(result, jobs, default)
     lost: _PerClass = defaultdict(dict)
     for run in runs:
         key = (run.queue, run.priority_class or default)
         _add(lost[key] if run.id in preempted else allocated[key], run.requests)
         if run.id not in preempted:
             _add(taken.setdefault(run.node_id, {}), run.requests)
-    queues = _queue_rounds(round, result, jobs, runs, scheduled, lost, allocated)
+    waiting = _Waiting(result, jobs)
+    queues = _queue_rounds(round, result, waiting.by_queue, runs, scheduled, lost, allocated)
     return PoolRound(
         pool=round.pool,
         started_ns=round.now_ns,
         finished_ns=finished_ns,
         uptime_ns=uptime_ns,
-        termination=_termination(result.pending.values()),
+        termination=_termination(waiting.distinct),
         resource_order=config.dominant_resource_fairness_resources_to_consider,
         capacity=_capacity(n for n in nodes if not n.unschedulable),
-        gangs_scheduled=_gangs(result, jobs),
+        gangs_scheduled=units,
         queues=queues,
         nodes=nodes,
         free={node.id: _free(node, taken.get(node.id, {})) for node in nodes},
         node_id_label=config.node_id_label,
-        placed={p.job_id: p.node_id for p in result.placements},
-        tried={
-            job_id: jobs[job_id]
-            for job_id, pending in result.pending.items()
-            if pending.kind in TRIED_NODES and job_id in jobs
-        },
+        placed={p.job_id: p for p in result.placements},
+        tried=waiting.tried,
     )
 
 
 def _scheduled(
     result: SchedulingResult, jobs: Mapping[str, QueuedJob], default: str
-) -> tuple[_PerClass, _PerClass, dict[str, _Amounts]]:
-    """Placed requests per (queue, class), twice (placed; held after), and per node."""
+) -> tuple[_PerClass, _PerClass, dict[str, _Amounts], int]:
+    """Placed requests per (queue, class), twice (placed; held after), per node, and
+    the units placed (each lone job, each gang once). One tight loop: it sees every
+    placement of the pass."""
     scheduled: _PerClass = defaultdict(dict)
-    allocated: _PerClass = defaultdict(dict)
-    taken: dict[str, _Amounts] = {}
+    taken: dict[str, _Amounts] = defaultdict(dict)
+    lone, gangs = 0, set()
     for placement in result.placements:
         job = jobs[placement.job_id]
-        key = (placement.queue, job.priority_class or default)
-        _add(scheduled[key], job.requests)
-        _add(allocated[key], job.requests)
-        _add(taken.setdefault(placement.node_id, {}), job.requests)
-    return scheduled, allocated, taken
+        into = scheduled[placement.queue, job.priority_class or default]
+        node = taken[placement.node_id]
+        for name, amount in job.requests.items():
+            into[name] = into.get(name, 0) + amount
+            node[name] = node.get(name, 0) + amount
+        if job.gang is None:
+            lone += 1
+        else:
+            gangs.add(job.gang.id)
+    allocated: _PerClass = defaultdict(dict, {k: dict(v) for k, v in scheduled.items()})
+    return scheduled, allocated, taken, lone + len(gangs)
 
 
 def _queue_rounds(
     round: SchedulingRound,
     result: SchedulingResult,
-    jobs: Mapping[str, QueuedJob],
+    waiting: Mapping[str, Mapping[str, str]],
     runs: Iterable[RunningRun],
     scheduled: _PerClass,
     lost: _PerClass,
@@ -105,7 +110,6 @@ def _queue_rounds(
     evicted: dict[str, list[str]] = defaultdict(list)
     for preemption in result.preemptions:
         evicted[preemption.queue].append(preemption.job_id)
-    waiting = _waiting(result, jobs)
     return {
         name: QueueRound(
             name=name,
@@ -120,22 +124,35 @@ def _queue_rounds(
     }
 
 
-def _waiting(result: SchedulingResult, jobs: Mapping[str, QueuedJob]) -> dict[str, dict[str, str]]:
-    """Per queue, each waiting job's reason text (made once per reason and queue)."""
-    texts: dict[tuple[int, str], str] = {}
-    kept: list[Pending] = []  # keeps each reason alive, so its id() stays its own
-    by_queue: dict[str, dict[str, str]] = defaultdict(dict)
-    for job_id, pending in result.pending.items():
-        job = jobs.get(job_id)
-        if job is None:
-            continue
-        key = (id(pending), job.queue)
-        text = texts.get(key)
-        if text is None:
-            kept.append(pending)
-            text = texts[key] = reason_text(pending, job.queue, result.queue_shares.get(job.queue))
-        by_queue[job.queue][job_id] = text
-    return by_queue
+class _Waiting:
+    """One walk over the waiting jobs: per queue each one's reason text (made once per
+    distinct reason and queue), the jobs that tried nodes, the distinct reasons."""
+
+    def __init__(self, result: SchedulingResult, jobs: Mapping[str, QueuedJob]) -> None:
+        self.by_queue: dict[str, dict[str, str]] = defaultdict(dict)
+        self.tried: dict[str, QueuedJob] = {}
+        self.distinct: list[Pending] = []  # also keeps each alive, so its id() stays its own
+        self._ids: set[int] = set()
+        seen: dict[tuple[int, str], tuple[str, bool]] = {}
+        for job_id, pending in result.pending.items():
+            job = jobs.get(job_id)
+            if job is None:
+                continue
+            key = (id(pending), job.queue)
+            known = seen.get(key)
+            if known is None:
+                known = seen[key] = self._first(pending, job.queue, result)
+            self.by_queue[job.queue][job_id] = known[0]
+            if known[1]:
+                self.tried[job_id] = job
+
+    def _first(self, pending: Pending, queue: str, result: SchedulingResult) -> tuple[str, bool]:
+        """A reason met for the first time in this queue: its text, whether it tried nodes."""
+        if id(pending) not in self._ids:
+            self._ids.add(id(pending))
+            self.distinct.append(pending)
+        text = reason_text(pending, queue, result.queue_shares.get(queue))
+        return text, pending.kind in TRIED_NODES
 
 
 def _of(per_class: _PerClass, queue: str) -> dict[str, _Amounts]:
@@ -163,16 +180,8 @@ def _free(node: Node, taken: Mapping[str, int]) -> _Amounts:
     return free
 
 
-def _gangs(result: SchedulingResult, jobs: Mapping[str, QueuedJob]) -> int:
-    """Units placed: each lone job, and each gang once."""
-    gangs = set()
-    for placement in result.placements:
-        gang = jobs[placement.job_id].gang
-        gangs.add(placement.job_id if gang is None else "gang:" + gang.id)
-    return len(gangs)
-
-
 def _termination(pending: Collection[Pending]) -> str:
+    """Why the round ended, from its distinct reasons."""
     kinds = {p.kind for p in pending}
     if PendingKind.ROUND_LIMIT in kinds:
         return "maximum resources scheduled"

@@ -139,7 +139,8 @@ def _job(round: PoolRound, queue: QueueRound, job_id: str, exclusions: Exclusion
         ]
     )
     excluded = exclusions(round, job_id)
-    placed = round.placed.get(job_id)
+    placement = round.placed.get(job_id)
+    placed = None if placement is None else placement.node_id
     if placed is None and excluded is None:
         return tabwrite(head)  # stopped by a queue or round rule before any node was tried
     pod = _cells(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from armada_core.scheduling import Node, QueuedJob
+from armada_core.scheduling import Node, Placement, QueuedJob
 
 Resources = Mapping[str, int]
 ByClass = Mapping[str, Resources]  # priority class name → amounts
@@ -53,15 +53,15 @@ class PoolRound:
     nodes: tuple[Node, ...]
     free: Mapping[str, Resources]
     node_id_label: str
-    placed: Mapping[str, str]
+    placed: Mapping[str, Placement]
     tried: Mapping[str, QueuedJob]
 
     def queue_of(self, job_id: str) -> QueueRound | None:
         """The queue whose round scheduled the job or left it waiting, if any."""
-        for queue in self.queues.values():
-            if job_id in queue.unschedulable or job_id in queue.scheduled:
-                return queue
-        return None
+        placement = self.placed.get(job_id)
+        if placement is not None:
+            return self.queues[placement.queue]
+        return next((q for q in self.queues.values() if job_id in q.unschedulable), None)
 
     def reason(self, job_id: str) -> str | None:
         """Why the round left the job waiting (None if it did not try it or placed it)."""
