@@ -266,15 +266,16 @@ class ArmadaService:
     ) -> str:
         """Each pool's latest round (the deprecated queue/job filters: those reports)."""
         store = self._scheduling_state.reports
-        return scheduler_reports.scheduling_report(store, verbosity, queue, job_id)
+        return await scheduler_reports.scheduling_report(store, verbosity, queue, job_id)
 
     async def queue_report(self, principal: Principal, queue: str, verbosity: int) -> str:
         """What each pool's latest round did for a queue."""
-        return scheduler_reports.queue_report(self._scheduling_state.reports, queue, verbosity)
+        store = self._scheduling_state.reports
+        return await scheduler_reports.queue_report(store, queue, verbosity)
 
     async def job_report(self, principal: Principal, job_id: str) -> str:
         """Each pool's latest round's verdict on a job, with its excluded nodes."""
-        return scheduler_reports.job_report(self._scheduling_state.reports, job_id)
+        return await scheduler_reports.job_report(self._scheduling_state.reports, job_id)
 
     async def pending_reason(self, principal: Principal, job_id: str) -> str:
         """Why the latest rounds left a job waiting, one line ("" if they did not)."""

@@ -4,14 +4,20 @@ Reports come from this process's `ReportStore`, filled by its scheduling passes.
 A process that is not the scheduling leader (PostgreSQL, several servers) has none
 and cannot reach the leader's memory: it answers Armada's "no leader found" text as
 Unavailable (a retry may land on the leader), never an empty report that would read
-as "nothing to say". No permission is checked (as Armada): authentication suffices.
+as "nothing to say". No permission is checked (as Armada): authentication suffices. A report of a
+large pool walks every job of the round it shows, so it is written in a worker
+thread, from the rounds taken on the event loop (kept rounds are never changed).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import anyio.to_thread
+
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, Unavailable
-from armada_core.limits import check_queue_name
+from armada_core.limits import ID_BYTES, check_queue_name
 from armada_core.reports import PoolRound, ReportStore, render
 from armada_core.reports.exclusions import excluded_nodes
 
@@ -20,28 +26,33 @@ _ULID_CHARS = 26
 _REASON_CHARS = 1000  # the one-line reason of GetJobDetails-like views
 
 
-def scheduling_report(
+async def scheduling_report(
     store: ReportStore, verbosity: int, queue: str | None = None, job_id: str | None = None
 ) -> str:
     """Every pool's latest round; the deprecated filters give the queue or job report."""
     if queue is not None:
-        return queue_report(store, queue, verbosity)
-    if job_id is not None:
-        return render.job_report(_rounds(store), job_id.strip()[:128], _exclusions)
-    return render.scheduling_report(_rounds(store), verbosity)
+        return await queue_report(store, queue, verbosity)
+    if job_id is not None:  # not checked as GetJobReport checks it (as Armada)
+        trimmed = job_id.strip()[:ID_BYTES]
+        return await _written(render.job_report, _rounds(store), trimmed, _exclusions)
+    return await _written(render.scheduling_report, _rounds(store), verbosity)
 
 
-def queue_report(store: ReportStore, queue: str, verbosity: int) -> str:
+async def queue_report(store: ReportStore, queue: str, verbosity: int) -> str:
     name = queue.strip()
     check_queue_name(name)
-    return render.queue_report(_rounds(store), name, verbosity)
+    return await _written(render.queue_report, _rounds(store), name, verbosity)
 
 
-def job_report(store: ReportStore, job_id: str) -> str:
+async def job_report(store: ReportStore, job_id: str) -> str:
     trimmed = job_id.strip()
     if len(trimmed) != _ULID_CHARS or not trimmed.isascii() or trimmed[0] > "7":
         raise InvalidArgument(f"{shown(job_id)} is not a valid jobId")
-    return render.job_report(_rounds(store), trimmed, _exclusions)
+    return await _written(render.job_report, _rounds(store), trimmed, _exclusions)
+
+
+async def _written(write: Callable[..., str], *args: object) -> str:
+    return await anyio.to_thread.run_sync(write, *args)
 
 
 def pending_reason(store: ReportStore, job_id: str) -> str:

@@ -28,7 +28,7 @@ def excluded_nodes(round: PoolRound, job: QueuedJob) -> list[tuple[int, str]]:
 def _exclusion(round: PoolRound, node: Node, job: QueuedJob) -> str:
     if node.unschedulable:
         return "node is unschedulable (cordoned)"
-    labels = {round.node_id_label: node.id, **node.labels}
+    labels = _labels(round, node)
     why = _selector(job.node_selector, labels) or _affinity(job.node_affinity, labels, node.id)
     if why is None:
         untolerated = [t for t in node.taints if not tolerated((t,), job.tolerations)]
@@ -36,6 +36,14 @@ def _exclusion(round: PoolRound, node: Node, job: QueuedJob) -> str:
             taint = untolerated[0]
             why = f"taint {taint.key}={taint.value}:{taint.effect} not tolerated"
     return why or _resources(round, node, job)
+
+
+def _labels(round: PoolRound, node: Node) -> Mapping[str, str]:
+    """The node's labels, its id under the node id label when it has none (as the
+    scheduler's NodeDb sees them)."""
+    if round.node_id_label in node.labels:
+        return node.labels
+    return {round.node_id_label: node.id, **node.labels}
 
 
 def _selector(selector: Mapping[str, str], labels: Mapping[str, str]) -> str | None:
