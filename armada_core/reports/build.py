@@ -110,14 +110,15 @@ def _queue_rounds(
     evicted: dict[str, list[str]] = defaultdict(list)
     for preemption in result.preemptions:
         evicted[preemption.queue].append(preemption.job_id)
+    by_queue = [_by_queue(amounts) for amounts in (scheduled, lost, allocated)]
     return {
         name: QueueRound(
             name=name,
             scheduled=tuple(placed[name]),
             preempted=tuple(evicted[name]),
-            scheduled_by_class=_of(scheduled, name),
-            preempted_by_class=_of(lost, name),
-            allocated_by_class=_of(allocated, name),
+            scheduled_by_class=by_queue[0].get(name, {}),
+            preempted_by_class=by_queue[1].get(name, {}),
+            allocated_by_class=by_queue[2].get(name, {}),
             unschedulable=waiting.get(name, {}),
         )
         for name in sorted(names)
@@ -155,8 +156,12 @@ class _Waiting:
         return text, pending.kind in TRIED_NODES
 
 
-def _of(per_class: _PerClass, queue: str) -> dict[str, _Amounts]:
-    return {pc: amounts for (q, pc), amounts in per_class.items() if q == queue}
+def _by_queue(per_class: _PerClass) -> dict[str, dict[str, _Amounts]]:
+    """(queue, class) → amounts, as queue → class → amounts."""
+    out: dict[str, dict[str, _Amounts]] = defaultdict(dict)
+    for (queue, class_name), amounts in per_class.items():
+        out[queue][class_name] = amounts
+    return out
 
 
 def _add(into: _Amounts, amounts: Mapping[str, int]) -> None:
