@@ -17,12 +17,12 @@ import anyio.to_thread
 
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument, Unavailable
-from armada_core.limits import ID_BYTES, check_queue_name
+from armada_core.limits import ID_BYTES, check_queue_name, utf8_length
 from armada_core.reports import PoolRound, ReportStore, render
 from armada_core.reports.exclusions import excluded_nodes
 
 NO_LEADER = "no leader found to retrieve scheduling reports from"
-_ULID_CHARS = 26
+_ULID_BYTES = 26
 _REASON_CHARS = 1000  # the one-line reason of GetJobDetails-like views
 
 
@@ -46,7 +46,7 @@ async def queue_report(store: ReportStore, queue: str, verbosity: int) -> str:
 
 async def job_report(store: ReportStore, job_id: str) -> str:
     trimmed = job_id.strip()
-    if len(trimmed) != _ULID_CHARS or not trimmed.isascii() or trimmed[0] > "7":
+    if utf8_length(trimmed) != _ULID_BYTES or trimmed[0] > "7":  # Armada's whole check
         raise InvalidArgument(f"{shown(job_id)} is not a valid jobId")
     return await _written(render.job_report, _rounds(store), trimmed, _exclusions)
 
