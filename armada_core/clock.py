@@ -32,3 +32,11 @@ class ManualClock:
     def set(self, now_ns: int) -> None:
         """Jump to `now_ns` (not earlier than the current time)."""
         self.advance(now_ns - self._now_ns)
+
+
+_STARTED_NS = time.monotonic_ns()
+
+
+def uptime_ns() -> int:
+    """Nanoseconds since this process loaded the core (Go's monotonic `m=+` reading)."""
+    return time.monotonic_ns() - _STARTED_NS

@@ -24,6 +24,7 @@ from armada_core._usecases import (
     report,
     retry_policies,
     schedule,
+    scheduler_reports,
     submit,
 )
 from armada_core._usecases.browse import JobHistory
@@ -295,6 +296,32 @@ class ArmadaService:
     async def preempt_on_node(self, principal: Principal, command: OnNode) -> None:
         """Preempt the matching jobs running on a node (needs `preempt_any_jobs`)."""
         await executor_ops.preempt_on_node(self._ctx, principal, command)
+
+    # --- scheduler reports (SchedulerReporting; no permission, as Armada) ------------------
+
+    async def scheduling_report(
+        self,
+        principal: Principal,
+        verbosity: int,
+        queue: str | None = None,
+        job_id: str | None = None,
+    ) -> str:
+        """Each pool's latest round (the deprecated queue/job filters: those reports)."""
+        store = self._scheduling_state.reports
+        return await scheduler_reports.scheduling_report(store, verbosity, queue, job_id)
+
+    async def queue_report(self, principal: Principal, queue: str, verbosity: int) -> str:
+        """What each pool's latest round did for a queue."""
+        store = self._scheduling_state.reports
+        return await scheduler_reports.queue_report(store, queue, verbosity)
+
+    async def job_report(self, principal: Principal, job_id: str) -> str:
+        """Each pool's latest round's verdict on a job, with its excluded nodes."""
+        return await scheduler_reports.job_report(self._scheduling_state.reports, job_id)
+
+    async def pending_reason(self, principal: Principal, job_id: str) -> str:
+        """Why the latest rounds left a job waiting, one line ("" if they did not)."""
+        return scheduler_reports.pending_reason(self._scheduling_state.reports, job_id)
 
     # --- executors (executorapi) -------------------------------------------------------
 

@@ -3,8 +3,9 @@
 grpc-gateway parses these strings by the field's type before the request reaches
 the service; here they become the JSON values the codec would have read from a
 body, so the codec stays the one place that checks and converts request fields.
-Query names may be a field's proto name or its JSON name; unknown names and
-nested (`a.b`) names are ignored, as the gateway does.
+Query names may be a field's proto name or its JSON name; a dotted name (`a.b`)
+walks into message fields (the deprecated filters of GetSchedulingReport are such),
+as the gateway v1's PopulateQueryParameters does; unknown names are ignored.
 """
 
 from __future__ import annotations
@@ -43,11 +44,28 @@ def query_fields(
     skipped = frozenset(skip)
     fields: dict[str, Any] = {}
     for name, values in grouped.items():
-        field = _field(message, name)
-        if field is None or field.name in skipped or _is_message(field):
+        path = _path(message, name.split("."))
+        if path is None or path[0].name in skipped:
             continue
-        fields[field.json_name] = _values(field, values)
+        target = fields
+        for outer in path[:-1]:
+            target = target.setdefault(outer.json_name, {})
+        target[path[-1].json_name] = _values(path[-1], values)
     return fields
+
+
+def _path(message: Descriptor, names: list[str]) -> list[FieldDescriptor] | None:
+    """The fields a dotted query name walks: messages on the way, a scalar at the end."""
+    path: list[FieldDescriptor] = []
+    for position, name in enumerate(names):
+        field = _field(message, name)
+        last = position == len(names) - 1
+        if field is None or _is_message(field) == last or (not last and _is_repeated(field)):
+            return None
+        path.append(field)
+        if not last and field.message_type is not None:
+            message = field.message_type
+    return path
 
 
 def with_path_fields(

@@ -105,9 +105,25 @@ def _parameters(
             }
         )
         return params
-    for field in request.fields:
-        if field.name not in bound and field.type != FieldDescriptor.TYPE_MESSAGE:
-            params.append(_query_parameter(field, definitions))
+    return params + _query_parameters(request, bound, definitions, "", {request.full_name})
+
+
+def _query_parameters(
+    message: Descriptor, bound: Iterable[str], definitions: Definitions, prefix: str, seen: set[str]
+) -> list[dict[str, Any]]:
+    """A query parameter per scalar field; a message field's own fields as `a.b` (the
+    query decoder walks them), each message type once so a cycle ends."""
+    params = []
+    for field in message.fields:
+        if field.name in bound:
+            continue
+        if field.type != FieldDescriptor.TYPE_MESSAGE:
+            params.append(_query_parameter(field, definitions, prefix))
+            continue
+        inner = field.message_type
+        if inner is not None and not field.is_repeated and inner.full_name not in seen:
+            nested = prefix + field.json_name + "."
+            params += _query_parameters(inner, (), definitions, nested, seen | {inner.full_name})
     return params
 
 
@@ -122,9 +138,11 @@ def _path_parameter(field: FieldDescriptor) -> dict[str, Any]:
     }
 
 
-def _query_parameter(field: FieldDescriptor, definitions: Definitions) -> dict[str, Any]:
+def _query_parameter(
+    field: FieldDescriptor, definitions: Definitions, prefix: str = ""
+) -> dict[str, Any]:
     schema = definitions.field(field)
-    param: dict[str, Any] = {"name": field.json_name, "in": "query", "required": False}
+    param: dict[str, Any] = {"name": prefix + field.json_name, "in": "query", "required": False}
     if schema.get("type") == "array":
         param.update(type="array", items=schema["items"], collectionFormat="multi")
     else:

@@ -107,6 +107,7 @@ async def job(request: Request) -> Response:
         failure=history.failure,
         run_failures=history.run_failures,
         logs=logs,
+        pending=await service.pending_reason(who, job.id),
     )
 
 

@@ -25,6 +25,7 @@ from armada_adapters.wire.convert import (
     executor_controls,
     jobs,
     queues,
+    reports,
     retry_policies,
     submit,
 )
@@ -43,6 +44,7 @@ SERVICES = (
     "api.Jobs",
     "api.Executor",
     "api.Node",
+    "schedulerobjects.SchedulerReporting",
 )
 EXECUTOR_SERVICES = ("executorapi.ExecutorApi",)  # gRPC only (no HTTP rules)
 
@@ -332,6 +334,23 @@ async def _active_queues(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) 
     return jobs.active_queues_response(await s.active_queues(p))
 
 
+# ---- schedulerobjects.SchedulerReporting ----------------------------------------------------
+
+
+async def _scheduling_report(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    q = reports.scheduling_report_query(r)
+    return reports.report_json(await s.scheduling_report(p, q.verbosity, q.queue, q.job_id))
+
+
+async def _queue_report(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    queue, verbosity = reports.queue_report_query(r)
+    return reports.report_json(await s.queue_report(p, queue, verbosity))
+
+
+async def _job_report(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
+    return reports.report_json(await s.job_report(p, reports.job_report_job_id(r)))
+
+
 # ---- the table ------------------------------------------------------------------------------
 
 _EMPTY = "google.protobuf.Empty"
@@ -419,6 +438,20 @@ _JOBS_OPS: Mapping[str, Operation] = {
         "api.GetActiveQueuesRequest", "api.GetActiveQueuesResponse", False, _active_queues
     ),
 }
+_REPORTING_OPS: Mapping[str, Operation] = {
+    "GetSchedulingReport": Operation(
+        "schedulerobjects.SchedulingReportRequest",
+        "schedulerobjects.SchedulingReport",
+        False,
+        _scheduling_report,
+    ),
+    "GetQueueReport": Operation(
+        "schedulerobjects.QueueReportRequest", "schedulerobjects.QueueReport", False, _queue_report
+    ),
+    "GetJobReport": Operation(
+        "schedulerobjects.JobReportRequest", "schedulerobjects.JobReport", False, _job_report
+    ),
+}
 
 
 # ---- executorapi.ExecutorApi -----------------------------------------------------------
@@ -472,6 +505,7 @@ OPERATIONS: Mapping[str, Operation] = {
     **_paths("api.Jobs", _JOBS_OPS),
     **_paths("api.Executor", _EXECUTOR_CONTROL_OPS),
     **_paths("api.Node", _NODE_OPS),
+    **_paths("schedulerobjects.SchedulerReporting", _REPORTING_OPS),
     **_paths("executorapi.ExecutorApi", _EXECUTOR_OPS),
 }
 """Every RPC of `SERVICES`, by gRPC method path (`/api.Submit/SubmitJobs`)."""

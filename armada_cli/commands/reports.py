@@ -1,15 +1,20 @@
 """get scheduling-report / queue-report / job-report (spec §11), against SchedulerReporting.
 
-Our server has no scheduler reports: these say "not supported by this server" there.
+The report text is printed as the server wrote it (no newline added); a failure is the
+raw gRPC error (`rpc error: code = ... desc = ...`), as armadactl prints it. Against a
+server without the service they say "not supported by this server".
 """
 
 from __future__ import annotations
 
-import click
+from typing import Any
 
-from armada_cli.bulk import call_or_fail
-from armada_cli.errors import CliError
+import click
+from grpclib.exceptions import GRPCError
+
+from armada_cli.errors import CliError, rpc_error_text, unsupported
 from armada_cli.fetch import request
+from armada_cli.rpc import Api
 from armada_cli.session import Session, pass_session
 
 SERVICE = "/schedulerobjects.SchedulerReporting/"
@@ -21,12 +26,14 @@ DEPRECATED = (
 def _report(session: Session, method: str, name: str, body: dict[str, object]) -> None:
     command = "get " + name.replace("Report", "-report").lower()
     message = request(f"schedulerobjects.{name}Request", body)
-    reply = session.call(
-        lambda api: call_or_fail(
-            lambda: api.unary(SERVICE + method, message), "error getting report", command
-        )
-    )
-    click.echo(reply.report, nl=False)
+
+    async def ask(api: Api) -> Any:
+        try:
+            return await api.unary(SERVICE + method, message)
+        except GRPCError as error:
+            raise unsupported(error, command) or CliError(rpc_error_text(error)) from None
+
+    click.echo(session.call(ask).report, nl=False)
 
 
 def register(get: click.Group) -> None:

@@ -26,10 +26,13 @@ from armada_core._usecases.nodes import node_id, nodes_of
 from armada_core._usecases.retries import retry_view
 from armada_core._usecases.runs import preempt_step
 from armada_core._usecases.steps import Step, step, write_steps
+from armada_core.clock import uptime_ns
 from armada_core.events import EventKind
 from armada_core.executors import Executor
 from armada_core.jobs import JobRecord, JobState
+from armada_core.ports import Clock
 from armada_core.queues import Queue
+from armada_core.reports import PoolRound, ReportStore, pool_round
 from armada_core.retry.mutations import mutated_job
 from armada_core.runs import Run, new_run_id
 from armada_core.scheduler_config import SchedulerConfig
@@ -53,14 +56,17 @@ _QUEUED = frozenset({JobState.QUEUED})
 
 @dataclass(slots=True)
 class SchedulingState:
-    """What one pass leaves to the next: the rate limiters' buckets, per pool."""
+    """What one pass leaves to the next: the rate limiters' buckets, per pool, and
+    what the reports keep of each pool's latest round."""
 
     rates: dict[str, RateState] = field(default_factory=dict)
+    reports: ReportStore = field(default_factory=ReportStore)
 
 
 async def schedule_pass(ctx: Context, state: SchedulingState) -> int:
     """Place and preempt as the scheduler decides; the number of jobs leased."""
     if not await ctx.storage.is_scheduling_leader():
+        state.reports.step_down()
         return 0
     return await ctx.retrying(lambda: _attempt(ctx, state))
 
@@ -77,18 +83,20 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
         for record in await ctx.storage.jobs_in_queue(queue.name, _QUEUED):
             queued[record.job.id] = record
     if not queued:
+        state.reports.keep(_idle_rounds(ctx.config.scheduler, executors, cordoned, now))
         return 0
     runs = await ctx.storage.active_runs()
     holders = await ctx.storage.get_jobs({r.job_id for r in runs})
     inputs = _Inputs(now, executors, cordoned, queues, queued, runs, holders)
     # The scheduler is pure and CPU-bound (all queued jobs): off the event loop.
-    steps, preempted, rates = await anyio.to_thread.run_sync(
-        _plan, ctx.config.scheduler, inputs, state
+    steps, preempted, rates, rounds = await anyio.to_thread.run_sync(
+        _plan, ctx.config.scheduler, inputs, state, ctx.clock
     )
     view = await retry_view(ctx, [record for record, _, _ in preempted])
     steps += [preempt_step(rec, run, reason, now, view=view) for rec, run, reason in preempted]
     await write_steps(ctx, steps, now)
     state.rates = rates  # only once the decisions are written
+    state.reports.keep(rounds)
     return sum(1 for s in steps if s.change.state is JobState.LEASED)
 
 
@@ -110,9 +118,10 @@ _Preempted = tuple[JobRecord, Run, str]
 
 
 def _plan(
-    config: SchedulerConfig, inputs: _Inputs, state: SchedulingState
-) -> tuple[list[Step], list[_Preempted], dict[str, RateState]]:
-    """Every pool's leases as steps to write, its preemptions, and the rate buckets after."""
+    config: SchedulerConfig, inputs: _Inputs, state: SchedulingState, clock: Clock
+) -> tuple[list[Step], list[_Preempted], dict[str, RateState], list[PoolRound]]:
+    """Every pool's leases as steps to write, its preemptions, the rate buckets after
+    them, and what the reports keep of each pool's round."""
     now, queued = inputs.now, dict(inputs.queued)
     label = config.scheduling.node_id_label
     nodes = nodes_of(inputs.executors, inputs.cordoned, label)
@@ -123,17 +132,20 @@ def _plan(
     steps: list[Step] = []
     preempted: list[_Preempted] = []
     rates = dict(state.rates)
+    rounds: list[PoolRound] = []
     for pool in sorted({n.pool for n in nodes}):
         jobs = tuple(_tracked(queued_job(_retried(r, label)), tracked) for r in queued.values())
         rate_state = state.rates.get(pool, RateState())
         round = SchedulingRound(pool, now, inputs.queues, jobs, nodes, running, rate_state)
+        up = uptime_ns()
         result = schedule(config.scheduling, round)
+        rounds.append(pool_round(config.scheduling, round, result, clock.now_ns(), up))
         rates[pool] = result.rate_state
         steps += _leases(result, queued, names, pool, now)
         preempted += _preemptions(result, by_id, inputs.holders)
         for placement in result.placements:
             queued.pop(placement.job_id, None)
-    return steps, preempted, rates
+    return steps, preempted, rates, rounds
 
 
 def _retried(record: JobRecord, label: str) -> JobRecord:
@@ -141,6 +153,19 @@ def _retried(record: JobRecord, label: str) -> JobRecord:
     if record.retry.empty:
         return record
     return dataclasses.replace(record, job=mutated_job(record.job, record.retry, label))
+
+
+def _idle_rounds(
+    config: SchedulerConfig, executors: list[Executor], cordoned: frozenset[str], now: int
+) -> list[PoolRound]:
+    """Rounds of a pass with nothing queued: each pool's capacity, no job considered."""
+    nodes = nodes_of(executors, cordoned, config.scheduling.node_id_label)
+    up = uptime_ns()
+    idle = SchedulingResult((), (), {}, RateState(), {})
+    return [
+        pool_round(config.scheduling, SchedulingRound(pool, now, (), (), nodes), idle, now, up)
+        for pool in sorted({n.pool for n in nodes})
+    ]
 
 
 def _tracked(job: QueuedJob, tracked: frozenset[str]) -> QueuedJob:

@@ -11,6 +11,7 @@ from armada_core.scheduling.resources import ResourceSpace, Vector
 from armada_core.scheduling.result import Pending, PendingKind
 
 _MOST_NAMED = 3
+LARGER_THAN_ANY_NODE = "requests more than any node has"  # no eviction would help
 
 
 def explain_no_fit(
@@ -27,7 +28,7 @@ def explain_no_fit(
     ]
     if too_big:
         named = ", ".join(space.text(i, request[i]) for i in too_big[:_MOST_NAMED])
-        return Pending(PendingKind.DOES_NOT_FIT, f"requests more than any node has: {named}")
+        return Pending(PendingKind.DOES_NOT_FIT, f"{LARGER_THAN_ANY_NODE}: {named}")
     free = db.free[level]
     short = [i for i, amount in enumerate(request) if amount > max(free[n][i] for n in eligible)]
     if short:

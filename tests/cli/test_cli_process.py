@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from cli_support import Armadactl, closed_port, subprocess_armadactl
 from e2e_support import ServerProcess
+from grpclib.server import Server
 
 
 def test_unreachable_server_is_one_line_without_traceback(tmp_path: Path) -> None:
@@ -26,12 +32,45 @@ def test_broken_config_file_is_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_commands_the_server_does_not_serve(armadactl: Armadactl) -> None:
-    for args, what in ((("get", "queue-report", "q"), "get queue-report"),):
-        result = armadactl(*args)
-        assert result.code == 1, args
-        assert result.err.startswith(f"Error: {what} is not supported by this server"), result.err
-        assert len(result.err.splitlines()) == 1
+def test_commands_a_server_does_not_serve(tmp_path: Path) -> None:
+    """Against a gRPC server without the services (an older Armada): one clear line."""
+    with _bare_grpc_server() as port:
+        for args, what in (
+            (("get", "queue-report", "q"), "get queue-report"),
+            (("cordon", "executor", "ex", "maintenance"), "cordon executor"),
+            (("delete", "executor", "ex"), "delete executor"),
+        ):
+            url = ("--armadaUrl", f"localhost:{port}")
+            result = subprocess_armadactl(*url, *args, home=tmp_path)
+            assert result.returncode == 1, args
+            errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+            assert len(errors) == 1, result.stderr
+            assert errors[0].startswith(f"Error: {what} is not supported by this server")
+            assert "Traceback" not in result.stderr
+
+
+@contextlib.contextmanager
+def _bare_grpc_server() -> Iterator[int]:
+    """A real gRPC server (grpclib) with no service at all, on a thread of its own."""
+    started: queue.Queue[int] = queue.Queue()
+    stop = threading.Event()
+
+    async def serve() -> None:
+        server = Server([])
+        await server.start("127.0.0.1", 0)
+        started.put(server._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        server.close()
+        await server.wait_closed()
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
+    thread.start()
+    try:
+        yield started.get(timeout=10)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
 
 
 def test_retry_policy_files_are_strict(armadactl: Armadactl, tmp_path: Path) -> None:

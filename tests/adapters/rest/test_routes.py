@@ -46,6 +46,18 @@ ARMADA_ROUTES = {
     ("DELETE", "/v1/executors/{name}", "/api.Executor/DeleteExecutor"),
     ("POST", "/v1/node/preempt/{name}", "/api.Node/PreemptOnNode"),
     ("POST", "/v1/node/cancel/{name}", "/api.Node/CancelOnNode"),
+    # retry-reports-ops.md §3.1: SchedulerReporting.
+    ("GET", "/v1/scheduling-report", "/schedulerobjects.SchedulerReporting/GetSchedulingReport"),
+    (
+        "GET",
+        "/v1/queue/{queue_name}/scheduler-report",
+        "/schedulerobjects.SchedulerReporting/GetQueueReport",
+    ),
+    (
+        "GET",
+        "/v1/job/{job_id}/scheduler-report",
+        "/schedulerobjects.SchedulerReporting/GetJobReport",
+    ),
 }
 
 
