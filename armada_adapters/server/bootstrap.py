@@ -21,7 +21,6 @@ from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.collector import tune_collector
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
-from armada_adapters.server.config.scheduler import scheduler_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
 from armada_adapters.server.local_executor import local_executor_config, start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
@@ -149,7 +148,7 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
             permissions=permissions_for(config),
             submission=config.submission,
             max_query_items=config.max_query_items,
-            scheduler=scheduler_config(config.scheduler),
+            scheduler=config.scheduler.to_core(),
             max_request_items=config.max_request_items,
         )
     except ValueError as exc:
