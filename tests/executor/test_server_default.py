@@ -29,6 +29,5 @@ def test_with_a_config_file_no_jobs_run_unless_asked(tmp_path):
 
 
 def test_a_wrong_local_executor_section_is_a_config_error():
-    config = parse_config({"localExecutor": {"enabled": True, "local": {"nope": 1}}})
-    with pytest.raises(ConfigError, match=r"localExecutor: unknown config key local\.nope"):
-        local_executor_config(config, 1)
+    with pytest.raises(ConfigError, match=r"^unknown key localExecutor\.local\.nope;"):
+        parse_config({"localExecutor": {"enabled": True, "local": {"nope": 1}}})

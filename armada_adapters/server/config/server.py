@@ -26,6 +26,7 @@ from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
 from armada_config.policy import KEY, Read, Seconds
 from armada_core.config import DEFAULT_MAX_REQUEST_ITEMS
 from armada_core.submission import SubmissionConfig
+from armada_executor.config import LocalExecutorSection
 
 DEFAULT_SQLITE_PATH = "data/armada.db"
 DEFAULT_METRICS_PORT = 9000  # Armada's; the config file's default (embedding: off)
@@ -134,8 +135,7 @@ class ServerConfig:
     logging: LoggingSection = field(default_factory=LoggingSection)
     ui: UiSection = field(default_factory=UiSection)
     scheduler: SchedulerSection = field(default_factory=SchedulerSection)
-    # TODO(config): handed over as a mapping to `armada_executor.embedded.embedded_config`
-    local_executor: Mapping[str, Any] | None = None  # None: not configured
+    local_executor: LocalExecutorSection | None = None  # None: not configured
     source: Path | None = field(default=None, metadata={KEY: None})
 
     def __post_init__(self) -> None:
