@@ -97,8 +97,14 @@ def read_value(
 
 def lookup(section: Mapping[str, Any], key: str, default: Any = None) -> Any:
     """`section[key]` with the key matched ignoring case, as Armada's loader does."""
+    found = matching_key(section, key)
+    return default if found is None else section[found]
+
+
+def matching_key(section: Mapping[Any, Any], key: str) -> Any:
+    """The key of `section` that matches `key` ignoring case (None: none does)."""
     wanted = key.lower()
-    return next((v for k, v in section.items() if str(k).lower() == wanted), default)
+    return next((k for k in section if str(k).lower() == wanted), None)
 
 
 def config_key(field: dataclasses.Field[Any]) -> str | None:
