@@ -5,7 +5,7 @@ variants' selection (names or labels, priority classes, pools, one RPC per queue
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -89,7 +89,7 @@ def on_selected_queues(
     dry_run: bool,
     line: Callable[[str], str],
     method: str,
-    message: Callable[[str], tuple[str, Mapping[str, Any]]],
+    message: Callable[[str], tuple[str, dict[str, Any]]],
     failure: str,
 ) -> None:
     """For each selected queue (server order): print `line(name)`, then unless `dry_run`
