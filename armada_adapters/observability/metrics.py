@@ -1,7 +1,8 @@
 """The server's Prometheus metrics, in a registry of their own (one per server).
 
 Names and labels follow Armada where it has the same figure: the gRPC server
-metrics of go-grpc-middleware (`grpc_server_*`, with Armada's extra `user` label
+metrics of go-grpc-middleware (`grpc_server_*`, `grpc_code` spelt as Go spells it
+(`OK`, `InvalidArgument`, `Internal`), with Armada's extra `user` label
 where the caller is known), `armada_event_api_active_subscriptions{user}` for live
 watchers. The rest are ours (`armada_http_*`, `armada_storage_*`,
 `armada_scheduler_*`). Queue and job figures come from the census (`census.py`).
@@ -15,6 +16,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from armada_adapters.observability.record import RequestRecord
+from armada_adapters.wire.errors import StatusCode, go_code_name
 
 # go-grpc-middleware's buckets as Armada configures them (0.001 ... 120 s).
 LATENCY_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -113,7 +115,7 @@ class ServerMetrics:
 
     def _grpc_finished(self, record: RequestRecord) -> None:
         labels = grpc_labels(record.method, record.streaming)
-        self.grpc_handled.labels(*labels, record.status, record.principal).inc()
+        self.grpc_handled.labels(*labels, grpc_code(record.status), record.principal).inc()
         self.grpc_seconds.labels(*labels, record.principal).observe(record.seconds)
 
     # --- CommitObserver, SchedulerObserver -------------------------------------------
@@ -129,6 +131,13 @@ class ServerMetrics:
 
     def leadership_changed(self, leader: bool) -> None:
         self.leader.set(1 if leader else 0)
+
+
+def grpc_code(status: str) -> str:
+    """`grpc_code` as go-grpc-middleware writes it (`InvalidArgument`, grpc-go's
+    `codes.Code.String()`), so Armada's dashboards and alerts match."""
+    code = StatusCode.__members__.get(status)
+    return status if code is None else go_code_name(code)
 
 
 def grpc_labels(method: str, streaming: bool) -> tuple[str, str, str]:

@@ -99,8 +99,7 @@ async def test_queue_figures_and_request_counters_move(tmp_path: Path) -> None:
         handled = "grpc_server_handled_total"
         assert await metrics.value(handled, grpc_method="SubmitJobs", grpc_code="OK", **grpc) == 1
         assert (
-            await metrics.value(handled, grpc_method="SubmitJobs", grpc_code="INVALID_ARGUMENT")
-            == 1
+            await metrics.value(handled, grpc_method="SubmitJobs", grpc_code="InvalidArgument") == 1
         )
         assert await metrics.value(handled, grpc_method="CancelJobSet", user="anonymous") == 1
         assert await metrics.value("grpc_server_started_total", grpc_method="SubmitJobs") == 2
