@@ -111,8 +111,14 @@ async def serve(
         raise StartupError(str(exc)) from None
     async with AsyncExitStack() as stack:
         assembly = await assemble(config, stack)
-        stack.push_async_callback(start_scheduling(assembly.service))
         metrics = await _start_metrics(config, assembly, stack)
+        stack.push_async_callback(
+            start_scheduling(
+                assembly.service,
+                metrics.metrics if metrics is not None else None,
+                is_leader=assembly.storage.is_scheduling_leader,
+            )
+        )
         listeners = await _start(config, assembly, _request_observer(config, metrics))
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
         endpoints = replace(listeners.endpoints, metrics_port=metrics.port if metrics else None)
