@@ -193,13 +193,16 @@ def _armada_camel_case(problem: str) -> bool:
 
 async def test_the_scheduler_reports_its_cycles_and_leadership(tmp_path: Path) -> None:
     """SQLite: this process is the one scheduler, so the leader and cycle figures move."""
-    async with running_server(tmp_path, scheduler={"schedulePeriod": "50ms"}) as endpoints:
-        async with httpx.AsyncClient(timeout=10) as client:
-            metrics = Scraper(client, endpoints.metrics_port or 0)
-            leader = await metrics.wait_for("armada_scheduler_leader_status", lambda v: v == 1)
-            assert leader == 1
-            cycles = await metrics.wait_for(
-                "armada_scheduler_cycle_seconds_count", lambda v: (v or 0) >= 2
-            )
-            assert cycles is not None and cycles >= 2
-            assert await metrics.value("armada_scheduler_placements_total") == 0  # no executor
+    periods = {"schedulePeriod": "50ms"}
+    async with (
+        running_server(tmp_path, scheduler=periods) as endpoints,
+        httpx.AsyncClient(timeout=10) as client,
+    ):
+        metrics = Scraper(client, endpoints.metrics_port or 0)
+        leader = await metrics.wait_for("armada_scheduler_leader_status", lambda v: v == 1)
+        assert leader == 1
+        cycles = await metrics.wait_for(
+            "armada_scheduler_cycle_seconds_count", lambda v: (v or 0) >= 2
+        )
+        assert cycles is not None and cycles >= 2
+        assert await metrics.value("armada_scheduler_placements_total") == 0  # no executor
