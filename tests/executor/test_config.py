@@ -152,3 +152,17 @@ def test_embedded_executor_with_a_config_file_only_when_enabled():
         embedded({"enabled": "perhaps"}, 1)
     with pytest.raises(ServerConfigError, match=r"unknown key localExecutor\.local\.wrkDir"):
         embedded({"enabled": True, "local": {"wrkDir": "x"}}, 1)
+
+
+def test_the_readme_example_is_read():
+    import re
+
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```yaml\n(application:.*?)```", readme, re.S)
+    config = parse_config(yaml.safe_load(block))
+    assert (config.cluster_id, config.lease_interval_seconds) == ("laptop", 1.0)
+    assert config.local.log_retention.max_age_seconds == 168 * 3600
+    assert config.local.log_retention.max_bytes_per_container == 10 * 2**20
+    assert config.local.binoculars_port == 50053
