@@ -87,12 +87,16 @@ def read_value(
         value = reading.value(tp, raw, where)
     except (ValueError, TypeError) as exc:
         raise error(str(exc)) from None
-    if reading.unused:
-        logger.warning(
-            "config keys of Armada's that have no effect here, ignored: %s",
-            ", ".join(reading.unused),
-        )
+    warn_unused(reading.unused)
     return value
+
+
+def warn_unused(paths: list[str]) -> None:
+    """One warning naming Armada's keys (full paths) that have no effect here."""
+    if paths:
+        logger.warning(
+            "config keys of Armada's that have no effect here, ignored: %s", ", ".join(paths)
+        )
 
 
 def lookup(section: Mapping[str, Any], key: str, default: Any = None) -> Any:

@@ -22,7 +22,7 @@ from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.collector import tune_collector
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
-from armada_adapters.server.local_executor import local_executor_config, start_local_executor
+from armada_adapters.server.local_executor import start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
 from armada_adapters.server.scheduling_loop import start_scheduling
 from armada_auth import Authenticator, build_authenticator
@@ -105,10 +105,6 @@ async def serve(
 ) -> None:
     """Run the server until `stop` is set (None: until SIGINT or SIGTERM)."""
     stop = stop if stop is not None else _stop_on_signals()
-    try:
-        local_executor_config(config, config.grpc_port)  # checked before anything starts
-    except ConfigError as exc:
-        raise StartupError(str(exc)) from None
     async with AsyncExitStack() as stack:
         assembly = await assemble(config, stack)
         metrics = await _start_metrics(config, assembly, stack)
