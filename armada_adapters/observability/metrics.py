@@ -13,6 +13,9 @@ commits (`CommitObserver`, `commit`), the scheduler (`SchedulerObserver`).
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from armada_adapters.observability.record import RequestRecord
@@ -31,6 +34,9 @@ class ServerMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
+        # (metric, label values) -> child: prometheus_client's `labels()` costs a lock and
+        # checks per call; the registry holds every child anyway, so this adds none.
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         reg = self.registry
         self.grpc_started = Counter(
             "grpc_server_started_total", "RPCs started on the server.", _GRPC, registry=reg
@@ -97,26 +103,34 @@ class ServerMetrics:
     # --- RequestObserver ---------------------------------------------------------------
 
     def watch_opened(self, principal: str) -> None:
-        self.watchers.labels(principal).inc()
+        self._child(self.watchers, principal).inc()
 
     def watch_closed(self, principal: str) -> None:
-        self.watchers.labels(principal).dec()
+        self._child(self.watchers, principal).dec()
 
     def finished(self, record: RequestRecord) -> None:
         if record.protocol == "grpc":
             self._grpc_finished(record)
         else:
-            self.http_requests.labels(record.verb, record.method, record.status).inc()
-            self.http_seconds.labels(record.verb, record.method).observe(record.seconds)
+            self._child(self.http_requests, record.verb, record.method, record.status).inc()
+            self._child(self.http_seconds, record.verb, record.method).observe(record.seconds)
 
     def started(self, protocol: str, method: str, streaming: bool) -> None:
         if protocol == "grpc":
-            self.grpc_started.labels(*grpc_labels(method, streaming)).inc()
+            self._child(self.grpc_started, *grpc_labels(method, streaming)).inc()
 
     def _grpc_finished(self, record: RequestRecord) -> None:
         labels = grpc_labels(record.method, record.streaming)
-        self.grpc_handled.labels(*labels, grpc_code(record.status), record.principal).inc()
-        self.grpc_seconds.labels(*labels, record.principal).observe(record.seconds)
+        code = grpc_code(record.status)
+        self._child(self.grpc_handled, *labels, code, record.principal).inc()
+        self._child(self.grpc_seconds, *labels, record.principal).observe(record.seconds)
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     # --- CommitObserver, SchedulerObserver -------------------------------------------
 
@@ -133,6 +147,7 @@ class ServerMetrics:
         self.leader.set(1 if leader else 0)
 
 
+@functools.lru_cache(maxsize=256)
 def grpc_code(status: str) -> str:
     """`grpc_code` as go-grpc-middleware writes it (`InvalidArgument`, grpc-go's
     `codes.Code.String()`), so Armada's dashboards and alerts match."""
@@ -140,6 +155,7 @@ def grpc_code(status: str) -> str:
     return status if code is None else go_code_name(code)
 
 
+@functools.lru_cache(maxsize=1024)  # bounded: a client may send any method path
 def grpc_labels(method: str, streaming: bool) -> tuple[str, str, str]:
     """`grpc_type`, `grpc_service`, `grpc_method` of a method path `/pkg.Service/Method`."""
     service, _, name = method.lstrip("/").partition("/")

@@ -193,3 +193,26 @@ def test_dry_runs_and_per_queue_lines(armadactl: Armadactl) -> None:
         "jobStates: running, pools: all"
         for name in ("sel-a", "sel-b")
     ]
+
+
+def test_retry_policy_round_trip_as_in_the_example_session(
+    armadactl: Armadactl, tmp_path: Path
+) -> None:
+    # §13's session, with this server's category name (`user_error`; §13 shows `UserError`)
+    shown = (
+        "apiVersion: armadaproject.io/v1beta1\n"
+        "kind: RetryPolicy\n"
+        "defaultAction: Retry\n"
+        "name: p1\n"
+        "retryLimit: 3\n"
+        "rules:\n"
+        "- action: Fail\n"
+        "  onCategory: user_error\n"
+    )
+    path = tmp_path / "policy.yaml"
+    path.write_text(shown)
+    created = armadactl("create", "retry-policy", "-f", str(path))
+    assert (created.code, created.out) == (0, "Created retry policy p1\n"), created.err
+    assert armadactl("get", "retry-policy", "p1").out == shown
+    deleted = armadactl("delete", "retry-policy", "p1")
+    assert deleted.out == "Deleted retry policy p1 (or it did not exist)\n"
