@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -216,3 +217,20 @@ def test_retry_policy_round_trip_as_in_the_example_session(
     assert armadactl("get", "retry-policy", "p1").out == shown
     deleted = armadactl("delete", "retry-policy", "p1")
     assert deleted.out == "Deleted retry policy p1 (or it did not exist)\n"
+
+
+def test_a_json_job_file_is_read_like_yaml(
+    armadactl: Armadactl, server: ServerProcess, tmp_path: Path
+) -> None:
+    armadactl("create", "queue", "jsonq")
+    data = yaml.safe_load(SPEC_JOB_FILE.replace("exq", "jsonq").replace("my-id-1", "json-1"))
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(data))
+    result = armadactl("submit", str(path))
+    assert result.code == 0, result.err
+    spec = job_details(server, submitted_id(result.out))["jobSpec"]
+    assert (spec["queue"], spec["clientId"]) == ("jsonq", "json-1")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"queue": "jsonq", "jobs": [{"priority": "high"}]}')
+    refused = armadactl("submit", str(bad), "--dry-run")
+    assert refused.code == 1 and "jobs[0].priority: expected number, got string" in refused.err
