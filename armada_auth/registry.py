@@ -21,6 +21,7 @@ from typing import Any
 from armada_auth.base import AuthBackend, Factory
 from armada_auth.chain import Authenticator, close_backends
 from armada_auth.config import PERMISSION_KEYS, ConfigError
+from armada_config.policy import warn_unused
 
 logger = logging.getLogger(__name__)
 
@@ -66,16 +67,17 @@ def build_backends(
     """Call the factory of every configured key; no start-up work yet."""
     if auth_config is not None and not isinstance(auth_config, Mapping):
         raise ConfigError("auth must be a mapping")
-    backends = []
+    backends, unused = [], []
     for key, section in (auth_config or {}).items():
         if str(key).lower() in _SKIPPED:
             continue
         if str(key).lower() in _UNUSED:
-            logger.warning("config key auth.%s is Armada's but has no effect here; ignored", key)
+            unused.append(f"auth.{key}")
             continue
         backend = resolve_factory(str(key), plugins)(section, auth_config or {})
         if backend is not None:
             backends.append(_checked(str(key), backend))
+    warn_unused(unused)
     if not backends:
         raise ConfigError("at least one auth method must be specified")
     return backends

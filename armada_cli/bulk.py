@@ -1,9 +1,12 @@
-"""What the queue/executor/node variants of cancel, preempt and cordon share (spec §6.2)."""
+"""What cancel, preempt, reprioritize and cordon share (spec §6.2-§9): the `<queue>
+<job-set> <job-id>` arguments, one RPC with armadactl's failure line, and the queues
+variants' selection (names or labels, priority classes, pools, one RPC per queue)."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 import click
@@ -11,9 +14,10 @@ from grpclib.exceptions import GRPCError
 
 from armada_cli.base import slice_option
 from armada_cli.errors import CliError, rpc_error_text, unsupported
-from armada_cli.fetch import all_queues
+from armada_cli.fetch import all_queues, request
 from armada_cli.queues import Selection, check_names
 from armada_cli.rpc import Api
+from armada_cli.session import Session
 
 ALL = "all"
 
@@ -41,6 +45,66 @@ def priority_class_options(command: Any) -> Any:
     return slice_option(
         "-p", "--priority-classes", help="Priority classes to select (required unless -a)."
     )(command)
+
+
+def job_arguments(*, job_id: bool = True) -> Callable[[Any], Any]:
+    """`<queue> <job-set>` and, with `job_id`, `<job-id>`: the first positional arguments
+    of cancel/preempt/reprioritize job and job-set (further ones follow them)."""
+
+    def decorate(command: Any) -> Any:
+        names = ("queue", "job_set", "job_id") if job_id else ("queue", "job_set")
+        for name in reversed(names):
+            command = click.argument(name, metavar=f"<{name.replace('_', '-')}>")(command)
+        return command
+
+    return decorate
+
+
+def unary_or_fail(
+    session: Session, method: str, message: Any, failure: str, what: str | None = None
+) -> Any:
+    """One RPC on a fresh channel; on failure armadactl's `failure: <rpc error>` line."""
+    return session.call(
+        lambda api: call_or_fail(partial(api.unary, method, message), failure, what)
+    )
+
+
+def queues_variant(pools_help: str) -> Callable[[Any], Any]:
+    """Arguments and flags of `cancel queues` / `preempt queues`: names, `-p`/`-a`,
+    `--pools`, and the selection flags (`-l`, `--inverse`, `--only-cordoned`, `--dry-run`)."""
+
+    def decorate(command: Any) -> Any:
+        command = queue_selection_options(command)
+        command = slice_option("--pools", help=pools_help)(command)
+        command = priority_class_options(command)
+        return click.argument("names", nargs=-1, metavar="[queue...]")(command)
+
+    return decorate
+
+
+def on_selected_queues(
+    session: Session,
+    chosen: Selection,
+    *,
+    dry_run: bool,
+    line: Callable[[str], str],
+    method: str,
+    message: Callable[[str], tuple[str, dict[str, Any]]],
+    failure: str,
+) -> None:
+    """For each selected queue (server order): print `line(name)`, then unless `dry_run`
+    send `message(name)` (type, body) to `method`; the first failure stops with
+    `failure` (`{name}` filled in)."""
+
+    async def act(api: Api) -> None:
+        for name in await selected_names(api, chosen):
+            click.echo(line(name))
+            if dry_run:
+                continue
+            call = partial(api.unary, method, request(*message(name)))
+            await call_or_fail(call, failure.format(name=name))
+
+    session.call(act)
 
 
 def queue_selection_options(command: Any, *, selector: str = "--selector") -> Any:

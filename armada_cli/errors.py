@@ -10,8 +10,9 @@ from __future__ import annotations
 from grpclib.const import Status
 from grpclib.exceptions import GRPCError
 
+from armada_adapters.wire.errors import StatusCode, go_status_text
+
 MAX_MESSAGE = 2000  # a server's message is echoed, but never megabytes of it
-_IRREGULAR = {Status.OK: "OK", Status.CANCELLED: "Canceled"}
 
 
 class CliError(Exception):
@@ -20,15 +21,7 @@ class CliError(Exception):
 
 def rpc_error_text(error: GRPCError) -> str:
     """`rpc error: code = <GoName> desc = <message>`, as grpc-go formats a status."""
-    message = (error.message or "")[:MAX_MESSAGE]
-    return f"rpc error: code = {go_code_name(error.status)} desc = {message}"
-
-
-def go_code_name(status: Status) -> str:
-    """`NOT_FOUND` → `NotFound` (grpc-go's `codes.Code.String()`)."""
-    if status in _IRREGULAR:
-        return _IRREGULAR[status]
-    return "".join(part.capitalize() for part in status.name.split("_"))
+    return go_status_text(StatusCode(error.status.value), (error.message or "")[:MAX_MESSAGE])
 
 
 def unsupported(error: GRPCError, what: str) -> CliError | None:

@@ -7,9 +7,10 @@ A schema is a dataclass. Its fields are the keys: the camelCase of the field nam
 marks a field that no key sets. `armada_unused` (a class attribute, a tuple of keys)
 lists Armada's keys that have no effect here. A field's type says how its value is
 read: dataclass, Mapping[str, T], tuple[T, ...], frozenset[T], T | None, bool, int,
-float, str, Path, timedelta, Any, or `Annotated[T, Read(reader)]` for anything else
-(`Seconds` is one). A dataclass's `__post_init__` checks what types cannot; its
-ValueError becomes the error, prefixed with the section's path unless it names it.
+float, str, Path, timedelta, Quantity (Kubernetes' `8Gi`), Any, or
+`Annotated[T, Read(reader)]` for anything else (`Seconds` and `ByteSize` are two).
+A dataclass's `__post_init__` checks what types cannot; its ValueError becomes the
+error, prefixed with the section's path unless it names it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Annotated, Any, TypeVar, cast
 
 from armada_config.durations import read_go_duration, read_seconds
 from armada_core.echo import shown
+from armada_core.quantity import Quantity
 
 CONFIG_LOGGER = "armada_adapters.server.config"  # durations logs under it too
 logger = logging.getLogger(CONFIG_LOGGER)
@@ -85,18 +87,28 @@ def read_value(
         value = reading.value(tp, raw, where)
     except (ValueError, TypeError) as exc:
         raise error(str(exc)) from None
-    if reading.unused:
-        logger.warning(
-            "config keys of Armada's that have no effect here, ignored: %s",
-            ", ".join(reading.unused),
-        )
+    warn_unused(reading.unused)
     return value
+
+
+def warn_unused(paths: list[str]) -> None:
+    """One warning naming Armada's keys (full paths) that have no effect here."""
+    if paths:
+        logger.warning(
+            "config keys of Armada's that have no effect here, ignored: %s", ", ".join(paths)
+        )
 
 
 def lookup(section: Mapping[str, Any], key: str, default: Any = None) -> Any:
     """`section[key]` with the key matched ignoring case, as Armada's loader does."""
+    found = matching_key(section, key)
+    return default if found is None else section[found]
+
+
+def matching_key(section: Mapping[Any, Any], key: str) -> Any:
+    """The key of `section` that matches `key` ignoring case (None: none does)."""
     wanted = key.lower()
-    return next((v for k, v in section.items() if str(k).lower() == wanted), default)
+    return next((k for k in section if str(k).lower() == wanted), None)
 
 
 def config_key(field: dataclasses.Field[Any]) -> str | None:
@@ -266,7 +278,28 @@ def read_path(raw: Any, path: str) -> Path:
     return Path(text)
 
 
+def read_quantity(raw: Any, path: str) -> Quantity:
+    """A Kubernetes quantity (`4`, `500m`, `8Gi`)."""
+    if isinstance(raw, bool):
+        raise ValueError(f"{path} must be a quantity such as 500m or 8Gi, got {_shown(raw)}")
+    try:
+        return Quantity.parse(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def read_byte_size(raw: Any, path: str) -> int:
+    """A number of bytes, as a quantity (`1Mi`, `10000000`)."""
+    size = read_quantity(raw, path).value()
+    if size < 0:
+        raise ValueError(f"{path} must not be negative")
+    return size
+
+
+ByteSize = Annotated[int, Read(read_byte_size)]
+
 _SCALARS: dict[Any, Reader] = {
+    Quantity: read_quantity,
     bool: read_bool,
     int: read_int,
     float: read_float,

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from armada_core.scheduling import PriorityClass, SchedulingConfig
 
 NS_PER_S = 1_000_000_000
+_PERIOD_KEYS = {
+    "schedule_period_ns": "schedulePeriod",
+    "cycle_period_ns": "cyclePeriod",
+    "executor_timeout_ns": "executorTimeout",
+    "scheduling_executor_timeout_ns": "scheduling.executorTimeout",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +43,11 @@ class SchedulerConfig:
     scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
 
     def __post_init__(self) -> None:
-        periods = ("schedule_period_ns", "cycle_period_ns", "executor_timeout_ns")
-        for name in (*periods, "scheduling_executor_timeout_ns"):
+        for name, key in _PERIOD_KEYS.items():  # Armada's keys, so the message names one
             if getattr(self, name) <= 0:
-                raise ValueError(f"scheduler {name} must be positive")
+                raise ValueError(f"{key} must be positive")
         if self.max_retries < 0:
-            raise ValueError("scheduler maxRetries must not be negative")
+            raise ValueError("scheduling.maxRetries must not be negative")
 
     def priority_class(self, name: str) -> PriorityClass:
         """The named class, or the default one for an empty or unknown name."""

@@ -1,7 +1,8 @@
 """The server's Prometheus metrics, in a registry of their own (one per server).
 
 Names and labels follow Armada where it has the same figure: the gRPC server
-metrics of go-grpc-middleware (`grpc_server_*`, with Armada's extra `user` label
+metrics of go-grpc-middleware (`grpc_server_*`, `grpc_code` spelt as Go spells it
+(`OK`, `InvalidArgument`, `Internal`), with Armada's extra `user` label
 where the caller is known), `armada_event_api_active_subscriptions{user}` for live
 watchers. The rest are ours (`armada_http_*`, `armada_storage_*`,
 `armada_scheduler_*`). Queue and job figures come from the census (`census.py`).
@@ -12,9 +13,13 @@ commits (`CommitObserver`, `commit`), the scheduler (`SchedulerObserver`).
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from armada_adapters.observability.record import RequestRecord
+from armada_adapters.wire.errors import StatusCode, go_code_name
 
 # go-grpc-middleware's buckets as Armada configures them (0.001 ... 120 s).
 LATENCY_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -29,6 +34,9 @@ class ServerMetrics:
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
+        # (metric, label values) -> child: prometheus_client's `labels()` costs a lock and
+        # checks per call; the registry holds every child anyway, so this adds none.
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         reg = self.registry
         self.grpc_started = Counter(
             "grpc_server_started_total", "RPCs started on the server.", _GRPC, registry=reg
@@ -95,26 +103,34 @@ class ServerMetrics:
     # --- RequestObserver ---------------------------------------------------------------
 
     def watch_opened(self, principal: str) -> None:
-        self.watchers.labels(principal).inc()
+        self._child(self.watchers, principal).inc()
 
     def watch_closed(self, principal: str) -> None:
-        self.watchers.labels(principal).dec()
+        self._child(self.watchers, principal).dec()
 
     def finished(self, record: RequestRecord) -> None:
         if record.protocol == "grpc":
             self._grpc_finished(record)
         else:
-            self.http_requests.labels(record.verb, record.method, record.status).inc()
-            self.http_seconds.labels(record.verb, record.method).observe(record.seconds)
+            self._child(self.http_requests, record.verb, record.method, record.status).inc()
+            self._child(self.http_seconds, record.verb, record.method).observe(record.seconds)
 
     def started(self, protocol: str, method: str, streaming: bool) -> None:
         if protocol == "grpc":
-            self.grpc_started.labels(*grpc_labels(method, streaming)).inc()
+            self._child(self.grpc_started, *grpc_labels(method, streaming)).inc()
 
     def _grpc_finished(self, record: RequestRecord) -> None:
         labels = grpc_labels(record.method, record.streaming)
-        self.grpc_handled.labels(*labels, record.status, record.principal).inc()
-        self.grpc_seconds.labels(*labels, record.principal).observe(record.seconds)
+        code = grpc_code(record.status)
+        self._child(self.grpc_handled, *labels, code, record.principal).inc()
+        self._child(self.grpc_seconds, *labels, record.principal).observe(record.seconds)
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     # --- CommitObserver, SchedulerObserver -------------------------------------------
 
@@ -131,6 +147,15 @@ class ServerMetrics:
         self.leader.set(1 if leader else 0)
 
 
+@functools.lru_cache(maxsize=256)
+def grpc_code(status: str) -> str:
+    """`grpc_code` as go-grpc-middleware writes it (`InvalidArgument`, grpc-go's
+    `codes.Code.String()`), so Armada's dashboards and alerts match."""
+    code = StatusCode.__members__.get(status)
+    return status if code is None else go_code_name(code)
+
+
+@functools.lru_cache(maxsize=1024)  # bounded: a client may send any method path
 def grpc_labels(method: str, streaming: bool) -> tuple[str, str, str]:
     """`grpc_type`, `grpc_service`, `grpc_method` of a method path `/pkg.Service/Method`."""
     service, _, name = method.lstrip("/").partition("/")

@@ -21,9 +21,8 @@ from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
 from armada_adapters.server.collector import tune_collector
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
-from armada_adapters.server.config.scheduler import retry_settings, scheduler_config
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
-from armada_adapters.server.local_executor import local_executor_config, start_local_executor
+from armada_adapters.server.local_executor import start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
 from armada_adapters.server.scheduling_loop import start_scheduling
 from armada_adapters.server.ui_logs import ui_log_sources
@@ -107,14 +106,16 @@ async def serve(
 ) -> None:
     """Run the server until `stop` is set (None: until SIGINT or SIGTERM)."""
     stop = stop if stop is not None else _stop_on_signals()
-    try:
-        local_executor_config(config, config.grpc_port)  # checked before anything starts
-    except ConfigError as exc:
-        raise StartupError(str(exc)) from None
     async with AsyncExitStack() as stack:
         assembly = await assemble(config, stack)
-        stack.push_async_callback(start_scheduling(assembly.service))
         metrics = await _start_metrics(config, assembly, stack)
+        stack.push_async_callback(
+            start_scheduling(
+                assembly.service,
+                metrics.metrics if metrics is not None else None,
+                is_leader=assembly.storage.is_scheduling_leader,
+            )
+        )
         listeners = await _start(config, assembly, _request_observer(config, metrics))
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
         endpoints = replace(listeners.endpoints, metrics_port=metrics.port if metrics else None)
@@ -150,8 +151,8 @@ def _service_config(config: ServerConfig) -> ServiceConfig:
             permissions=permissions_for(config),
             submission=config.submission,
             max_query_items=config.max_query_items,
-            scheduler=scheduler_config(config.scheduler),
-            retry=retry_settings(config.scheduler),
+            scheduler=config.scheduler.to_core(),
+            retry=config.scheduler.scheduling.retry_policy.to_core(),
             max_request_items=config.max_request_items,
         )
     except ValueError as exc:

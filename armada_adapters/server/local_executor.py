@@ -11,7 +11,7 @@ import contextlib
 import logging
 from contextlib import AsyncExitStack
 
-from armada_adapters.server.config import ConfigError, ServerConfig
+from armada_adapters.server.config import ServerConfig
 from armada_executor import ConfigError as ExecutorConfigError
 from armada_executor import ExecutorConfig
 from armada_executor.embedded import embedded_config, run_embedded
@@ -20,11 +20,8 @@ logger = logging.getLogger(__name__)
 
 
 def local_executor_config(config: ServerConfig, grpc_port: int) -> ExecutorConfig | None:
-    """The embedded executor's configuration, None when it is off; ConfigError if wrong."""
-    try:
-        return embedded_config(config.local_executor, grpc_port)
-    except ExecutorConfigError as exc:
-        raise ConfigError(f"localExecutor: {exc}") from None
+    """The embedded executor's configuration, None when it is off (checked when read)."""
+    return embedded_config(config.local_executor, grpc_port)
 
 
 async def start_local_executor(config: ServerConfig, grpc_port: int, stack: AsyncExitStack) -> None:

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 import click
 
 from armada_cli.base import parent, slice_option
 from armada_cli.bulk import (
     alias,
-    call_or_fail,
     chosen_classes,
-    priority_class_options,
-    queue_selection_options,
-    selected_names,
+    job_arguments,
+    on_selected_queues,
+    queues_variant,
     selection,
     shown,
+    unary_or_fail,
 )
 from armada_cli.commands import targets
 from armada_cli.errors import CliError
 from armada_cli.fetch import request
-from armada_cli.rpc import Api
 from armada_cli.session import Session, pass_session
 
 JOB_STATES = {"queued": "QUEUED", "leased": "LEASED", "pending": "PENDING", "running": "RUNNING"}
@@ -41,9 +39,7 @@ def register(root: click.Group) -> None:
     cancel = parent(root, "cancel", "Cancels jobs in armada.")
 
     @cancel.command("job")
-    @click.argument("queue", metavar="<queue>")
-    @click.argument("job_set", metavar="<job-set>")
-    @click.argument("job_id", metavar="<job-id>")
+    @job_arguments()
     @pass_session
     def cancel_job(session: Session, queue: str, job_set: str, job_id: str) -> None:
         """Cancels a job."""
@@ -58,14 +54,11 @@ def register(root: click.Group) -> None:
             f"error cancelling jobs matching queue: {queue}, job set: {job_set}, "
             f"and job id: {job_id}"
         )
-        result = session.call(
-            lambda api: call_or_fail(lambda: api.unary("/api.Submit/CancelJobs", message), failure)
-        )
+        result = unary_or_fail(session, "/api.Submit/CancelJobs", message, failure)
         click.echo(f"Requested cancellation for jobs {', '.join(result.cancelled_ids)}")
 
     @cancel.command("job-set")
-    @click.argument("queue", metavar="<queue>")
-    @click.argument("job_set", metavar="<job-set>")
+    @job_arguments(job_id=False)
     @pass_session
     def cancel_job_set(session: Session, queue: str, job_set: str) -> None:
         """Cancels all jobs of a job set."""
@@ -74,23 +67,16 @@ def register(root: click.Group) -> None:
         )
         message = request("api.JobSetCancelRequest", {"jobSetId": job_set, "queue": queue})
         failure = f"error cancelling job set matching queue: {queue}, job set: {job_set}"
-        session.call(
-            lambda api: call_or_fail(
-                lambda: api.unary("/api.Submit/CancelJobSet", message), failure
-            )
-        )
+        unary_or_fail(session, "/api.Submit/CancelJobSet", message, failure)
         click.echo(f"Requested cancellation for job set {job_set}")
 
     @cancel.command("queues")
-    @click.argument("names", nargs=-1, metavar="[queue...]")
+    @queues_variant("Pools to cancel jobs on (default all).")
     @slice_option(
         "-s",
         "--job-states",
         help="Job states to cancel: queued, leased, pending, running (required).",
     )
-    @priority_class_options
-    @slice_option("--pools", help="Pools to cancel jobs on (default all).")
-    @queue_selection_options
     @pass_session
     def cancel_queues(
         session: Session,
@@ -112,30 +98,21 @@ def register(root: click.Group) -> None:
             )
         states = parse_job_states(job_states)
         classes = chosen_classes(priority_classes, all_priority_classes)
-
-        async def act(api: Api) -> None:
-            for name in await selected_names(api, chosen):
-                click.echo(
-                    f"Requesting cancellation of jobs matching queue: {name}, priorityClasses: "
-                    f"{shown(classes)}, jobStates: {shown(job_states)}, pools: {shown(pools)}"
-                )
-                if dry_run:
-                    continue
-                message = request(
-                    "api.QueueCancelRequest",
-                    {
-                        "name": name,
-                        "priorityClasses": classes,
-                        "jobStates": states,
-                        "pools": list(pools),
-                    },
-                )
-                await call_or_fail(
-                    partial(api.unary, "/api.QueueService/CancelOnQueue", message),
-                    f"error cancelling jobs on queue {name}",
-                )
-
-        session.call(act)
+        on_selected_queues(
+            session,
+            chosen,
+            dry_run=dry_run,
+            line=lambda name: (
+                f"Requesting cancellation of jobs matching queue: {name}, priorityClasses: "
+                f"{shown(classes)}, jobStates: {shown(job_states)}, pools: {shown(pools)}"
+            ),
+            method="/api.QueueService/CancelOnQueue",
+            message=lambda name: (
+                "api.QueueCancelRequest",
+                {"name": name, "priorityClasses": classes, "jobStates": states, "pools": pools},
+            ),
+            failure="error cancelling jobs on queue {name}",
+        )
 
     alias(cancel, cancel_queues, "queue")
     targets.register(cancel, targets.CANCEL)

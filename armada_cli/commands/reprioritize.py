@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import click
 
 from armada_cli.base import parent
-from armada_cli.bulk import call_or_fail
+from armada_cli.bulk import job_arguments, unary_or_fail
 from armada_cli.errors import CliError
 from armada_cli.fetch import request
 from armada_cli.session import Session, pass_session
@@ -42,11 +42,7 @@ def report(results: Mapping[str, str]) -> None:
 
 def _reprioritize(session: Session, body: dict[str, object], failure: str) -> None:
     message = request("api.JobReprioritizeRequest", body)
-    reply = session.call(
-        lambda api: call_or_fail(
-            lambda: api.unary("/api.Submit/ReprioritizeJobs", message), failure
-        )
-    )
+    reply = unary_or_fail(session, "/api.Submit/ReprioritizeJobs", message, failure)
     report(dict(reply.reprioritization_results))
 
 
@@ -54,9 +50,7 @@ def register(root: click.Group) -> None:
     reprioritize = parent(root, "reprioritize", "Reprioritize jobs in Armada.")
 
     @reprioritize.command("job")
-    @click.argument("queue", metavar="<queue>")
-    @click.argument("job_set", metavar="<job-set>")
-    @click.argument("job_id", metavar="<job-id>")
+    @job_arguments()
     @click.argument("priority", metavar="<priority>")
     @pass_session
     def job(session: Session, queue: str, job_set: str, job_id: str, priority: str) -> None:
@@ -70,8 +64,7 @@ def register(root: click.Group) -> None:
         _reprioritize(session, body, f"error reprioritising jobs matching job ID: {job_id}\n")
 
     @reprioritize.command("job-set")
-    @click.argument("queue", metavar="<queue>")
-    @click.argument("job_set", metavar="<job-set>")
+    @job_arguments(job_id=False)
     @click.argument("priority", metavar="<priority>")
     @pass_session
     def job_set(session: Session, queue: str, job_set: str, priority: str) -> None:

@@ -132,7 +132,7 @@ async def test_armadas_unused_keys_are_warned_about(caplog: pytest.LogCaptureFix
     await build_authenticator(
         {"anonymousAuth": True, "kubernetesAuth": {"kidMappingFileLocation": "/x"}}
     )
-    assert "auth.kubernetesAuth is Armada's but has no effect here" in caplog.text
+    assert "have no effect here, ignored: auth.kubernetesAuth" in caplog.text
 
 
 async def test_custom_plugin_through_the_explicit_mapping() -> None:

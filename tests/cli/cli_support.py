@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
@@ -9,11 +10,17 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from e2e_support import ServerProcess
 
+from armada_cli.config import Connection
+from armada_cli.fetch import request
 from armada_cli.main import run
+from armada_cli.output import go_json
+from armada_cli.rpc import Api
 
 REPO = Path(__file__).resolve().parents[2]
 STAMP = re.compile(r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \| ", re.MULTILINE)
@@ -77,3 +84,23 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def job_details(server: ServerProcess, job_id: str) -> dict[str, Any]:
+    async def fetch(api: Api) -> Any:
+        message = request("api.JobDetailsRequest", {"jobIds": [job_id], "expandJobSpec": True})
+        return await api.unary("/api.Jobs/GetJobDetails", message)
+
+    async def main() -> Any:
+        async with Api(Connection(server.grpc_target, force_no_tls=True)) as api:
+            return await fetch(api)
+
+    reply = go_json(asyncio.run(main()))
+    details: dict[str, Any] = reply["jobDetails"][job_id]
+    return details
+
+
+def submitted_id(out: str) -> str:
+    line = out.strip().splitlines()[-1]
+    assert line.startswith("Submitted job with id ") and line.endswith(" to job set set1")
+    return line.split()[4]

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
-from cli_support import Armadactl, unstamped
+from cli_support import Armadactl, job_details, submitted_id, unstamped
 from e2e_support import ServerProcess
-
-from armada_cli.config import Connection
-from armada_cli.fetch import request
-from armada_cli.output import go_json
-from armada_cli.rpc import Api
 
 # spec §6.1's example file, with explicit false/0 values that must survive
 JOB_FILE = """\
@@ -43,26 +36,6 @@ def job_file(tmp_path: Path, queue: str, client_id: str = '""') -> Path:
     path = tmp_path / "job.yaml"
     path.write_text(JOB_FILE.format(queue=queue, client_id=client_id))
     return path
-
-
-def job_details(server: ServerProcess, job_id: str) -> dict[str, Any]:
-    async def fetch(api: Api) -> Any:
-        message = request("api.JobDetailsRequest", {"jobIds": [job_id], "expandJobSpec": True})
-        return await api.unary("/api.Jobs/GetJobDetails", message)
-
-    async def main() -> Any:
-        async with Api(Connection(server.grpc_target, force_no_tls=True)) as api:
-            return await fetch(api)
-
-    reply = go_json(asyncio.run(main()))
-    details: dict[str, Any] = reply["jobDetails"][job_id]
-    return details
-
-
-def submitted_id(out: str) -> str:
-    line = out.strip().splitlines()[-1]
-    assert line.startswith("Submitted job with id ") and line.endswith(" to job set set1")
-    return line.split()[4]
 
 
 def test_submit_stores_what_the_file_says(

@@ -9,17 +9,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from armada_adapters.server.config import parse_config
-from armada_adapters.server.config.scheduler import (
-    SchedulerConfigError,
-    retry_settings,
-    scheduler_config,
-)
+from armada_adapters.server.config import ConfigError, parse_config
 from armada_core.retry.engine import RetrySettings
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import PriorityClass, RateLimit
 
 S = 1_000_000_000
+
+
+def scheduler_config(section: object) -> SchedulerConfig:
+    """The section as the whole server config file reads it."""
+    return parse_config({"scheduler": section}).scheduler.to_core()
+
+
+def retry_settings(section: object) -> RetrySettings:
+    """The retry engine's settings as the whole server config file reads them."""
+    return parse_config({"scheduler": section}).scheduler.scheduling.retry_policy.to_core()
 
 
 def test_empty_section_gives_the_defaults() -> None:
@@ -81,21 +86,45 @@ def test_unused_armada_keys_warn(caplog: pytest.LogCaptureFixture) -> None:
         {"scheduling": {"bogus": 1}},
         {"schedulePeriod": "soon"},
         {"executorTimeout": "0s"},
-        {"scheduling": {"maxRetries": "3"}},
+        {"scheduling": {"maxRetries": "three"}},
+        {"scheduling": {"priorityClasses": {"low": {"priority": True}}}},
+        {"scheduling": {"maximumResourceFractionToSchedule": ["cpu"]}},
         {"scheduling": {"defaultPriorityClassName": "missing"}},
         {"scheduling": {"maximumSchedulingRate": -1}},
         {"scheduling": {"maxQueueLookback": 0}},
     ],
 )
-def test_bad_sections_are_refused(section: dict[str, object]) -> None:
-    with pytest.raises(SchedulerConfigError):
+def test_bad_sections_are_refused_with_their_path(section: dict[str, object]) -> None:
+    with pytest.raises(ConfigError, match=r"(^| )scheduler[.: ]"):
         scheduler_config(section)
 
 
-def test_server_config_hands_the_section_over() -> None:
-    assert parse_config({"scheduler": {"schedulePeriod": "1s"}}).scheduler == {
-        "schedulePeriod": "1s"
-    }
+def test_unknown_keys_are_named_with_their_path() -> None:
+    with pytest.raises(ConfigError, match=r"unknown key scheduler\.scheduling\.bogus"):
+        scheduler_config({"scheduling": {"bogus": 1}})
+    with pytest.raises(ConfigError, match=r"unknown key scheduler\.priorityClasses"):
+        scheduler_config({"priorityClasses": {}})
+
+
+def test_keys_match_ignoring_case_and_strings_of_digits_are_numbers() -> None:
+    config = scheduler_config({"SCHEDULING": {"MaxRetries": "7", "maxqueuelookback": 5}})
+    assert (config.max_retries, config.scheduling.max_queue_lookback) == (7, 5)
+
+
+def test_a_bare_duration_number_is_seconds_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        config = scheduler_config({"schedulePeriod": 2})
+    assert config.schedule_period_ns == 2 * S
+    assert "scheduler.schedulePeriod" in caplog.text
+
+
+def test_environment_overrides_reach_the_section() -> None:
+    from armada_adapters.server.config import with_environment
+
+    data = with_environment({}, {"ARMADA_SCHEDULER_SCHEDULING_MAXRETRIES": "9"})
+    assert parse_config(data).scheduler.to_core().max_retries == 9
 
 
 def test_the_readme_example_lists_the_defaults() -> None:
@@ -123,8 +152,8 @@ def test_retry_policies_are_on_by_default_and_armadas_keys_turn_them_off(
 
 @pytest.mark.parametrize(
     "keys",
-    [{"enabled": "yes"}, {"globalMaxRetries": -1}, {"globalMaxRetries": "5"}, {"bogus": 1}],
+    [{"enabled": "maybe"}, {"globalMaxRetries": -1}, {"globalMaxRetries": "five"}, {"bogus": 1}],
 )
 def test_bad_retry_policy_keys_are_refused(keys: dict[str, object]) -> None:
-    with pytest.raises(SchedulerConfigError, match="retryPolicy"):
+    with pytest.raises(ConfigError, match="retryPolicy"):
         retry_settings({"scheduling": {"retryPolicy": keys}})

@@ -29,6 +29,15 @@ def test_with_a_config_file_no_jobs_run_unless_asked(tmp_path):
 
 
 def test_a_wrong_local_executor_section_is_a_config_error():
-    config = parse_config({"localExecutor": {"enabled": True, "local": {"nope": 1}}})
-    with pytest.raises(ConfigError, match=r"localExecutor: unknown config key local\.nope"):
-        local_executor_config(config, 1)
+    with pytest.raises(ConfigError, match=r"^unknown key localExecutor\.local\.nope;"):
+        parse_config({"localExecutor": {"enabled": True, "local": {"nope": 1}}})
+
+
+def test_environment_overrides_reach_the_local_executor_section():
+    from armada_adapters.server.config import with_environment
+
+    data = with_environment(
+        {}, {"ARMADA_LOCALEXECUTOR_ENABLED": "true", "ARMADA_LOCALEXECUTOR_LOCAL_WORKDIR": "/w"}
+    )
+    executor = local_executor_config(parse_config(data), 6000)
+    assert executor is not None and str(executor.local.work_dir) == "/w"

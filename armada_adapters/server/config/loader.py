@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from armada_adapters.server.config.server import DEFAULT_METRICS_PORT, ServerConfig
-from armada_config.policy import ConfigError, lookup, read_section, schema_keys
+from armada_config.policy import ConfigError, lookup, matching_key, read_section, schema_keys
 
 CONFIG_ENV = "ARMADA_CONFIG"
 ENV_PREFIX = "ARMADA_"
@@ -50,7 +50,7 @@ def parse_config(data: Mapping[str, Any], *, source: Path | None = None) -> Serv
     merged = dict(data)
     for key, value in FILE_DEFAULTS.items():
         if lookup(data, key) is None:
-            merged[_existing_key(data, key) or key] = value
+            merged[matching_key(data, key) or key] = value
     config = read_section(ServerConfig, merged, "")
     return dataclasses.replace(config, source=source)
 
@@ -99,16 +99,12 @@ def _assign(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     """Set `path` (matched ignoring case) in `data`, making sections as needed."""
     *sections, last = path
     for key in sections:
-        found = _existing_key(data, key)
+        found = matching_key(data, key)
         if found is None or not isinstance(data[found], dict):
             found = found or key
             data[found] = {}
         data = data[found]
-    data[_existing_key(data, last) or last] = value
-
-
-def _existing_key(data: Mapping[str, Any], key: str) -> str | None:
-    return next((k for k in data if str(k).lower() == key.lower()), None)
+    data[matching_key(data, last) or last] = value
 
 
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,271 +1,208 @@
-"""The `scheduler:` section of the server config (decision E3) → `SchedulerConfig`.
+"""The `scheduler:` section of the server config (decision E3), read by the one policy.
 
-Key names are Armada's scheduler config keys (top level and `scheduling.*`), matched
-ignoring case; durations under the one policy (`armada_config.durations`). Armada keys
-that this scheduler does not use yet are accepted with a warning, so an Armada config
-carries over; any other key is refused.
+Keys are Armada's scheduler config keys (top level and `scheduling.*`). Armada keys
+this scheduler does not use yet are in `armada_unused` (warned once, so an Armada
+config carries over); any other key is refused with its path. A key left out keeps
+the core's default (`SchedulerConfig`, `SchedulingConfig`): `None` below means "not
+given", so no default is written twice.
 
-TODO(config): this is the executor-API branch's hand-written reader, kept as it was
-merged; the next step is a frozen dataclass section read by `armada_config.policy`
-(`ServerConfig.scheduler: SchedulerSection`), which retires `_known_keys`, `_typed`
-and `_section` below (a second key-matching rule) and makes `scheduler` typed instead
-of a mapping handed over.
+To add a key: a field on `SchedulerSection` (top level) or `SchedulingSection`
+(`scheduling.*`), and its hand-over in `to_core`/`_scheduling_values`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, ClassVar
 
-from armada_config.durations import read_go_duration
 from armada_core.retry.engine import RetrySettings
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.scheduling import PriorityClass, RateLimit, SchedulingConfig
 from armada_core.submission._go import duration_nanos
 
+Fractions = Mapping[str, float]
+
 logger = logging.getLogger(__name__)
 
-_TOP = ("cyclePeriod", "schedulePeriod", "executorTimeout", "scheduling")
-_TOP_IGNORED = (
-    "maxSchedulingDuration",
-    "databaseFetchSize",
-    "pulsar",
-    "postgres",
-    "leader",
-    "http",
-    "grpc",
-    "metrics",
-    "auth",
-    "armadaApi",
-    "queueRefreshPeriod",
-)
-_SCHEDULING = (
-    "maxRetries",
-    "priorityClassNameOverride",
-    "executorTimeout",
-    "nodeIdLabel",
-    "priorityClasses",
-    "defaultPriorityClassName",
-    "protectedFractionOfFairShare",
-    "maximumResourceFractionToSchedule",
-    "maximumSchedulingRate",
-    "maximumSchedulingBurst",
-    "maximumPerQueueSchedulingRate",
-    "maximumPerQueueSchedulingBurst",
-    "maxQueueLookback",
-    "dominantResourceFairnessResourcesToConsider",
-    "retryPolicy",
-)
-_RETRY_POLICY = ("enabled", "globalMaxRetries", "defaultPolicyName")
 _KILL_SWITCH = (
-    "scheduling.retryPolicy.enabled is true but globalMaxRetries is 0: the retry engine is"
-    " active but will never grant a retry (kill-switch semantics). Set globalMaxRetries"
-    " above 0 to allow policy retries."
-)
-_SCHEDULING_IGNORED = (
-    "pools",
-    "supportedResourceTypes",
-    "resolution",
-    "indexedResources",
-    "indexedTaints",
-    "indexedNodeLabels",
-    "wellKnownNodeTypes",
-    "maxUnacknowledgedJobsPerExecutor",
-    "enableAssertions",
-    "enablePreferLargeJobOrdering",
-    "maxExtraNodesToConsider",
-    "nodeOversubscriptionEvictionProbability",
-    "disableScheduling",
-    "experimentalIndicativePricing",
-    "experimentalIndicativeShare",
+    "scheduler.scheduling.retryPolicy.enabled is true but globalMaxRetries is 0: the retry"
+    " engine is active but will never grant a retry (kill-switch semantics). Set"
+    " globalMaxRetries above 0 to allow policy retries."
 )
 
 
-class SchedulerConfigError(ValueError):
-    """The `scheduler:` section cannot be used."""
+@dataclass(frozen=True, slots=True)
+class PriorityClassSection:
+    """`scheduling.priorityClasses.<name>` (Go's zero values where a key is left out)."""
 
+    priority: int = 0
+    preemptible: bool = False
+    maximum_resource_fraction_per_queue: Fractions = field(default_factory=dict)
 
-def scheduler_config(section: Mapping[str, Any]) -> SchedulerConfig:
-    """A `SchedulerConfig` from the section (empty: the defaults)."""
-    top = _known_keys(section, _TOP, _TOP_IGNORED, where="scheduler", error=SchedulerConfigError)
-    where = "scheduler.scheduling"
-    scheduling = _known_keys(
-        _section(top.get("scheduling"), where),
-        _SCHEDULING,
-        _SCHEDULING_IGNORED,
-        where=where,
-        error=SchedulerConfigError,
-    )
-    values: dict[str, Any] = {}
-    for key, name in (
-        ("schedulePeriod", "schedule_period_ns"),
-        ("cyclePeriod", "cycle_period_ns"),
-        ("executorTimeout", "executor_timeout_ns"),
-    ):
-        if key in top:
-            values[name] = _nanos(top[key], f"scheduler.{key}")
-    if "executorTimeout" in scheduling:
-        values["scheduling_executor_timeout_ns"] = _nanos(
-            scheduling["executorTimeout"], f"{where}.executorTimeout"
+    def to_core(self) -> PriorityClass:
+        return PriorityClass(
+            self.priority, self.preemptible, dict(self.maximum_resource_fraction_per_queue)
         )
-    for key, name, kind in (
-        ("maxRetries", "max_retries", int),
-        ("priorityClassNameOverride", "priority_class_override", str),
-    ):
-        if key in scheduling:
-            values[name] = _typed(scheduling[key], kind, f"{where}.{key}")
-    try:
-        return SchedulerConfig(**values, scheduling=_scheduling(scheduling))
-    except ValueError as exc:
-        raise SchedulerConfigError(str(exc)) from None
 
 
-def retry_settings(section: Mapping[str, Any]) -> RetrySettings:
-    """`scheduler.scheduling.retryPolicy` (Armada's keys); on by default here."""
-    top = _known_keys(
-        section, _TOP, _TOP_IGNORED, where="scheduler", error=SchedulerConfigError, quiet=True
+@dataclass(frozen=True, slots=True)
+class RetryPolicySection:
+    """`scheduling.retryPolicy`: Armada's retry engine switch; on by default here."""
+
+    enabled: bool | None = None
+    global_max_retries: int | None = None
+    default_policy_name: str | None = None
+
+    def __post_init__(self) -> None:
+        settings = self.to_core()  # the core's checks, refused with this section's path
+        if settings.enabled and settings.global_max_retries == 0:
+            logger.warning(_KILL_SWITCH)
+
+    def to_core(self) -> RetrySettings:
+        values = {
+            "enabled": self.enabled,
+            "global_max_retries": self.global_max_retries,
+            "default_policy_name": self.default_policy_name,
+        }
+        return RetrySettings(**_given(values))
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulingSection:
+    """`scheduler.scheduling`: the fair-share scheduler's keys."""
+
+    armada_unused: ClassVar[tuple[str, ...]] = (
+        "pools",
+        "supportedResourceTypes",
+        "resolution",
+        "indexedResources",
+        "indexedTaints",
+        "indexedNodeLabels",
+        "wellKnownNodeTypes",
+        "maxUnacknowledgedJobsPerExecutor",
+        "enableAssertions",
+        "enablePreferLargeJobOrdering",
+        "maxExtraNodesToConsider",
+        "nodeOversubscriptionEvictionProbability",
+        "disableScheduling",
+        "experimentalIndicativePricing",
+        "experimentalIndicativeShare",
     )
-    where = "scheduler.scheduling"
-    scheduling = _known_keys(
-        _section(top.get("scheduling"), where),
-        _SCHEDULING,
-        _SCHEDULING_IGNORED,
-        where=where,
-        error=SchedulerConfigError,
-        quiet=True,
-    )
-    where += ".retryPolicy"
-    keys = _known_keys(
-        _section(scheduling.get("retryPolicy"), where),
-        _RETRY_POLICY,
-        (),
-        where=where,
-        error=SchedulerConfigError,
-    )
-    default = RetrySettings()
-    enabled = _typed(keys.get("enabled", default.enabled), bool, f"{where}.enabled")
-    limit = keys.get("globalMaxRetries", default.global_max_retries)
-    limit = _typed(limit, int, f"{where}.globalMaxRetries")
-    name = keys.get("defaultPolicyName", default.default_policy_name)
-    name = _typed(name, str, f"{where}.defaultPolicyName")
-    if limit < 0:
-        raise SchedulerConfigError(f"{where}.globalMaxRetries must not be negative")
-    if enabled and limit == 0:
-        logger.warning(_KILL_SWITCH)
-    return RetrySettings(enabled, limit, name)
+
+    max_retries: int | None = None
+    priority_class_name_override: str | None = None
+    executor_timeout: timedelta | None = None
+    node_id_label: str | None = None
+    priority_classes: Mapping[str, PriorityClassSection] | None = None
+    default_priority_class_name: str | None = None
+    protected_fraction_of_fair_share: float | None = None
+    maximum_resource_fraction_to_schedule: Fractions | None = None
+    maximum_scheduling_rate: float | None = None
+    maximum_scheduling_burst: int | None = None
+    maximum_per_queue_scheduling_rate: float | None = None
+    maximum_per_queue_scheduling_burst: int | None = None
+    max_queue_lookback: int | None = None
+    dominant_resource_fairness_resources_to_consider: tuple[str, ...] | None = None
+    retry_policy: RetryPolicySection = field(default_factory=RetryPolicySection)
+
+    def __post_init__(self) -> None:
+        self.to_core()  # the core's checks, refused with this section's path
+
+    def to_core(self) -> SchedulingConfig:
+        return SchedulingConfig(**_given(_scheduling_values(self)))
 
 
-def _scheduling(keys: Mapping[str, Any]) -> SchedulingConfig:
-    """The fair-share scheduler's settings from `scheduler.scheduling`."""
-    where = "scheduler.scheduling"
-    values: dict[str, Any] = {}
-    for key, name, read in (
-        ("nodeIdLabel", "node_id_label", lambda v, w: _typed(v, str, w)),
-        ("defaultPriorityClassName", "default_priority_class_name", lambda v, w: _typed(v, str, w)),
-        ("protectedFractionOfFairShare", "protected_fraction_of_fair_share", _number),
-        ("maximumResourceFractionToSchedule", "maximum_resource_fraction_to_schedule", _fractions),
-        ("maxQueueLookback", "max_queue_lookback", lambda v, w: _typed(v, int, w)),
-        (
-            "dominantResourceFairnessResourcesToConsider",
-            "dominant_resource_fairness_resources_to_consider",
-            _names,
+@dataclass(frozen=True, slots=True)
+class SchedulerSection:
+    """`scheduler:`; `to_core()` is what the core receives. Checked when read."""
+
+    armada_unused: ClassVar[tuple[str, ...]] = (
+        "maxSchedulingDuration",
+        "databaseFetchSize",
+        "pulsar",
+        "postgres",
+        "leader",
+        "http",
+        "grpc",
+        "metrics",
+        "auth",
+        "armadaApi",
+        "queueRefreshPeriod",
+    )
+
+    cycle_period: timedelta | None = None
+    schedule_period: timedelta | None = None
+    executor_timeout: timedelta | None = None
+    scheduling: SchedulingSection = field(default_factory=SchedulingSection)
+
+    def __post_init__(self) -> None:
+        self.to_core()  # the core's checks, so a bad value is refused at start-up
+
+    def to_core(self) -> SchedulerConfig:
+        scheduling = self.scheduling
+        values = {
+            "schedule_period_ns": _nanos(self.schedule_period),
+            "cycle_period_ns": _nanos(self.cycle_period),
+            "executor_timeout_ns": _nanos(self.executor_timeout),
+            "scheduling_executor_timeout_ns": _nanos(scheduling.executor_timeout),
+            "max_retries": scheduling.max_retries,
+            "priority_class_override": scheduling.priority_class_name_override,
+        }
+        return SchedulerConfig(**_given(values), scheduling=scheduling.to_core())
+
+
+def _scheduling_values(section: SchedulingSection) -> dict[str, Any]:
+    """`SchedulingConfig`'s fields from the section (None: not given)."""
+    classes = section.priority_classes
+    fractions = section.maximum_resource_fraction_to_schedule
+    resources = section.dominant_resource_fairness_resources_to_consider
+    return {
+        "priority_classes": None if classes is None else _classes(classes),
+        "default_priority_class_name": section.default_priority_class_name,
+        "protected_fraction_of_fair_share": section.protected_fraction_of_fair_share,
+        "maximum_resource_fraction_to_schedule": None if fractions is None else dict(fractions),
+        "maximum_scheduling_rate": _rate(
+            "maximum_scheduling_rate",
+            section.maximum_scheduling_rate,
+            section.maximum_scheduling_burst,
         ),
-        ("priorityClasses", "priority_classes", lambda v, w: _classes(v)),
-    ):
-        if key in keys:
-            values[name] = read(keys[key], f"{where}.{key}")
-    for prefix, name in (
-        ("maximumScheduling", "maximum_scheduling_rate"),
-        ("maximumPerQueueScheduling", "maximum_per_queue_scheduling_rate"),
-    ):
-        if f"{prefix}Rate" in keys or f"{prefix}Burst" in keys:
-            default = getattr(SchedulingConfig(), name) or RateLimit(0, 0)
-            rate = _number(keys.get(f"{prefix}Rate", default.rate), f"{where}.{prefix}Rate")
-            burst = _typed(keys.get(f"{prefix}Burst", default.burst), int, f"{where}.{prefix}Burst")
-            values[name] = RateLimit(rate, burst)
-    return SchedulingConfig(**values)
+        "maximum_per_queue_scheduling_rate": _rate(
+            "maximum_per_queue_scheduling_rate",
+            section.maximum_per_queue_scheduling_rate,
+            section.maximum_per_queue_scheduling_burst,
+        ),
+        "max_queue_lookback": section.max_queue_lookback,
+        "dominant_resource_fairness_resources_to_consider": resources,
+        "node_id_label": section.node_id_label,
+    }
 
 
-def _section(value: Any, where: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise SchedulerConfigError(f"{where} must be a mapping")
-    return value
+def _classes(classes: Mapping[str, PriorityClassSection]) -> dict[str, PriorityClass]:
+    return {name: spec.to_core() for name, spec in classes.items()}
 
 
-def _nanos(value: Any, where: str) -> int:
-    try:
-        return duration_nanos(read_go_duration(value, where))
-    except (TypeError, ValueError) as exc:
-        raise SchedulerConfigError(str(exc)) from None
+def _rate(name: str, rate: float | None, burst: int | None) -> RateLimit | None:
+    """Armada's rate and burst keys as one token bucket; one given keeps the other's default."""
+    if rate is None and burst is None:
+        return None
+    default = _DEFAULT_SCHEDULING_FIELDS[name] or RateLimit(0, 0)
+    return RateLimit(
+        default.rate if rate is None else rate, default.burst if burst is None else burst
+    )
 
 
-def _typed(value: Any, kind: type, where: str) -> Any:
-    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-        raise SchedulerConfigError(f"{where} must be a {kind.__name__}, got {value!r}")
-    return value
+_DEFAULT_SCHEDULING_FIELDS: Mapping[str, Any] = {
+    f.name: getattr(SchedulingConfig(), f.name) for f in dataclasses.fields(SchedulingConfig)
+}
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SchedulerConfigError(f"{where} must be a number, got {value!r}")
-    return float(value)
+def _nanos(value: timedelta | None) -> int | None:
+    return None if value is None else duration_nanos(value)
 
 
-def _fractions(value: Any, where: str) -> dict[str, float]:
-    return {str(k): _number(v, f"{where}.{k}") for k, v in _section(value, where).items()}
-
-
-def _names(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SchedulerConfigError(f"{where} must be a list of resource names")
-    return tuple(value)
-
-
-def _classes(value: Any) -> dict[str, PriorityClass]:
-    classes = {}
-    for name, spec in _section(value, "scheduler.scheduling.priorityClasses").items():
-        where = f"scheduler.scheduling.priorityClasses.{name}"
-        fields = {str(k).lower(): v for k, v in _section(spec, where).items()}
-        fraction_key = "maximumresourcefractionperqueue"
-        classes[str(name)] = PriorityClass(
-            priority=_typed(fields.get("priority", 0), int, f"{where}.priority"),
-            preemptible=_typed(fields.get("preemptible", False), bool, f"{where}.preemptible"),
-            maximum_resource_fraction_per_queue=_fractions(
-                fields.get(fraction_key), f"{where}.maximumResourceFractionPerQueue"
-            ),
-        )
-    return classes
-
-
-def _known_keys(
-    data: Mapping[str, Any],
-    known: tuple[str, ...],
-    ignored: tuple[str, ...],
-    *,
-    where: str,
-    error: type[Exception],
-    quiet: bool = False,
-) -> dict[str, Any]:
-    """The section's values by canonical key name; `error` names an unknown key's path.
-
-    `quiet`: a second reading of a section does not warn about ignored keys again.
-    """
-    names = {name.lower(): name for name in known}
-    skipped = {name.lower() for name in ignored}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        lower = str(key).lower()
-        if lower in names:
-            values[names[lower]] = value
-        elif lower in skipped:
-            if quiet:
-                continue
-            logger.warning(
-                "config key %s.%s is Armada's but has no effect here; ignored", where, key
-            )
-        else:
-            raise error(f"unknown config key {where}.{key}; known keys: {', '.join(known)}")
-    return values
+def _given(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}

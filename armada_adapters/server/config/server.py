@@ -1,14 +1,14 @@
 """`ServerConfig`: the server's config file, one field per top-level key.
 
-To add a section (say `scheduler:`): write a frozen dataclass for it here or in its
+To add a section (say `ui:`): write a frozen dataclass for it here or in its
 own module (fields = keys, defaults = what no file means; see `policy` for the field
 types), and add one field to `ServerConfig`:
 
-    scheduler: SchedulerSection = field(default_factory=SchedulerSection)
+    ui: UiSection = field(default_factory=UiSection)
 
 That is all: the key is matched ignoring case, unknown keys in it are refused with
-their path, scalar leaves get `ARMADA_SCHEDULER_<KEY>` environment overrides, and
-the composition root reads `config.scheduler`.
+their path, scalar leaves get `ARMADA_UI_<KEY>` environment overrides, and
+the composition root reads `config.ui`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from typing import Annotated, Any, ClassVar
 
 from armada_adapters.observability.log_format import FORMATS as LOG_FORMATS
 from armada_adapters.server.config.connections import ConnectionSettings
+from armada_adapters.server.config.scheduler import SchedulerSection
 from armada_adapters.server.config.submission import read_submission
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
 from armada_config.policy import KEY, Read, Seconds
 from armada_core.config import DEFAULT_MAX_REQUEST_ITEMS
 from armada_core.submission import SubmissionConfig
+from armada_executor.config import LocalExecutorSection
 
 DEFAULT_SQLITE_PATH = "data/armada.db"
 DEFAULT_METRICS_PORT = 9000  # Armada's; the config file's default (embedding: off)
@@ -138,11 +140,8 @@ class ServerConfig:
     metrics: MetricsSection = field(default_factory=MetricsSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     ui: UiSection = field(default_factory=UiSection)
-    # TODO(config): both are handed over as mappings and read by the executor-API and
-    # local-executor branches' readers (`config.scheduler.scheduler_config`,
-    # `armada_executor.embedded.embedded_config`); next: dataclass sections here.
-    scheduler: Mapping[str, Any] = field(default_factory=dict)
-    local_executor: Mapping[str, Any] | None = None  # None: not configured
+    scheduler: SchedulerSection = field(default_factory=SchedulerSection)
+    local_executor: LocalExecutorSection | None = None  # None: not configured
     source: Path | None = field(default=None, metadata={KEY: None})
 
     def __post_init__(self) -> None:

@@ -36,14 +36,7 @@ def _toleration(raw: Any, path: str) -> KubeObject:
     return {names.get(k, k): v for k, v in fields.items() if v not in (None, "")}
 
 
-def _quantity(raw: Any, path: str) -> Quantity:
-    try:
-        return Quantity.parse(raw)
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
-
-
-Quantities = Mapping[str, Annotated[Quantity, Read(_quantity)]]
+Quantities = Mapping[str, Quantity]
 Tolerations = tuple[Annotated[KubeObject, Read(_toleration)], ...]
 # How a field is read where its type alone does not say it (field name -> type).
 _FIELD_TYPES: Mapping[str, Any] = {

@@ -7,6 +7,7 @@ the figure it expects appears, within a bound.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from grpclib.client import Channel
 from grpclib.exceptions import GRPCError
 from observability_support import Scraper, running_server
+from prometheus_client.parser import text_string_to_metric_families
 
 from armada_adapters.grpc._betterproto import api
 from armada_adapters.grpc._betterproto.k8s.io.api.core import v1 as core_v1
@@ -115,8 +117,7 @@ async def test_queue_figures_and_request_counters_move(tmp_path: Path) -> None:
         handled = "grpc_server_handled_total"
         assert await metrics.value(handled, grpc_method="SubmitJobs", grpc_code="OK", **grpc) == 1
         assert (
-            await metrics.value(handled, grpc_method="SubmitJobs", grpc_code="INVALID_ARGUMENT")
-            == 1
+            await metrics.value(handled, grpc_method="SubmitJobs", grpc_code="InvalidArgument") == 1
         )
         assert await metrics.value(handled, grpc_method="CancelJobSet", user="anonymous") == 1
         assert await metrics.value("grpc_server_started_total", grpc_method="SubmitJobs") == 2
@@ -206,3 +207,41 @@ async def test_promtool_accepts_the_exposition(tmp_path: Path) -> None:
 def _armada_camel_case(problem: str) -> bool:
     name, _, complaint = problem.partition(" ")
     return name in ARMADA_CAMEL_CASE and complaint == CAMEL_CASE_COMPLAINT
+
+
+async def test_the_scheduler_reports_its_cycles_and_leadership(tmp_path: Path) -> None:
+    """SQLite: this process is the one scheduler, so the leader and cycle figures move."""
+    periods = {"schedulePeriod": "50ms"}
+    async with (
+        running_server(tmp_path, scheduler=periods) as endpoints,
+        httpx.AsyncClient(timeout=10) as client,
+    ):
+        metrics = Scraper(client, endpoints.metrics_port or 0)
+        leader = await metrics.wait_for("armada_scheduler_leader_status", lambda v: v == 1)
+        assert leader == 1
+        cycles = await metrics.wait_for(
+            "armada_scheduler_cycle_seconds_count", lambda v: (v or 0) >= 2
+        )
+        assert cycles is not None and cycles >= 2
+        assert await metrics.value("armada_scheduler_placements_total") == 0  # no executor
+
+
+async def test_the_readme_lists_every_metric_served(tmp_path: Path) -> None:
+    async with running_server(tmp_path) as endpoints, httpx.AsyncClient(timeout=10) as client:
+        rest = f"http://127.0.0.1:{endpoints.http_port}"
+        await client.post(f"{rest}/v1/queue", json={"name": "q", "priorityFactor": 1})
+        metrics = Scraper(client, endpoints.metrics_port or 0)
+        await metrics.wait_for("armada_queue_size", lambda v: v == 0, queue="q")
+        text = await metrics.scrape()
+    served = {
+        family.name
+        for family in text_string_to_metric_families(text)
+        if not family.name.endswith("_created")  # prometheus_client's creation stamps
+    }
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Metrics and logs", 1)[1].split("\n\n| metric |", 1)[1]
+    rows = [line.split("|")[1] for line in table.split("\n\n", 1)[0].splitlines()[2:]]
+    listed = {
+        name.removesuffix("_total") for row in rows for name in re.findall(r"`([a-z_]+)`", row)
+    }
+    assert served == listed
