@@ -118,7 +118,7 @@ async def serve(
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
         endpoints = replace(listeners.endpoints, metrics_port=metrics.port if metrics else None)
         await start_local_executor(config, endpoints.grpc_port, stack)
-        tune_collector()
+        stack.push_async_callback(tune_collector())
         logger.info("armada-server ready: %s", endpoints.describe())
         if on_ready is not None:
             on_ready(endpoints)

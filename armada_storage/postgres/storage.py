@@ -27,13 +27,12 @@ from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
-from armada_storage._rules import check_appends
+from armada_storage._rows import encode_write
 from armada_storage.config import StorageConfigError
 from armada_storage.postgres import reads, writes
 from armada_storage.postgres.leader import Leadership
 from armada_storage.postgres.listener import Listener, SharedChangeFeed
 from armada_storage.postgres.pool import Pool, close_quietly, connect
-from armada_storage.postgres.rows import encode_write
 from armada_storage.postgres.schema import migrate
 from armada_storage.postgres.settings import DEFAULT_POOL_SIZE, PostgresSettings
 
@@ -130,7 +129,6 @@ class PostgresStorage:
         runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work in one transaction; followers everywhere wake on commit."""
-        check_appends(appends)
         unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
         started = time.perf_counter()
         ids = await self._pool.run(writes.write, unit)

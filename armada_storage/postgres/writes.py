@@ -40,10 +40,10 @@ from armada_storage._codec import (
     queue_to_json,
     retry_policy_to_json,
 )
+from armada_storage._rows import EncodedWrite
 from armada_storage._rules import detach, policy_mention
 from armada_storage.postgres.listener import CHANNEL, payload
 from armada_storage.postgres.pool import Connection
-from armada_storage.postgres.rows import EncodedWrite
 
 _ACTIVE = [int(s) for s in ACTIVE_STATES]
 _COPY_JOBS = (

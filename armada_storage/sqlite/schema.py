@@ -124,7 +124,6 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
-CHUNK = 256  # events per `events` row at most
 
 
 def connect(path: Path, *, synchronous: str, reader: bool = False) -> sqlite3.Connection:

@@ -30,6 +30,7 @@ from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
+from armada_storage._rows import encode_write
 from armada_storage.config import SqliteSettings
 from armada_storage.feed import LocalChangeFeed
 from armada_storage.sqlite import reads, writes
@@ -177,15 +178,8 @@ class SqliteStorage:
         runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work atomically and durably, then wake followers."""
-        work = functools.partial(
-            writes.write,
-            at_ms=at_ms,
-            jobs=jobs,
-            changes=changes,
-            appends=appends,
-            require_queue=require_queue,
-            runs=runs,
-        )
+        unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
+        work = functools.partial(writes.write, unit=unit)
         ids = await self._committer.run(work)
         for key in dict.fromkeys((a.queue, a.job_set_id) for a in appends):
             self._feed.notify(*key)

@@ -1,5 +1,8 @@
 """The SQL of every write, run on the writer thread inside a unit's SAVEPOINT.
 
+A job write arrives encoded (`armada_storage._rows`): the writer runs SQL only, and
+`sqlite3` lets go of the GIL while a statement runs, so the event loop keeps going.
+
 A failure raises (`NotFound`, `Conflict`, `ValueError`) and the group committer rolls
 the unit back to its savepoint, so nothing of it stays. The UPDATE of a job change
 mirrors `armada_storage._rules.apply_change`, which the memory backend uses.
@@ -10,34 +13,25 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
 from armada_core.executors import Executor
-from armada_core.jobs import ACTIVE_STATES, Job, JobChange, JobState
+from armada_core.jobs import ACTIVE_STATES, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPoliciesMissing, RetryPolicy
-from armada_core.runs import Run
 from armada_storage._codec import (
-    events_to_json,
     executor_to_json,
-    job_to_json,
     queue_from_json,
     queue_to_json,
     retry_policy_to_json,
-    run_columns,
 )
-from armada_storage._rules import (
-    check_appends,
-    client_id_keys,
-    detach,
-    next_entry,
-    policy_mention,
-)
+from armada_storage._rows import Chunk, EncodedWrite
+from armada_storage._rules import detach, next_entry, policy_mention
 from armada_storage.sqlite.reads import find_client_ids
-from armada_storage.sqlite.schema import CHUNK
 
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
 
@@ -45,7 +39,7 @@ _INSERT_JOBS = (
     "INSERT INTO jobs (id, queue, job_set_id, state, priority, last_transition_ns, client_id,"
     " external_job_uri, spec) VALUES "
 )
-_JOB_VALUES = "(?, ?, ?, 0, ?, ?, ?, ?, ?)"
+_JOB_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
 # Jobs go in as multi-row INSERTs of at most this many rows: one statement step per
 # chunk instead of one per job, so the writer thread takes the GIL back once per chunk,
 # not once per job (under load, each time can cost the interpreter's switch interval).
@@ -136,62 +130,42 @@ def delete_queue(conn: sqlite3.Connection, name: str) -> DeleteOutcome:
     return DeleteOutcome.DELETED
 
 
-def write(
-    conn: sqlite3.Connection,
-    at_ms: int,
-    jobs: Sequence[Job],
-    changes: Sequence[JobChange],
-    appends: Sequence[Append],
-    require_queue: str | None,
-    runs: Sequence[Run] = (),
-) -> list[EventId]:
-    """One `Storage.write` unit; its ids, one per append."""
-    check_appends(appends)
-    if require_queue is not None and not _queue_exists(conn, require_queue):
-        raise NotFound(f"queue {require_queue} does not exist")
-    if jobs:
-        _record_client_ids(conn, jobs)
-        _insert_jobs(conn, jobs)
-    if changes:
-        _apply_changes(conn, changes)
-    if runs:
-        conn.executemany(_UPSERT_RUN, [run_columns(run) for run in runs])
-    inserted = {job.id: job for job in jobs}
-    return [_append(conn, append, at_ms, inserted) for append in appends]
+def write(conn: sqlite3.Connection, unit: EncodedWrite) -> list[EventId]:
+    """One `Storage.write` unit, encoded beforehand; its ids, one per append."""
+    if unit.require_queue is not None and not _queue_exists(conn, unit.require_queue):
+        raise NotFound(f"queue {unit.require_queue} does not exist")
+    if unit.job_rows:
+        _record_client_ids(conn, unit.client_ids)
+        _insert_jobs(conn, unit.job_rows)
+    if unit.changes:
+        _apply_changes(conn, unit.changes)
+    if unit.run_rows:
+        conn.executemany(_UPSERT_RUN, unit.run_rows)
+    return [
+        _append(conn, append, chunks, unit.at_ms)
+        for append, chunks in zip(unit.appends, unit.chunks, strict=True)
+    ]
 
 
 def _queue_exists(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM queues WHERE name = ?", (name,)).fetchone() is not None
 
 
-def _insert_jobs(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
+def _insert_jobs(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     try:
-        for start in range(0, len(jobs), JOBS_PER_INSERT):
-            chunk = jobs[start : start + JOBS_PER_INSERT]
-            values: list[Any] = []
-            for j in chunk:
-                values += (
-                    j.id,
-                    j.queue,
-                    j.job_set_id,
-                    j.priority,
-                    j.created_ns,
-                    j.client_id,
-                    j.external_job_uri,
-                    job_to_json(j),
-                )
-            conn.execute(_insert_jobs_sql(len(chunk)), values)
+        for start in range(0, len(rows), JOBS_PER_INSERT):
+            chunk = rows[start : start + JOBS_PER_INSERT]
+            conn.execute(_insert_jobs_sql(len(chunk)), list(chain.from_iterable(chunk)))
     except sqlite3.IntegrityError:
-        raise Conflict(f"job {_taken_id(conn, jobs)} exists already") from None
+        raise Conflict(f"job {_taken_id(conn, [row[0] for row in rows])} exists already") from None
 
 
-def _record_client_ids(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
+def _record_client_ids(conn: sqlite3.Connection, keys: dict[tuple[str, str], str]) -> None:
     """Record the jobs' client ids, or raise `ClientIdsTaken` if any is recorded already.
 
     The writer connection is the file's only writer, so nothing can record a key
     between this SELECT and the INSERT.
     """
-    keys = client_id_keys(jobs)
     if not keys:
         return
     by_queue: dict[str, list[str]] = {}
@@ -209,17 +183,15 @@ def _record_client_ids(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
     )
 
 
-def _taken_id(conn: sqlite3.Connection, jobs: Sequence[Job]) -> str:
+def _taken_id(conn: sqlite3.Connection, job_ids: Sequence[str]) -> str:
     """The id that made the insert fail (rare path: the unit is rolled back anyway)."""
     seen: set[str] = set()
-    for job in jobs:
-        if job.id in seen:
-            return job.id
-        seen.add(job.id)
-    return next(
-        (j.id for j in jobs if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (j.id,)).fetchone()),
-        "?",
-    )
+    for job_id in job_ids:
+        if job_id in seen:
+            return job_id
+        seen.add(job_id)
+    query = "SELECT 1 FROM jobs WHERE id = ?"
+    return next((j for j in job_ids if conn.execute(query, (j,)).fetchone()), "?")
 
 
 def _apply_changes(conn: sqlite3.Connection, changes: Sequence[JobChange]) -> None:
@@ -251,31 +223,11 @@ def _change_row(change: JobChange) -> tuple[Any, ...]:
     )
 
 
-def _append(
-    conn: sqlite3.Connection, append: Append, at_ms: int, inserted: dict[str, Job]
-) -> EventId:
+def _append(conn: sqlite3.Connection, append: Append, chunks: list[Chunk], at_ms: int) -> EventId:
     set_id, ms, seq = _next_entry(conn, append.queue, append.job_set_id, at_ms)
-    events, count = append.events, len(append.events)
-
-    def stored(job: Job) -> bool:
-        same = inserted.get(job.id)
-        return same is job or same == job
-
-    rows = [
-        (
-            set_id,
-            ms,
-            seq,
-            start,
-            len(chunk),
-            start + len(chunk) == count,
-            events_to_json(chunk, stored),
-        )
-        for start in range(0, count, CHUNK)
-        for chunk in (events[start : start + CHUNK],)
-    ]
+    rows = [(set_id, ms, seq, c.start, c.count, c.final, c.data) for c in chunks]
     conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    return EventId(ms, seq, count - 1, True)
+    return EventId(ms, seq, len(append.events) - 1, True)
 
 
 def _next_entry(

@@ -16,7 +16,15 @@ from typing import Any
 
 import anyio
 import pytest
-from storage_helpers import POSTGRES_DSN, drop_schema, event, fresh_schema, make_job, submit_append
+from storage_helpers import (
+    POSTGRES_DSN,
+    PacedEncoding,
+    drop_schema,
+    event,
+    fresh_schema,
+    make_job,
+    submit_append,
+)
 
 from armada_core.errors import Conflict
 from armada_core.events import EventId
@@ -29,7 +37,7 @@ pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not insta
 
 import psycopg
 
-from armada_storage.postgres import PostgresSettings, PostgresStorage, reads, rows
+from armada_storage.postgres import PostgresSettings, PostgresStorage, reads
 from armada_storage.postgres.listener import MAX_PAYLOAD
 from armada_storage.postgres.schema import SCHEMA_VERSION
 
@@ -294,13 +302,15 @@ async def test_pooled_connections_closed_by_the_server_are_replaced(
 async def test_a_big_write_and_read_leave_the_event_loop_free(
     pair: tuple[PostgresStorage, PostgresStorage], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """JSON of thousands of jobs runs on worker threads, never on the event loop's."""
+    """A big write is encoded paced on the loop before it takes a connection; reading
+    thousands of jobs decodes their JSON on worker threads, never on the loop's."""
     storage, _ = pair
     jobs = [make_job() for _ in range(4000)]
+    encoding = PacedEncoding(monkeypatch)
+    await encoding.run(lambda: storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)]))
+    encoding.check(len(jobs))
     threads: set[int] = set()
-    for module, name in ((rows, "job_to_json"), (reads, "job_from_json")):
-        monkeypatch.setattr(module, name, _recording(getattr(module, name), threads))
-    await storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)])
+    monkeypatch.setattr(reads, "job_from_json", _recording(reads.job_from_json, threads))
     assert len(await storage.read_events("q", "js", None, 10_000)) == 8000
     assert threads, "the codec was not called"
     assert threading.get_ident() not in threads
