@@ -48,7 +48,11 @@ def _free_port() -> int:
 def _small_jobs(count: int) -> list[dict[str, Any]]:
     """`count` small valid jobs (a 10,000-job request stays under the 4 MiB limit)."""
     amounts = {"cpu": "100m", "memory": "64Mi"}
-    container = {"name": "c", "image": "busybox", "resources": {"requests": amounts, "limits": amounts}}
+    container = {
+        "name": "c",
+        "image": "busybox",
+        "resources": {"requests": amounts, "limits": amounts},
+    }
     return [{"namespace": "default", "podSpec": {"containers": [container]}}] * count
 
 
@@ -162,7 +166,11 @@ def main() -> None:
         try:
             port = server.ports[0]
             client = Client(port)
-            client.call("/api.Submit/CreateQueue", _bytes("api.Queue", {"name": "q", "priorityFactor": 1}), "google.protobuf.Empty")
+            client.call(
+                "/api.Submit/CreateQueue",
+                _bytes("api.Queue", {"name": "q", "priorityFactor": 1}),
+                "google.protobuf.Empty",
+            )
             client.close()
             print("single-submit latency of a second client (durable SQLite):")
             for n in range(args.rounds):

@@ -31,6 +31,7 @@ from armada_storage._codec import (
 )
 from armada_storage._rows import Chunk, EncodedWrite
 from armada_storage._rules import detach, next_entry, policy_mention
+from armada_storage.sqlite import multirow
 from armada_storage.sqlite.reads import find_client_ids
 
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
@@ -39,29 +40,37 @@ _INSERT_JOBS = (
     "INSERT INTO jobs (id, queue, job_set_id, state, priority, last_transition_ns, client_id,"
     " external_job_uri, spec) VALUES "
 )
-_JOB_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
-# Jobs go in as multi-row INSERTs of at most this many rows: one statement step per
-# chunk instead of one per job, so the writer thread takes the GIL back once per chunk,
-# not once per job (under load, each time can cost the interpreter's switch interval).
-JOBS_PER_INSERT = 128
+_INSERT_EVENTS = "INSERT INTO events VALUES "
+
+# A change's effect, written once for a single row (`?1`...) and for many (`c.state`...).
+# Right-hand sides see the row before the update, so `state = {state}` compares the old state.
+_CHANGE_SET = f"""last_transition_ns = CASE WHEN jobs.state = {{state}}
+                         THEN jobs.last_transition_ns ELSE {{at_ns}} END,
+    state = {{state}},
+    priority = COALESCE({{priority}}, jobs.priority),
+    cancel_ns = CASE WHEN {{cancel_given}}
+                          OR ({{state}} = {int(JobState.CANCELLED)} AND jobs.cancel_ns = 0)
+                THEN {{at_ns}} ELSE jobs.cancel_ns END,
+    cancel_reason = COALESCE({{reason}}, jobs.cancel_reason),
+    cancel_user = COALESCE({{username}}, jobs.cancel_user),
+    error = COALESCE({{error}}, jobs.error)"""
+_CHANGE_COLUMNS = ("state", "at_ns", "priority", "cancel_given", "reason", "username", "error")
+_CHANGE_JOB = (
+    "UPDATE jobs SET "
+    + _CHANGE_SET.format(**{c: f"?{n}" for n, c in enumerate(_CHANGE_COLUMNS, 1)})
+    + " WHERE id = ?8 AND state = ?9"
+)
 
 
 @functools.cache
-def _insert_jobs_sql(rows: int) -> str:
-    return _INSERT_JOBS + ", ".join([_JOB_VALUES] * rows)
-
-
-# Right-hand sides see the row before the update, so `state = ?1` compares the old state.
-_CHANGE_JOB = f"""UPDATE jobs SET
-    last_transition_ns = CASE WHEN state = ?1 THEN last_transition_ns ELSE ?2 END,
-    state = ?1,
-    priority = COALESCE(?3, priority),
-    cancel_ns = CASE WHEN ?4 OR (?1 = {int(JobState.CANCELLED)} AND cancel_ns = 0)
-                THEN ?2 ELSE cancel_ns END,
-    cancel_reason = COALESCE(?5, cancel_reason),
-    cancel_user = COALESCE(?6, cancel_user),
-    error = COALESCE(?7, error)
-    WHERE id = ?8 AND state = ?9"""
+def _change_jobs_sql(rows: int) -> str:
+    """`rows` changes in one statement (each row: the single-row parameters in order)."""
+    names = ", ".join((*_CHANGE_COLUMNS, "id", "expected"))
+    return (
+        f"WITH c({names}) AS (VALUES {multirow.values(9, rows)}) UPDATE jobs SET "
+        + _CHANGE_SET.format(**{c: f"c.{c}" for c in _CHANGE_COLUMNS})
+        + " FROM c WHERE jobs.id = c.id AND jobs.state = c.expected"
+    )
 
 
 _UPSERT_RUN = """INSERT INTO runs (id, job_id, executor, active, data) VALUES (?, ?, ?, ?, ?)
@@ -153,9 +162,7 @@ def _queue_exists(conn: sqlite3.Connection, name: str) -> bool:
 
 def _insert_jobs(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     try:
-        for start in range(0, len(rows), JOBS_PER_INSERT):
-            chunk = rows[start : start + JOBS_PER_INSERT]
-            conn.execute(_insert_jobs_sql(len(chunk)), list(chain.from_iterable(chunk)))
+        multirow.insert_rows(conn, _INSERT_JOBS, rows, 9)
     except sqlite3.IntegrityError:
         raise Conflict(f"job {_taken_id(conn, [row[0] for row in rows])} exists already") from None
 
@@ -197,15 +204,18 @@ def _taken_id(conn: sqlite3.Connection, job_ids: Sequence[str]) -> str:
 def _apply_changes(conn: sqlite3.Connection, changes: Sequence[JobChange]) -> None:
     rows = [_change_row(change) for change in changes]
     conn.execute("SAVEPOINT changes")
-    if conn.executemany(_CHANGE_JOB, rows).rowcount == len(rows):
-        conn.execute("RELEASE changes")
-        return
-    # Some change found its job elsewhere: replay one by one to name the first.
-    conn.execute("ROLLBACK TO changes")
-    for change, row in zip(changes, rows, strict=True):
-        if conn.execute(_CHANGE_JOB, row).rowcount != 1:
-            raise Conflict(f"job {change.job_id} is no longer {change.expected.name}")
-    raise Conflict("jobs changed concurrently")  # unreachable unless rowcounts lie
+    changed = 0
+    for start, size in multirow.slices(len(rows), 9):
+        params = list(chain.from_iterable(rows[start : start + size]))
+        changed += conn.execute(_change_jobs_sql(size), params).rowcount
+    if changed != len(rows):
+        # A change found its job elsewhere, or one job changes twice in this unit (the
+        # statement applies one of them): replay in order, one by one, to tell.
+        conn.execute("ROLLBACK TO changes")
+        for change, row in zip(changes, rows, strict=True):
+            if conn.execute(_CHANGE_JOB, row).rowcount != 1:
+                raise Conflict(f"job {change.job_id} is no longer {change.expected.name}")
+    conn.execute("RELEASE changes")
 
 
 def _change_row(change: JobChange) -> tuple[Any, ...]:
@@ -226,7 +236,7 @@ def _change_row(change: JobChange) -> tuple[Any, ...]:
 def _append(conn: sqlite3.Connection, append: Append, chunks: list[Chunk], at_ms: int) -> EventId:
     set_id, ms, seq = _next_entry(conn, append.queue, append.job_set_id, at_ms)
     rows = [(set_id, ms, seq, c.start, c.count, c.final, c.data) for c in chunks]
-    conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    multirow.insert_rows(conn, _INSERT_EVENTS, rows, 7)
     return EventId(ms, seq, len(append.events) - 1, True)
 
 
