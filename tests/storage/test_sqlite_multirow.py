@@ -24,7 +24,7 @@ def test_slices_cover_every_row_once_in_order(count: int) -> None:
     ]
     assert sum(size for _, size in parts) == count
     assert {size for _, size in parts} <= set(SIZES)
-    assert len(parts) <= count // SIZES[0] + sum(a // b for a, b in zip(SIZES, SIZES[1:]))
+    assert len(parts) <= count // SIZES[0] + sum(a // b for a, b in itertools.pairwise(SIZES))
 
 
 def test_slices_respect_the_variable_limit() -> None:
