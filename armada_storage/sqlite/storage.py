@@ -34,6 +34,7 @@ from armada_storage._rows import encode_write
 from armada_storage.config import SqliteSettings
 from armada_storage.feed import LocalChangeFeed
 from armada_storage.sqlite import reads, writes
+from armada_storage.sqlite.checkpointer import Checkpointer
 from armada_storage.sqlite.group_commit import GroupCommitter
 from armada_storage.sqlite.schema import connect, migrate
 
@@ -103,6 +104,7 @@ class SqliteStorage:
         self._writer = writer
         self._committer = GroupCommitter(writer)
         self._readers = _Readers(settings, READERS)
+        self._checkpointer = Checkpointer(settings)
         self._closed = False
 
     @classmethod
@@ -277,6 +279,7 @@ class SqliteStorage:
             return
         self._closed = True
         await self._committer.aclose()
+        await anyio.to_thread.run_sync(self._checkpointer.close)
         self._readers.close()
         await anyio.to_thread.run_sync(self._writer.close)
 

@@ -107,3 +107,23 @@ async def test_a_big_write_leaves_the_event_loop_free(
     finally:
         await storage.aclose()
     encoding.check(len(jobs))
+
+
+async def test_commits_never_checkpoint_a_thread_does(tmp_path: Path) -> None:
+    """The writer leaves the WAL to the checkpointer thread, which copies it into the
+    database file while the storage is open."""
+    path = tmp_path / "a.db"
+    storage = await SqliteStorage.open(path, synchronous="NORMAL")
+    try:
+        assert storage._writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        before = path.stat().st_size
+        jobs = [make_job() for _ in range(3000)]  # megabytes of WAL
+        await storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)])
+        runs = storage._checkpointer.runs
+        with anyio.fail_after(30):
+            while storage._checkpointer.runs < runs + 2:  # one whole round after the write
+                await anyio.sleep(0.05)
+        assert path.stat().st_size > before + 1_000_000
+    finally:
+        await storage.aclose()
+    assert not storage._checkpointer._thread.is_alive()
