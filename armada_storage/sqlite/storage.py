@@ -193,7 +193,7 @@ class SqliteStorage:
         """Apply one unit of work atomically and durably, then wake followers."""
         unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
         work = functools.partial(writes.write, unit=unit)
-        ids = await self._committer.run(work)
+        ids = await self._committer.run(work, unit.weight)
         for key in dict.fromkeys((a.queue, a.job_set_id) for a in appends):
             self._feed.notify(*key)
         return ids
