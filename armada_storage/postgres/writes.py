@@ -42,7 +42,7 @@ from armada_storage._codec import (
 )
 from armada_storage._rows import EncodedWrite
 from armada_storage._rules import detach, policy_mention
-from armada_storage.postgres.listener import CHANNEL, payload
+from armada_storage.postgres.listener import CHANNEL, QUEUES_CHANNEL, payload
 from armada_storage.postgres.pool import Connection
 
 _ACTIVE = [int(s) for s in ACTIVE_STATES]
@@ -110,6 +110,7 @@ async def upsert_queue(conn: Connection, queue: Queue) -> None:
             " ON CONFLICT (name) DO UPDATE SET data = excluded.data",
             (queue.name, queue_to_json(queue)),
         )
+        await _queues_changed(conn)
 
 
 async def update_queue(conn: Connection, queue: Queue) -> bool:
@@ -118,7 +119,13 @@ async def update_queue(conn: Connection, queue: Queue) -> bool:
         cursor = await conn.execute(
             "UPDATE queues SET data = %s WHERE name = %s", (queue_to_json(queue), queue.name)
         )
+        await _queues_changed(conn)
         return cursor.rowcount == 1
+
+
+async def _queues_changed(conn: Connection) -> None:
+    """Tell every process, on commit, to forget the queues it cached (see `listener`)."""
+    await conn.execute(f"NOTIFY {QUEUES_CHANNEL}")
 
 
 async def _check_policies(conn: Connection, queue: Queue) -> None:
@@ -166,6 +173,8 @@ async def delete_retry_policy(conn: Connection, name: str) -> list[str]:
                 "UPDATE queues SET data = %s WHERE name = %s",
                 (queue_to_json(detach(queue, name)), queue.name),
             )
+        if naming:
+            await _queues_changed(conn)
         return [q.name for q in naming]
 
 
@@ -181,6 +190,7 @@ async def delete_queue(conn: Connection, name: str) -> DeleteOutcome:
         if await cursor.fetchone() is not None:
             return DeleteOutcome.HAS_ACTIVE_JOBS
         await conn.execute("DELETE FROM queues WHERE name = %s", (name,))
+        await _queues_changed(conn)
         return DeleteOutcome.DELETED
 
 

@@ -365,3 +365,60 @@ def test_unusable_settings(section: dict[str, Any], message: str) -> None:
 def test_settings_defaults() -> None:
     settings = PostgresSettings.from_mapping({"dsn": "host=db"})
     assert settings == PostgresSettings("host=db", None, 10)
+
+
+# --- the queue cache across processes ------------------------------------------------------
+
+
+async def eventually_queue(storage: PostgresStorage, name: str, wanted: Queue | None) -> None:
+    """Wait (bounded) until `get_queue` answers `wanted`: a change by another process
+    shows once its commit notification arrived."""
+    with anyio.fail_after(10):
+        while await storage.get_queue(name) != wanted:
+            await anyio.sleep(0.01)
+
+
+def counting_reads(storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    names: list[str] = []
+    read = storage._read_queue
+
+    async def counting(name: str) -> Queue | None:
+        names.append(name)
+        return await read(name)
+
+    monkeypatch.setattr(storage, "_read_queue", counting)
+    return names
+
+
+@pytest.mark.postgres
+@needs_server
+async def test_queues_are_cached_and_another_process_s_writes_are_seen(
+    pair: tuple[PostgresStorage, PostgresStorage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pair
+    await b.upsert_queue(Queue("q", 1.0))
+    reads = counting_reads(a, monkeypatch)
+    for _ in range(3):
+        assert await a.get_queue("q") == Queue("q", 1.0)
+    assert reads == ["q"]  # cached after the first read
+    await b.upsert_queue(Queue("q", 2.0))
+    await eventually_queue(a, "q", Queue("q", 2.0))
+    assert await b.update_queue(Queue("q", 3.0))
+    await eventually_queue(a, "q", Queue("q", 3.0))
+    await b.delete_queue("q")
+    await eventually_queue(a, "q", None)
+    await b.upsert_queue(Queue("new", 1.0))
+    assert await a.get_queue("new") == Queue("new", 1.0)  # missing queues are never cached
+
+
+@pytest.mark.postgres
+@needs_server
+async def test_a_queue_changed_while_the_listener_was_down_is_seen_after_it_is_back(
+    pair: tuple[PostgresStorage, PostgresStorage],
+) -> None:
+    a, b = pair
+    await b.upsert_queue(Queue("q", 1.0))
+    assert await a.get_queue("q") == Queue("q", 1.0)
+    await terminate(b, a._listener.backend_pid)
+    await b.upsert_queue(Queue("q", 2.0))  # its notification may never reach `a`
+    await eventually_queue(a, "q", Queue("q", 2.0))
