@@ -47,6 +47,7 @@ FULL_EVERY = 30  # middle-generation collections per full one
 def tune_interpreter() -> Callable[[], Awaitable[None]]:
     """Set the switch interval; freeze what start-up made, set the thresholds, start the
     quiet-time collector. Returns the coroutine function that stops it."""
+    interval, thresholds = sys.getswitchinterval(), gc.get_threshold()
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     gc.collect()
     gc.freeze()
@@ -54,9 +55,13 @@ def tune_interpreter() -> Callable[[], Awaitable[None]]:
     task = asyncio.create_task(_collect_when_quiet(), name="armada-collector")
 
     async def stop() -> None:
+        """Stop collecting and give the process its settings back (embedders, tests)."""
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        sys.setswitchinterval(interval)
 
     return stop
 
