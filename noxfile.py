@@ -50,5 +50,5 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks: each prints its figures next to a baseline measured in the same run."""
-    for script in ("bench/bench_core.py", "bench/bench_api.py"):
+    for script in ("bench/bench_core.py", "bench/bench_api.py", "bench/bench_limits.py"):
         session.run("python", script, *session.posargs)

@@ -23,7 +23,7 @@ class Process:
     def __init__(self, args: list[str], pattern: re.Pattern[str], cwd: Path) -> None:
         env = dict(
             os.environ,
-            PYTHONPATH=str(REPO),
+            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
             ARMADA_GRPCPORT="0",
             ARMADA_HTTPPORT="0",
             ARMADA_BINDADDRESS="127.0.0.1",

@@ -28,7 +28,7 @@ from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
 from armada_adapters.wire.jsoncodec import prepare
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES, check_message_limit
 from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation, hints_for
-from armada_adapters.wire.paced import from_json_paced, to_json_paced
+from armada_adapters.wire.paced import from_json_paced, release_paced, to_json_paced
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_adapters.wire.shutdown import CallTracker
 from armada_core.service import ArmadaService
@@ -156,9 +156,13 @@ def _unary_handler(
             try:
                 tracker.refuse_if_closing()
                 request = await _receive(stream, limit)
-                reply = await operation.call_unary(
-                    service, principal(), await _request_json(request), hints_for(request)
-                )
+                data = await _request_json(request)
+                try:
+                    reply = await operation.call_unary(
+                        service, principal(), data, hints_for(request)
+                    )
+                finally:
+                    await release_paced(data)
                 message = await from_json_paced(reply, reply_type)
             except StreamTerminatedError:
                 raise

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import logging
-import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -193,13 +192,20 @@ def histogram(name: str, documentation: str) -> HistogramMetricFamily:
 def add_ages(
     family: HistogramMetricFamily, labels: Sequence[str], since_ns: Iterable[int], now_ns: int
 ) -> None:
-    """One histogram sample set: the ages (seconds until `now_ns`) of `since_ns`."""
-    ages = sorted(max(0.0, (now_ns - since) / 1e9) for since in since_ns)
+    """One histogram sample set: the ages (seconds until `now_ns`, at least 0) of `since_ns`.
+
+    Counted on the sorted start times with C-level sort, bisect and sum: 100,000 queued
+    jobs took over 50 ms of the event loop when each age was computed in Python.
+    """
+    since = sorted(since_ns)
+    past = bisect.bisect_right(since, now_ns)  # later ones (clock skew) count as age 0
+    total_ns = past * now_ns - sum(since[:past])
     buckets: list[tuple[str, float]] = []
-    for bound in (*WAIT_BUCKETS, math.inf):
-        count = bisect.bisect_right(ages, bound)
-        buckets.append(("+Inf" if math.isinf(bound) else str(float(bound)), count))
-    family.add_metric(list(labels), buckets, sum(ages))
+    for bound in WAIT_BUCKETS:
+        younger = len(since) - bisect.bisect_left(since, now_ns - bound * 1_000_000_000)
+        buckets.append((str(float(bound)), younger))
+    buckets.append(("+Inf", len(since)))
+    family.add_metric(list(labels), buckets, total_ns / 1e9)
 
 
 def amount(quantity: str) -> float:

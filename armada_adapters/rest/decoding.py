@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 from armada_adapters.rest.params import query_fields, with_path_fields
 from armada_adapters.rest.routes import RestRoute
 from armada_adapters.wire.errors import WireDecodeError
-from armada_adapters.wire.paced import from_json_paced
+from armada_adapters.wire.paced import from_json_paced, release_paced
 from armada_adapters.wire.pool import message_class
 
 
@@ -38,7 +38,9 @@ async def decode_request(
     data = parse_body(body) if route.body else query_fields(descriptor, query, path_params)
     if isinstance(data, dict) and path_params:
         data = with_path_fields(descriptor, data, path_params)
-    return await from_json_paced(data, cls)
+    message = await from_json_paced(data, cls)
+    await release_paced(data)
+    return message
 
 
 def parse_body(body: bytes) -> Any:

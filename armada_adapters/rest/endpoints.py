@@ -38,7 +38,7 @@ from armada_adapters.rest.streaming import relay
 from armada_adapters.wire.errors import StatusCode
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES
 from armada_adapters.wire.operations import Hints, Operation, hints_for
-from armada_adapters.wire.paced import to_json_paced
+from armada_adapters.wire.paced import release_paced, to_json_paced
 from armada_adapters.wire.shutdown import CallTracker
 from armada_core.principal import ANONYMOUS, Principal
 from armada_core.service import ArmadaService
@@ -89,9 +89,12 @@ class UnaryEndpoint(_Endpoint):
             self.calls.refuse_if_closing()
             with within_deadline(deadline_of(scope)):
                 data, hints = await self._decode(request)
-                reply = await self.operation.call_unary(
-                    self.service, principal_of(scope), data, hints
-                )
+                try:
+                    reply = await self.operation.call_unary(
+                        self.service, principal_of(scope), data, hints
+                    )
+                finally:
+                    await release_paced(data)
             response = Response(dumps(reply), media_type=JSON)
         except ClientDisconnect:
             return  # the client left (or was too slow) before its body was in: no one to answer

@@ -19,8 +19,8 @@ from typing import Any, NoReturn
 from armada_adapters.observability.access_log import AccessLog
 from armada_adapters.observability.log_format import use_format
 from armada_adapters.observability.record import FanOut, RequestObserver
-from armada_adapters.server.collector import tune_collector
 from armada_adapters.server.config import ConfigError, ServerConfig, config_path, load_config
+from armada_adapters.server.interpreter import tune_interpreter
 from armada_adapters.server.listeners import Endpoints, Listeners, start_listeners
 from armada_adapters.server.local_executor import start_local_executor
 from armada_adapters.server.metrics import MetricsServer, start_metrics
@@ -120,7 +120,7 @@ async def serve(
         stack.push_async_callback(listeners.stop, config.shutdown_grace_seconds)
         endpoints = replace(listeners.endpoints, metrics_port=metrics.port if metrics else None)
         await start_local_executor(config, endpoints.grpc_port, stack)
-        tune_collector()
+        stack.push_async_callback(tune_interpreter())
         logger.info("armada-server ready: %s", endpoints.describe())
         if on_ready is not None:
             on_ready(endpoints)

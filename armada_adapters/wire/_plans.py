@@ -11,6 +11,7 @@ no descriptor inspection and no attribute lookups on plans.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from functools import cache
 from typing import Any, Protocol
@@ -36,6 +37,9 @@ from armada_adapters.wire.errors import WireDecodeError
 UNWRAPPED_ONEOFS = frozenset({"api.EventMessage"})
 
 _NEW, _BUILDING, _BUILT = range(3)
+
+
+_BUILDING_LOCK = threading.RLock()  # plans are built by one thread at a time
 
 
 class DecodeContext:
@@ -100,15 +104,24 @@ class MessagePlan:
         self.decode = self._decode_first
 
     def built(self) -> MessagePlan:
-        """This plan, with its field tables computed (still building inside a cycle)."""
-        if self._state == _NEW:
-            self._state = _BUILDING
-            try:
-                self._build()
-            except BaseException:
-                self._state = _NEW  # not half built: the next use tries again
-                raise
-            self._state = _BUILT
+        """This plan, with its field tables computed (still building inside a cycle).
+
+        One thread builds at a time: another thread that found a plan half built would
+        call its first-use method again and recurse without end; it waits instead. A
+        cycle re-enters in the building thread (the lock is re-entrant) and gets the
+        plan as it is.
+        """
+        if self._state == _BUILT:
+            return self
+        with _BUILDING_LOCK:
+            if self._state == _NEW:
+                self._state = _BUILDING
+                try:
+                    self._build()
+                except BaseException:
+                    self._state = _NEW  # not half built: the next use tries again
+                    raise
+                self._state = _BUILT
         return self
 
     def _encode_first(self, message: Any, keep: bool) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from armada_adapters.wire.convert import (
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
 from armada_adapters.wire.limits import EXECUTOR_MAX_MESSAGE_BYTES
 from armada_core.commands import WatchJobSet
-from armada_core.pacing import paced_map
+from armada_core.pacing import paced_map, paced_release
 from armada_core.principal import Principal
 from armada_core.service import ArmadaService
 
@@ -117,7 +117,9 @@ class Operation:
 async def _submit_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
     # Paced: 10,000 items take long enough to hold up other calls.
     items = await paced_map(submit.submit_item, submit.item_data(r, h.pod_spec_sizes))
-    return submit.submit_response(await s.submit_jobs(p, submit.submit_command(r, items)))
+    job_ids = await s.submit_jobs(p, submit.submit_command(r, items))
+    await paced_release(items)  # the command is gone: this list holds the last references
+    return submit.submit_response(job_ids)
 
 
 async def _cancel_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:

@@ -28,7 +28,7 @@ from armada_core.commands import JobSubmitItem, SubmitJobs
 from armada_core.errors import ClientIdsTaken, Unavailable
 from armada_core.events import Event, EventKind
 from armada_core.jobs import Job, JobRecord, JobState
-from armada_core.pacing import paced_map
+from armada_core.pacing import paced_map, paced_release
 from armada_core.permissions import QueueVerb
 from armada_core.ports import Append
 from armada_core.principal import Principal
@@ -148,6 +148,9 @@ async def submit_jobs(
         except ClientIdsTaken as taken:
             _learn(known, taken, command.queue)
             continue
+        # These lists hold the last references to the new jobs and their events.
+        await paced_release(events)
+        await paced_release(jobs)
         return job_ids
 
 

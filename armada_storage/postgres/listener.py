@@ -12,6 +12,11 @@ after its last id, so nothing is missed. A silent network failure shows up at th
 heartbeat query that runs whenever no notification came for `HEARTBEAT_S`: no answer
 within `HEARTBEAT_TIMEOUT_S` counts as a lost connection.
 
+Queue writes send `NOTIFY armada_queues` the same way; on it the listener empties the
+storage's queue cache, and while it is not listening (start, lost connection) the
+cache keeps nothing, so a queue changed by another process is seen once its commit
+notification has arrived (milliseconds).
+
 The task is an asyncio task: psycopg's async connections run on asyncio only.
 """
 
@@ -27,10 +32,12 @@ import psycopg
 
 from armada_storage.feed import LocalChangeFeed
 from armada_storage.postgres.pool import Connection, close_quietly
+from armada_storage.queue_cache import QueueCache
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "armada_events"
+QUEUES_CHANNEL = "armada_queues"
 SEPARATOR = "\x1f"
 MAX_PAYLOAD = 7999  # bytes PostgreSQL accepts in a NOTIFY payload
 HEARTBEAT_S = 30.0
@@ -60,10 +67,14 @@ class Listener:
     """Feeds `feed` from one LISTEN connection, reconnecting until closed."""
 
     def __init__(
-        self, connect: Callable[[], Awaitable[Connection]], feed: SharedChangeFeed
+        self,
+        connect: Callable[[], Awaitable[Connection]],
+        feed: SharedChangeFeed,
+        queues: QueueCache | None = None,
     ) -> None:
         self._connect = connect
         self._feed = feed
+        self._queues = queues or QueueCache()
         self._task: asyncio.Task[None] | None = None
         self.backend_pid = 0  # the server process of the LISTEN connection (diagnostics)
 
@@ -84,10 +95,12 @@ class Listener:
         conn = await self._connect()
         try:
             await conn.execute(f"LISTEN {CHANNEL}")
+            await conn.execute(f"LISTEN {QUEUES_CHANNEL}")
         except BaseException:
             await close_quietly(conn)
             raise
         self.backend_pid = conn.info.backend_pid
+        self._queues.resume()
         return conn
 
     async def _run(self, conn: Connection) -> None:
@@ -99,6 +112,7 @@ class Listener:
                     logger.warning("lost the LISTEN connection (%r); reconnecting", exc)
                 except Exception:  # the task's top: dying would leave followers asleep
                     logger.exception("the listener failed; reconnecting")
+                self._queues.suspend()
                 await close_quietly(conn)
                 conn = await self._reconnect()
                 self._feed.notify_all()  # whatever was sent meanwhile: followers re-read
@@ -108,7 +122,10 @@ class Listener:
     async def _receive(self, conn: Connection) -> None:
         while True:
             async for notify in conn.notifies(timeout=HEARTBEAT_S):
-                self._feed.notify_payload(notify.payload)
+                if notify.channel == QUEUES_CHANNEL:
+                    self._queues.forget()
+                else:
+                    self._feed.notify_payload(notify.payload)
             with anyio.fail_after(HEARTBEAT_TIMEOUT_S):
                 await conn.execute("SELECT 1")  # a dead peer fails or stays silent here
 

@@ -39,9 +39,9 @@ from armada_storage._codec import (
     retry_policy_from_json,
     run_from_json,
 )
+from armada_storage._rows import CHUNK
 from armada_storage.postgres.pool import Connection
 from armada_storage.postgres.rows import off_loop
-from armada_storage.postgres.schema import CHUNK
 
 _RECORD = (
     "SELECT spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user,"

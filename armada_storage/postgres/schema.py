@@ -140,7 +140,6 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
-CHUNK = 256  # events per `events` row at most
 
 _LOCK_CLASS = 0x41524D41  # "ARMA": the advisory lock space of armada-py
 _VERSION_TABLE = """CREATE TABLE schema_version (

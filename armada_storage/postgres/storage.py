@@ -27,15 +27,15 @@ from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
-from armada_storage._rules import check_appends
+from armada_storage._rows import encode_write
 from armada_storage.config import StorageConfigError
 from armada_storage.postgres import reads, writes
 from armada_storage.postgres.leader import Leadership
 from armada_storage.postgres.listener import Listener, SharedChangeFeed
 from armada_storage.postgres.pool import Pool, close_quietly, connect
-from armada_storage.postgres.rows import encode_write
 from armada_storage.postgres.schema import migrate
 from armada_storage.postgres.settings import DEFAULT_POOL_SIZE, PostgresSettings
+from armada_storage.queue_cache import QueueCache
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ class PostgresStorage:
         self._feed = feed
         self.changes: ChangeFeed = feed
         self._pool = Pool(settings)
-        self._listener = Listener(lambda: connect(settings), feed)
+        self._queues = QueueCache(trusted=False)  # until the listener listens
+        self._listener = Listener(lambda: connect(settings), feed, self._queues)
         self._leader = Leadership(lambda: connect(settings))
         self._closed = False
         self._observer: CommitObserver | None = None
@@ -74,6 +75,10 @@ class PostgresStorage:
     # --- queues ----------------------------------------------------------------------
 
     async def get_queue(self, name: str) -> Queue | None:
+        """From the cache when known (see `listener` for changes by other processes)."""
+        return await self._queues.get(name, self._read_queue)
+
+    async def _read_queue(self, name: str) -> Queue | None:
         return await self._pool.run(reads.get_queue, name)
 
     async def list_queues(self, limit: int = 0) -> list[Queue]:
@@ -81,15 +86,15 @@ class PostgresStorage:
         return await self._pool.run(reads.list_queues, limit)
 
     async def upsert_queue(self, queue: Queue) -> None:
-        await self._pool.run(writes.upsert_queue, queue)
+        await self._queues.forgetting(self._pool.run(writes.upsert_queue, queue))
 
     async def update_queue(self, queue: Queue) -> bool:
         """Replace an existing queue; False (and nothing written) if it is missing."""
-        return await self._pool.run(writes.update_queue, queue)
+        return await self._queues.forgetting(self._pool.run(writes.update_queue, queue))
 
     async def delete_queue(self, name: str) -> DeleteOutcome:
         """Delete a queue unless it has active (non-terminal) jobs, atomically."""
-        return await self._pool.run(writes.delete_queue, name)
+        return await self._queues.forgetting(self._pool.run(writes.delete_queue, name))
 
     # --- retry policies ----------------------------------------------------------------
 
@@ -109,7 +114,8 @@ class PostgresStorage:
 
     async def delete_retry_policy(self, name: str) -> list[str]:
         """Detach from every queue naming it, then delete; the detached queues, sorted."""
-        return await self._pool.run(writes.delete_retry_policy, name)
+        work = self._pool.run(writes.delete_retry_policy, name)  # detaches from queues
+        return await self._queues.forgetting(work)
 
     # --- the write -------------------------------------------------------------------
 
@@ -130,7 +136,6 @@ class PostgresStorage:
         runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work in one transaction; followers everywhere wake on commit."""
-        check_appends(appends)
         unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
         started = time.perf_counter()
         ids = await self._pool.run(writes.write, unit)

@@ -41,10 +41,10 @@ from armada_storage._codec import (
     retry_policy_to_json,
     retry_to_json,
 )
+from armada_storage._rows import EncodedWrite
 from armada_storage._rules import detach, policy_mention
-from armada_storage.postgres.listener import CHANNEL, payload
+from armada_storage.postgres.listener import CHANNEL, QUEUES_CHANNEL, payload
 from armada_storage.postgres.pool import Connection
-from armada_storage.postgres.rows import EncodedWrite
 
 _ACTIVE = [int(s) for s in ACTIVE_STATES]
 _COPY_JOBS = (
@@ -135,6 +135,7 @@ async def upsert_queue(conn: Connection, queue: Queue) -> None:
             " ON CONFLICT (name) DO UPDATE SET data = excluded.data",
             (queue.name, queue_to_json(queue)),
         )
+        await _queues_changed(conn)
 
 
 async def update_queue(conn: Connection, queue: Queue) -> bool:
@@ -143,7 +144,13 @@ async def update_queue(conn: Connection, queue: Queue) -> bool:
         cursor = await conn.execute(
             "UPDATE queues SET data = %s WHERE name = %s", (queue_to_json(queue), queue.name)
         )
+        await _queues_changed(conn)
         return cursor.rowcount == 1
+
+
+async def _queues_changed(conn: Connection) -> None:
+    """Tell every process, on commit, to forget the queues it cached (see `listener`)."""
+    await conn.execute(f"NOTIFY {QUEUES_CHANNEL}")
 
 
 async def _check_policies(conn: Connection, queue: Queue) -> None:
@@ -191,6 +198,8 @@ async def delete_retry_policy(conn: Connection, name: str) -> list[str]:
                 "UPDATE queues SET data = %s WHERE name = %s",
                 (queue_to_json(detach(queue, name)), queue.name),
             )
+        if naming:
+            await _queues_changed(conn)
         return [q.name for q in naming]
 
 
@@ -206,6 +215,7 @@ async def delete_queue(conn: Connection, name: str) -> DeleteOutcome:
         if await cursor.fetchone() is not None:
             return DeleteOutcome.HAS_ACTIVE_JOBS
         await conn.execute("DELETE FROM queues WHERE name = %s", (name,))
+        await _queues_changed(conn)
         return DeleteOutcome.DELETED
 
 

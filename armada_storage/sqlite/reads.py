@@ -34,7 +34,7 @@ from armada_storage._codec import (
     retry_policy_from_json,
     run_from_json,
 )
-from armada_storage.sqlite.schema import CHUNK
+from armada_storage._rows import CHUNK
 
 _CHUNK = 500  # ids per IN (...) list, well below SQLite's variable limit
 _RECORD = (

@@ -146,7 +146,6 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
-CHUNK = 256  # events per `events` row at most
 
 
 def connect(path: Path, *, synchronous: str, reader: bool = False) -> sqlite3.Connection:
@@ -161,6 +160,8 @@ def connect(path: Path, *, synchronous: str, reader: bool = False) -> sqlite3.Co
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StorageConfigError(f"{path}: cannot use WAL journaling (got {mode})")
+            # Never inside a commit: `checkpointer.Checkpointer` does it on its own thread.
+            conn.execute("PRAGMA wal_autocheckpoint=0")
         conn.execute(f"PRAGMA synchronous={synchronous}")  # one of a fixed set, checked
         conn.execute("PRAGMA cache_size=-32768")  # 32 MiB
         conn.execute("PRAGMA temp_store=MEMORY")

@@ -30,9 +30,12 @@ from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
+from armada_storage._rows import encode_write
 from armada_storage.config import SqliteSettings
 from armada_storage.feed import LocalChangeFeed
+from armada_storage.queue_cache import QueueCache
 from armada_storage.sqlite import reads, writes
+from armada_storage.sqlite.checkpointer import Checkpointer
 from armada_storage.sqlite.group_commit import GroupCommitter
 from armada_storage.sqlite.schema import connect, migrate
 
@@ -102,6 +105,8 @@ class SqliteStorage:
         self._writer = writer
         self._committer = GroupCommitter(writer)
         self._readers = _Readers(settings, READERS)
+        self._checkpointer = Checkpointer(settings)
+        self._queues = QueueCache()
         self._closed = False
 
     @classmethod
@@ -120,6 +125,10 @@ class SqliteStorage:
     # --- queues ----------------------------------------------------------------------
 
     async def get_queue(self, name: str) -> Queue | None:
+        """From the cache when known (no thread hop): this process is the file's only writer."""
+        return await self._queues.get(name, self._read_queue)
+
+    async def _read_queue(self, name: str) -> Queue | None:
         return await self._readers.run(reads.get_queue, name)
 
     async def list_queues(self, limit: int = 0) -> list[Queue]:
@@ -127,15 +136,19 @@ class SqliteStorage:
         return await self._readers.run(reads.list_queues, limit)
 
     async def upsert_queue(self, queue: Queue) -> None:
-        await self._committer.run(functools.partial(writes.upsert_queue, queue=queue))
+        await self._queues.forgetting(
+            self._committer.run(functools.partial(writes.upsert_queue, queue=queue))
+        )
 
     async def update_queue(self, queue: Queue) -> bool:
         """Replace an existing queue; False (and nothing written) if it is missing."""
-        return await self._committer.run(functools.partial(writes.update_queue, queue=queue))
+        work = functools.partial(writes.update_queue, queue=queue)
+        return await self._queues.forgetting(self._committer.run(work))
 
     async def delete_queue(self, name: str) -> DeleteOutcome:
         """Delete a queue unless it has active (non-terminal) jobs, atomically."""
-        return await self._committer.run(functools.partial(writes.delete_queue, name=name))
+        work = functools.partial(writes.delete_queue, name=name)
+        return await self._queues.forgetting(self._committer.run(work))
 
     # --- retry policies ----------------------------------------------------------------
 
@@ -156,7 +169,8 @@ class SqliteStorage:
 
     async def delete_retry_policy(self, name: str) -> list[str]:
         """Detach from every queue naming it, then delete; the detached queues, sorted."""
-        return await self._committer.run(functools.partial(writes.delete_retry_policy, name=name))
+        work = functools.partial(writes.delete_retry_policy, name=name)  # detaches from queues
+        return await self._queues.forgetting(self._committer.run(work))
 
     # --- the write -------------------------------------------------------------------
 
@@ -177,16 +191,9 @@ class SqliteStorage:
         runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work atomically and durably, then wake followers."""
-        work = functools.partial(
-            writes.write,
-            at_ms=at_ms,
-            jobs=jobs,
-            changes=changes,
-            appends=appends,
-            require_queue=require_queue,
-            runs=runs,
-        )
-        ids = await self._committer.run(work)
+        unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
+        work = functools.partial(writes.write, unit=unit)
+        ids = await self._committer.run(work, unit.weight)
         for key in dict.fromkeys((a.queue, a.job_set_id) for a in appends):
             self._feed.notify(*key)
         return ids
@@ -299,6 +306,7 @@ class SqliteStorage:
             return
         self._closed = True
         await self._committer.aclose()
+        await anyio.to_thread.run_sync(self._checkpointer.close)
         self._readers.close()
         await anyio.to_thread.run_sync(self._writer.close)
 

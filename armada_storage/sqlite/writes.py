@@ -1,5 +1,8 @@
 """The SQL of every write, run on the writer thread inside a unit's SAVEPOINT.
 
+A job write arrives encoded (`armada_storage._rows`): the writer runs SQL only, and
+`sqlite3` lets go of the GIL while a statement runs, so the event loop keeps going.
+
 A failure raises (`NotFound`, `Conflict`, `ValueError`) and the group committer rolls
 the unit back to its savepoint, so nothing of it stays. The UPDATE of a job change
 mirrors `armada_storage._rules.apply_change`, which the memory backend uses.
@@ -10,35 +13,27 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 from armada_core.errors import ClientIdsTaken, Conflict, NotFound
 from armada_core.events import EventId
 from armada_core.executors import Executor, ExecutorSettings
-from armada_core.jobs import ACTIVE_STATES, Job, JobChange, JobState
+from armada_core.jobs import ACTIVE_STATES, JobChange, JobState
 from armada_core.ports import Append, DeleteOutcome
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPoliciesMissing, RetryPolicy
-from armada_core.runs import Run
 from armada_storage._codec import (
-    events_to_json,
     executor_to_json,
-    job_to_json,
     queue_from_json,
     queue_to_json,
     retry_policy_to_json,
     retry_to_json,
-    run_columns,
 )
-from armada_storage._rules import (
-    check_appends,
-    client_id_keys,
-    detach,
-    next_entry,
-    policy_mention,
-)
+from armada_storage._rows import Chunk, EncodedWrite
+from armada_storage._rules import detach, next_entry, policy_mention
+from armada_storage.sqlite import multirow
 from armada_storage.sqlite.reads import find_client_ids
-from armada_storage.sqlite.schema import CHUNK
 
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
 
@@ -46,30 +41,41 @@ _INSERT_JOBS = (
     "INSERT INTO jobs (id, queue, job_set_id, state, priority, last_transition_ns, client_id,"
     " external_job_uri, spec) VALUES "
 )
-_JOB_VALUES = "(?, ?, ?, 0, ?, ?, ?, ?, ?)"
-# Jobs go in as multi-row INSERTs of at most this many rows: one statement step per
-# chunk instead of one per job, so the writer thread takes the GIL back once per chunk,
-# not once per job (under load, each time can cost the interpreter's switch interval).
-JOBS_PER_INSERT = 128
+_INSERT_EVENTS = "INSERT INTO events VALUES "
+
+# A change's effect, written once for a single row (`?1`...) and for many (`c.state`...).
+# Right-hand sides see the row before the update, so `state = {state}` compares the old state.
+_CHANGE_SET = f"""last_transition_ns = CASE WHEN jobs.state = {{state}}
+                         THEN jobs.last_transition_ns ELSE {{at_ns}} END,
+    state = {{state}},
+    priority = COALESCE({{priority}}, jobs.priority),
+    cancel_ns = CASE WHEN {{cancel_given}}
+                          OR ({{state}} = {int(JobState.CANCELLED)} AND jobs.cancel_ns = 0)
+                THEN {{at_ns}} ELSE jobs.cancel_ns END,
+    cancel_reason = COALESCE({{reason}}, jobs.cancel_reason),
+    cancel_user = COALESCE({{username}}, jobs.cancel_user),
+    error = COALESCE({{error}}, jobs.error),
+    retry = COALESCE({{retry}}, jobs.retry)"""
+_CHANGE_COLUMNS = (
+    "state", "at_ns", "priority", "cancel_given", "reason", "username", "error", "retry"
+)  # fmt: skip
+_ROW_COLUMNS = len(_CHANGE_COLUMNS) + 2  # then the job's id and its expected state
+_CHANGE_JOB = (
+    "UPDATE jobs SET "
+    + _CHANGE_SET.format(**{c: f"?{n}" for n, c in enumerate(_CHANGE_COLUMNS, 1)})
+    + " WHERE id = ?9 AND state = ?10"
+)
 
 
 @functools.cache
-def _insert_jobs_sql(rows: int) -> str:
-    return _INSERT_JOBS + ", ".join([_JOB_VALUES] * rows)
-
-
-# Right-hand sides see the row before the update, so `state = ?1` compares the old state.
-_CHANGE_JOB = f"""UPDATE jobs SET
-    last_transition_ns = CASE WHEN state = ?1 THEN last_transition_ns ELSE ?2 END,
-    state = ?1,
-    priority = COALESCE(?3, priority),
-    cancel_ns = CASE WHEN ?4 OR (?1 = {int(JobState.CANCELLED)} AND cancel_ns = 0)
-                THEN ?2 ELSE cancel_ns END,
-    cancel_reason = COALESCE(?5, cancel_reason),
-    cancel_user = COALESCE(?6, cancel_user),
-    error = COALESCE(?7, error),
-    retry = COALESCE(?10, retry)
-    WHERE id = ?8 AND state = ?9"""
+def _change_jobs_sql(rows: int) -> str:
+    """`rows` changes in one statement (each row: the single-row parameters in order)."""
+    names = ", ".join((*_CHANGE_COLUMNS, "id", "expected"))
+    return (
+        f"WITH c({names}) AS (VALUES {multirow.values(_ROW_COLUMNS, rows)}) UPDATE jobs SET "
+        + _CHANGE_SET.format(**{c: f"c.{c}" for c in _CHANGE_COLUMNS})
+        + " FROM c WHERE jobs.id = c.id AND jobs.state = c.expected"
+    )
 
 
 _UPSERT_RUN = """INSERT INTO runs (id, job_id, executor, active, data) VALUES (?, ?, ?, ?, ?)
@@ -159,62 +165,40 @@ def delete_queue(conn: sqlite3.Connection, name: str) -> DeleteOutcome:
     return DeleteOutcome.DELETED
 
 
-def write(
-    conn: sqlite3.Connection,
-    at_ms: int,
-    jobs: Sequence[Job],
-    changes: Sequence[JobChange],
-    appends: Sequence[Append],
-    require_queue: str | None,
-    runs: Sequence[Run] = (),
-) -> list[EventId]:
-    """One `Storage.write` unit; its ids, one per append."""
-    check_appends(appends)
-    if require_queue is not None and not _queue_exists(conn, require_queue):
-        raise NotFound(f"queue {require_queue} does not exist")
-    if jobs:
-        _record_client_ids(conn, jobs)
-        _insert_jobs(conn, jobs)
-    if changes:
-        _apply_changes(conn, changes)
-    if runs:
-        conn.executemany(_UPSERT_RUN, [run_columns(run) for run in runs])
-    inserted = {job.id: job for job in jobs}
-    return [_append(conn, append, at_ms, inserted) for append in appends]
+def write(conn: sqlite3.Connection, unit: EncodedWrite) -> list[EventId]:
+    """One `Storage.write` unit, encoded beforehand; its ids, one per append."""
+    if unit.require_queue is not None and not _queue_exists(conn, unit.require_queue):
+        raise NotFound(f"queue {unit.require_queue} does not exist")
+    if unit.job_rows:
+        _record_client_ids(conn, unit.client_ids)
+        _insert_jobs(conn, unit.job_rows)
+    if unit.changes:
+        _apply_changes(conn, unit.changes)
+    if unit.run_rows:
+        conn.executemany(_UPSERT_RUN, unit.run_rows)
+    return [
+        _append(conn, append, chunks, unit.at_ms)
+        for append, chunks in zip(unit.appends, unit.chunks, strict=True)
+    ]
 
 
 def _queue_exists(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM queues WHERE name = ?", (name,)).fetchone() is not None
 
 
-def _insert_jobs(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
+def _insert_jobs(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     try:
-        for start in range(0, len(jobs), JOBS_PER_INSERT):
-            chunk = jobs[start : start + JOBS_PER_INSERT]
-            values: list[Any] = []
-            for j in chunk:
-                values += (
-                    j.id,
-                    j.queue,
-                    j.job_set_id,
-                    j.priority,
-                    j.created_ns,
-                    j.client_id,
-                    j.external_job_uri,
-                    job_to_json(j),
-                )
-            conn.execute(_insert_jobs_sql(len(chunk)), values)
+        multirow.insert_rows(conn, _INSERT_JOBS, rows, 9)
     except sqlite3.IntegrityError:
-        raise Conflict(f"job {_taken_id(conn, jobs)} exists already") from None
+        raise Conflict(f"job {_taken_id(conn, [row[0] for row in rows])} exists already") from None
 
 
-def _record_client_ids(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
+def _record_client_ids(conn: sqlite3.Connection, keys: dict[tuple[str, str], str]) -> None:
     """Record the jobs' client ids, or raise `ClientIdsTaken` if any is recorded already.
 
     The writer connection is the file's only writer, so nothing can record a key
     between this SELECT and the INSERT.
     """
-    keys = client_id_keys(jobs)
     if not keys:
         return
     by_queue: dict[str, list[str]] = {}
@@ -232,31 +216,32 @@ def _record_client_ids(conn: sqlite3.Connection, jobs: Sequence[Job]) -> None:
     )
 
 
-def _taken_id(conn: sqlite3.Connection, jobs: Sequence[Job]) -> str:
+def _taken_id(conn: sqlite3.Connection, job_ids: Sequence[str]) -> str:
     """The id that made the insert fail (rare path: the unit is rolled back anyway)."""
     seen: set[str] = set()
-    for job in jobs:
-        if job.id in seen:
-            return job.id
-        seen.add(job.id)
-    return next(
-        (j.id for j in jobs if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (j.id,)).fetchone()),
-        "?",
-    )
+    for job_id in job_ids:
+        if job_id in seen:
+            return job_id
+        seen.add(job_id)
+    query = "SELECT 1 FROM jobs WHERE id = ?"
+    return next((j for j in job_ids if conn.execute(query, (j,)).fetchone()), "?")
 
 
 def _apply_changes(conn: sqlite3.Connection, changes: Sequence[JobChange]) -> None:
     rows = [_change_row(change) for change in changes]
     conn.execute("SAVEPOINT changes")
-    if conn.executemany(_CHANGE_JOB, rows).rowcount == len(rows):
-        conn.execute("RELEASE changes")
-        return
-    # Some change found its job elsewhere: replay one by one to name the first.
-    conn.execute("ROLLBACK TO changes")
-    for change, row in zip(changes, rows, strict=True):
-        if conn.execute(_CHANGE_JOB, row).rowcount != 1:
-            raise Conflict(f"job {change.job_id} is no longer {change.expected.name}")
-    raise Conflict("jobs changed concurrently")  # unreachable unless rowcounts lie
+    changed = 0
+    for start, size in multirow.slices(len(rows), _ROW_COLUMNS):
+        params = list(chain.from_iterable(rows[start : start + size]))
+        changed += conn.execute(_change_jobs_sql(size), params).rowcount
+    if changed != len(rows):
+        # A change found its job elsewhere, or one job changes twice in this unit (the
+        # statement applies one of them): replay in order, one by one, to tell.
+        conn.execute("ROLLBACK TO changes")
+        for change, row in zip(changes, rows, strict=True):
+            if conn.execute(_CHANGE_JOB, row).rowcount != 1:
+                raise Conflict(f"job {change.job_id} is no longer {change.expected.name}")
+    conn.execute("RELEASE changes")
 
 
 def _change_row(change: JobChange) -> tuple[Any, ...]:
@@ -269,37 +254,17 @@ def _change_row(change: JobChange) -> tuple[Any, ...]:
         change.cancel_reason,
         change.cancel_user,
         change.error,
+        retry_to_json(change.retry),
         change.job_id,
         int(change.expected),
-        retry_to_json(change.retry),
     )
 
 
-def _append(
-    conn: sqlite3.Connection, append: Append, at_ms: int, inserted: dict[str, Job]
-) -> EventId:
+def _append(conn: sqlite3.Connection, append: Append, chunks: list[Chunk], at_ms: int) -> EventId:
     set_id, ms, seq = _next_entry(conn, append.queue, append.job_set_id, at_ms)
-    events, count = append.events, len(append.events)
-
-    def stored(job: Job) -> bool:
-        same = inserted.get(job.id)
-        return same is job or same == job
-
-    rows = [
-        (
-            set_id,
-            ms,
-            seq,
-            start,
-            len(chunk),
-            start + len(chunk) == count,
-            events_to_json(chunk, stored),
-        )
-        for start in range(0, count, CHUNK)
-        for chunk in (events[start : start + CHUNK],)
-    ]
-    conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    return EventId(ms, seq, count - 1, True)
+    rows = [(set_id, ms, seq, c.start, c.count, c.final, c.data) for c in chunks]
+    multirow.insert_rows(conn, _INSERT_EVENTS, rows, 7)
+    return EventId(ms, seq, len(append.events) - 1, True)
 
 
 def _next_entry(

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import anyio
+import anyio.lowlevel
 
 from armada_core.events import Event, EventKind
 from armada_core.jobs import Job, ResourceRequirements
 from armada_core.ports import Append, Storage
-from armada_storage import MemoryStorage
+from armada_storage import MemoryStorage, _rows
 from armada_storage.registry import open_storage
 from armada_storage.sqlite import SqliteStorage
 
@@ -141,3 +145,41 @@ class DropSchemaOnClose:
             await self.storage.aclose()
         finally:
             await drop_schema(self.schema)
+
+
+class PacedEncoding:
+    """Records, per job the write encoder encodes, its thread and the turns of the
+    event loop another task had so far: a paced encoder lets that task run between
+    its slices, and encodes nothing on a worker thread."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        self.calls: list[tuple[int, int]] = []
+        self.ticks = 0
+        encode = _rows.job_to_json
+
+        def recording(job: Job) -> str:
+            self.calls.append((threading.get_ident(), self.ticks))
+            return encode(job)
+
+        monkeypatch.setattr(_rows, "job_to_json", recording)
+
+    async def run(self, work: Callable[[], Awaitable[Any]]) -> None:
+        """`work()` with a task counting its turns beside it."""
+        done = anyio.Event()
+
+        async def ticker() -> None:
+            while not done.is_set():
+                self.ticks += 1
+                await anyio.lowlevel.checkpoint()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ticker)
+            try:
+                await work()
+            finally:
+                done.set()
+
+    def check(self, jobs: int) -> None:
+        assert len(self.calls) == jobs
+        assert {thread for thread, _ in self.calls} == {threading.get_ident()}
+        assert self.calls[-1][1] > self.calls[0][1], "the encoding never let the loop run"

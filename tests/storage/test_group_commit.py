@@ -184,3 +184,76 @@ async def test_aclose_waits_for_the_batch_in_flight_then_refuses(conn) -> None:
     assert rows(conn) == ["in flight"]
     with pytest.raises(Unavailable):
         await committer.run(insert("too late"))
+
+
+async def _batches_after_a_blocked_one(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch, queued: list[tuple[str, int]]
+) -> list[list[str]]:
+    """The transactions (their units' values) once `queued` units (value, weight),
+    queued in order while a first unit holds the writer, have run."""
+    batches: list[list[str]] = []
+    real = group_commit.commit_batch
+
+    def recording(conn: sqlite3.Connection, batch: list) -> None:
+        real(conn, batch)
+        batches.append([u.result for u in batch])
+
+    monkeypatch.setattr(group_commit, "commit_batch", recording)
+    committer = GroupCommitter(conn)
+    gate = threading.Event()
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(committer.run, blocked_until(gate, "first"))
+            await wait_all_tasks_blocked()
+            for value, weight in queued:
+                tg.start_soon(committer.run, insert(value), weight)
+                await wait_all_tasks_blocked()
+            gate.set()
+    return batches
+
+
+async def test_small_units_go_before_a_big_one_queued_beside_them(conn, monkeypatch) -> None:
+    batches = await _batches_after_a_blocked_one(
+        conn, monkeypatch, [("big", 10_000), ("small-1", 3), ("small-2", 1)]
+    )
+    assert batches == [["first"], ["small-1", "small-2"], ["big"]]
+
+
+async def test_a_big_unit_is_passed_over_once_only(conn, monkeypatch) -> None:
+    """Small units that keep arriving do not starve a big one."""
+    batches: list[list[str]] = []
+    real = group_commit.commit_batch
+    committer = GroupCommitter(conn)
+    arrivals = iter(["small-2", "small-3"])
+
+    def recording(conn: sqlite3.Connection, batch: list) -> None:
+        real(conn, batch)
+        batches.append([u.result for u in batch])
+
+    monkeypatch.setattr(group_commit, "commit_batch", recording)
+    gate = threading.Event()
+    with anyio.fail_after(10):
+        async with anyio.create_task_group() as tg:
+
+            async def small_then_more(value: str) -> None:
+                await committer.run(insert(value), 1)
+                following = next(arrivals, None)
+                if following is not None:  # arrives while the next batch is chosen
+                    tg.start_soon(small_then_more, following)
+
+            tg.start_soon(committer.run, blocked_until(gate, "first"))
+            await wait_all_tasks_blocked()
+            tg.start_soon(committer.run, insert("big"), 10_000)
+            await wait_all_tasks_blocked()
+            tg.start_soon(small_then_more, "small-1")
+            await wait_all_tasks_blocked()
+            gate.set()
+    assert batches[:2] == [["first"], ["small-1"]]
+    assert "big" in batches[2]
+    assert sorted(v for batch in batches for v in batch) == [
+        "big",
+        "first",
+        "small-1",
+        "small-2",
+        "small-3",
+    ]

@@ -16,7 +16,15 @@ from typing import Any
 
 import anyio
 import pytest
-from storage_helpers import POSTGRES_DSN, drop_schema, event, fresh_schema, make_job, submit_append
+from storage_helpers import (
+    POSTGRES_DSN,
+    PacedEncoding,
+    drop_schema,
+    event,
+    fresh_schema,
+    make_job,
+    submit_append,
+)
 
 from armada_core.errors import Conflict
 from armada_core.events import EventId
@@ -29,7 +37,7 @@ pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not insta
 
 import psycopg
 
-from armada_storage.postgres import PostgresSettings, PostgresStorage, reads, rows
+from armada_storage.postgres import PostgresSettings, PostgresStorage, reads
 from armada_storage.postgres.listener import MAX_PAYLOAD
 from armada_storage.postgres.schema import SCHEMA_VERSION
 
@@ -294,13 +302,15 @@ async def test_pooled_connections_closed_by_the_server_are_replaced(
 async def test_a_big_write_and_read_leave_the_event_loop_free(
     pair: tuple[PostgresStorage, PostgresStorage], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """JSON of thousands of jobs runs on worker threads, never on the event loop's."""
+    """A big write is encoded paced on the loop before it takes a connection; reading
+    thousands of jobs decodes their JSON on worker threads, never on the loop's."""
     storage, _ = pair
     jobs = [make_job() for _ in range(4000)]
+    encoding = PacedEncoding(monkeypatch)
+    await encoding.run(lambda: storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)]))
+    encoding.check(len(jobs))
     threads: set[int] = set()
-    for module, name in ((rows, "job_to_json"), (reads, "job_from_json")):
-        monkeypatch.setattr(module, name, _recording(getattr(module, name), threads))
-    await storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)])
+    monkeypatch.setattr(reads, "job_from_json", _recording(reads.job_from_json, threads))
     assert len(await storage.read_events("q", "js", None, 10_000)) == 8000
     assert threads, "the codec was not called"
     assert threading.get_ident() not in threads
@@ -355,3 +365,62 @@ def test_unusable_settings(section: dict[str, Any], message: str) -> None:
 def test_settings_defaults() -> None:
     settings = PostgresSettings.from_mapping({"dsn": "host=db"})
     assert settings == PostgresSettings("host=db", None, 10)
+
+
+# --- the queue cache across processes ------------------------------------------------------
+
+
+async def eventually_queue(storage: PostgresStorage, name: str, wanted: Queue | None) -> None:
+    """Wait (bounded) until `get_queue` answers `wanted`: a change by another process
+    shows once its commit notification arrived."""
+    with anyio.fail_after(10):
+        while await storage.get_queue(name) != wanted:
+            await anyio.sleep(0.01)
+
+
+def counting_reads(storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    names: list[str] = []
+    read = storage._read_queue
+
+    async def counting(name: str) -> Queue | None:
+        names.append(name)
+        return await read(name)
+
+    monkeypatch.setattr(storage, "_read_queue", counting)
+    return names
+
+
+@pytest.mark.postgres
+@needs_server
+async def test_queues_are_cached_and_another_process_s_writes_are_seen(
+    pair: tuple[PostgresStorage, PostgresStorage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = pair
+    await b.upsert_queue(Queue("q", 1.0))
+    await eventually_queue(a, "q", Queue("q", 1.0))
+    await anyio.sleep(0.3)  # b's commit notification reaches a's listener (and forgets) first
+    reads = counting_reads(a, monkeypatch)
+    for _ in range(3):
+        assert await a.get_queue("q") == Queue("q", 1.0)
+    assert reads == ["q"]  # cached after the first read
+    await b.upsert_queue(Queue("q", 2.0))
+    await eventually_queue(a, "q", Queue("q", 2.0))
+    assert await b.update_queue(Queue("q", 3.0))
+    await eventually_queue(a, "q", Queue("q", 3.0))
+    await b.delete_queue("q")
+    await eventually_queue(a, "q", None)
+    await b.upsert_queue(Queue("new", 1.0))
+    assert await a.get_queue("new") == Queue("new", 1.0)  # missing queues are never cached
+
+
+@pytest.mark.postgres
+@needs_server
+async def test_a_queue_changed_while_the_listener_was_down_is_seen_after_it_is_back(
+    pair: tuple[PostgresStorage, PostgresStorage],
+) -> None:
+    a, b = pair
+    await b.upsert_queue(Queue("q", 1.0))
+    assert await a.get_queue("q") == Queue("q", 1.0)
+    await terminate(b, a._listener.backend_pid)
+    await b.upsert_queue(Queue("q", 2.0))  # its notification may never reach `a`
+    await eventually_queue(a, "q", Queue("q", 2.0))

@@ -5,16 +5,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
 
 import anyio
 import pytest
-from storage_helpers import make_job, submit_append
+from storage_helpers import PacedEncoding, make_job, submit_append
 
 from armada_core.events import EventId
 from armada_core.queues import Queue
 from armada_storage import StorageConfigError
-from armada_storage.sqlite import SqliteStorage, writes
+from armada_storage.sqlite import SqliteStorage
 from armada_storage.sqlite.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.anyio
@@ -98,20 +97,33 @@ async def test_reads_do_not_wait_for_a_write_in_flight(tmp_path: Path) -> None:
 async def test_a_big_write_leaves_the_event_loop_free(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Encoding and SQL run on the writer thread, never on the event loop's."""
+    """A big write is encoded in paced slices before it takes the writer: other tasks
+    run between the slices, and the writer thread runs SQL only (no JSON)."""
     storage = await SqliteStorage.open(tmp_path / "a.db", synchronous="NORMAL")
     jobs = [make_job() for _ in range(4000)]
-    threads: set[int] = set()
-    encode = writes.job_to_json
-
-    def recording(job: Any) -> str:
-        threads.add(threading.get_ident())
-        return encode(job)
-
-    monkeypatch.setattr(writes, "job_to_json", recording)
+    encoding = PacedEncoding(monkeypatch)
     try:
-        await storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)])
+        await encoding.run(lambda: storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)]))
     finally:
         await storage.aclose()
-    assert threads, "the codec was not called"
-    assert threading.get_ident() not in threads
+    encoding.check(len(jobs))
+
+
+async def test_commits_never_checkpoint_a_thread_does(tmp_path: Path) -> None:
+    """The writer leaves the WAL to the checkpointer thread, which copies it into the
+    database file while the storage is open."""
+    path = tmp_path / "a.db"
+    storage = await SqliteStorage.open(path, synchronous="NORMAL")
+    try:
+        assert storage._writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        before = path.stat().st_size
+        jobs = [make_job() for _ in range(3000)]  # megabytes of WAL
+        await storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)])
+        runs = storage._checkpointer.runs
+        with anyio.fail_after(30):
+            while storage._checkpointer.runs < runs + 2:  # one whole round after the write
+                await anyio.sleep(0.05)
+        assert path.stat().st_size > before + 1_000_000
+    finally:
+        await storage.aclose()
+    assert not storage._checkpointer._thread.is_alive()
