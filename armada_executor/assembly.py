@@ -68,7 +68,10 @@ async def assemble(config: ExecutorConfig, stack: AsyncExitStack) -> Assembled:
     logger.info("container limits: %s", limits)
     try:
         client = ExecutorApiClient(
-            config.armada_url, use_tls=config.use_tls, credentials=credentials_for(config)
+            config.armada_url,
+            use_tls=config.use_tls,
+            credentials=credentials_for(config),
+            lease_wait_seconds=config.lease_interval_seconds,
         )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None

@@ -49,9 +49,11 @@ _QUEUED = frozenset({JobState.QUEUED})
 
 @dataclass(slots=True)
 class SchedulingState:
-    """What one pass leaves to the next: the rate limiters' buckets, per pool."""
+    """What one pass leaves to the next: the rate limiters' buckets, per pool; and how
+    many queued jobs the last pass left unplaced (None: unknown, it did not finish)."""
 
     rates: dict[str, RateState] = field(default_factory=dict)
+    left_queued: int | None = None
 
 
 def node_id(executor: str, node: str) -> str:
@@ -61,6 +63,7 @@ def node_id(executor: str, node: str) -> str:
 
 async def schedule_pass(ctx: Context, state: SchedulingState) -> int:
     """Place and preempt as the scheduler decides; the number of jobs leased."""
+    state.left_queued = None
     if not await ctx.storage.is_scheduling_leader():
         return 0
     return await ctx.retrying(lambda: _attempt(ctx, state))
@@ -77,6 +80,7 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
         for record in await ctx.storage.jobs_in_queue(queue.name, _QUEUED):
             queued[record.job.id] = record
     if not queued:
+        state.left_queued = 0
         return 0
     runs = await ctx.storage.active_runs()
     holders = await ctx.storage.get_jobs({r.job_id for r in runs})
@@ -85,7 +89,9 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
     steps, rates = await anyio.to_thread.run_sync(_plan, ctx.config.scheduler, inputs, state)
     await write_steps(ctx, steps, now)
     state.rates = rates  # only once the decisions are written
-    return sum(1 for s in steps if s.change.state is JobState.LEASED)
+    leased = sum(1 for s in steps if s.change.state is JobState.LEASED)
+    state.left_queued = len(queued) - leased
+    return leased
 
 
 @dataclass(frozen=True, slots=True)
