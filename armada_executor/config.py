@@ -71,6 +71,7 @@ class LocalSettings:
     log_retention: LogRetention = field(default_factory=LogRetention)
     node_name: str = field(default_factory=lambda: os.uname().nodename)
     binoculars_port: int | None = None  # None: no Binoculars listener of its own
+    binoculars_http_port: int | None = None  # its REST route (`POST /v1/binoculars/log`)
     binoculars_address: str = "127.0.0.1"
 
 
@@ -143,6 +144,7 @@ def _local(local: _Section) -> LocalSettings:
         ),
         node_name=local.get("nodeName", values.string) or defaults.node_name,
         binoculars_port=local.get("binocularsPort", values.non_negative_int),
+        binoculars_http_port=local.get("binocularsHttpPort", values.non_negative_int),
         binoculars_address=local.get("binocularsAddress", values.string) or "127.0.0.1",
     )
 
@@ -150,7 +152,7 @@ def _local(local: _Section) -> LocalSettings:
 LOCAL_KEYS = (
     "capacity", "workDir", "runAsUser", "allowedPrograms", "logRetention",
     "maxAge", "maxRuns", "maxBytesPerContainer", "nodeName", "binocularsPort",
-    "binocularsAddress",
+    "binocularsHttpPort", "binocularsAddress",
 )  # fmt: skip
 
 
