@@ -10,7 +10,6 @@ without waiting for the next round.
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 from typing import Any, Protocol
 
@@ -32,15 +31,6 @@ CALL_TIMEOUT_SECONDS = 30.0
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 # What a broken connection or a restarting server looks like to a caller.
 TRANSIENT = (GRPCError, ProtocolError, StreamTerminatedError, OSError, TimeoutError)
-
-
-def stop_if_cancelled() -> None:
-    """Called where a transient error is retried: when this task is being cancelled,
-    end it instead (a library may have turned the cancellation into its own error,
-    and a retry loop would then outlive the executor's stop)."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 class IncompleteLease(Exception):

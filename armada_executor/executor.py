@@ -23,7 +23,7 @@ from armada_core.errors import ArmadaError
 from armada_executor import events
 from armada_executor.backoff import Backoff
 from armada_executor.capacity import Capacity, Resources
-from armada_executor.client import TRANSIENT, IncompleteLease, stop_if_cancelled
+from armada_executor.client import TRANSIENT, IncompleteLease
 from armada_executor.config import ExecutorConfig
 from armada_executor.events import Node, RunInfo
 from armada_executor.messages import (
@@ -152,7 +152,6 @@ class LocalExecutor:
             try:
                 messages = await self._api.lease(self.lease_request())
             except (*TRANSIENT, IncompleteLease) as exc:
-                stop_if_cancelled()
                 delay = backoff.next()
                 logger.warning("leasing failed (%s); again in %.1fs", exc, delay)
                 await asyncio.sleep(delay)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from armada_executor.backoff import Backoff
-from armada_executor.client import TRANSIENT, stop_if_cancelled
+from armada_executor.client import TRANSIENT
 from armada_executor.messages import EventList
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,6 @@ class Reporter:
             try:
                 await self._send(compact([p.sequence for p in batch]))
             except TRANSIENT as exc:
-                stop_if_cancelled()
                 delay = self._backoff.next()
                 logger.warning("reporting events failed (%s); again in %.1fs", exc, delay)
                 await asyncio.sleep(delay)

@@ -218,35 +218,3 @@ async def test_a_bug_while_running_a_pod_fails_the_run_instead_of_holding_it(har
     [error] = harness.api.event("r1", "jobRunErrors").errors
     assert error.terminal and "executor failed" in error.podError.message
     await wait_until(lambda: "r1" not in harness.executor.active)
-
-
-class _SwallowingApi:
-    """A client library that turns a cancellation into a transport error."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    async def lease(self, request):
-        self.calls += 1
-        if self.calls > 1:  # the executor went on after its stop: end it, the test fails
-            raise asyncio.CancelledError
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            raise OSError("connection reset") from None
-
-    async def report(self, events) -> None:
-        pass
-
-
-async def test_the_executor_stops_even_when_a_cancelled_call_says_transport_error(work_dir):
-    capacity = Capacity({"cpu": Quantity.parse("1"), "memory": Quantity.parse("1Gi")})
-    api = _SwallowingApi()
-    executor = LocalExecutor(config_for(1, work_dir), api, make_host(work_dir), capacity)
-    task = asyncio.create_task(executor.run())
-    while api.calls == 0:
-        await asyncio.sleep(0.01)
-    task.cancel()
-    done, _ = await asyncio.wait({task}, timeout=10)
-    assert done == {task} and task.cancelled()
-    assert api.calls == 1
