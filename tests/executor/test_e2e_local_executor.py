@@ -158,13 +158,13 @@ def test_testsuite_cancel_by_id_1x1(api):
     job_id = api.submit(shell("sleep 60", name="sleeper"), grace=2)
     api.until_kind(job_id, "running")
     marker = "sleep 60"
-    assert running_processes(marker)
+    assert running_processes(marker, job_id)
     api.cancel(job_id)
     assert api.until_ended(job_id)[-1].WhichOneof("events") == "cancelled"
     deadline = time.monotonic() + 2 + 5  # a lease round, then the grace period
-    while running_processes(marker) and time.monotonic() < deadline:
+    while running_processes(marker, job_id) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert running_processes(marker) == []
+    assert running_processes(marker, job_id) == []
 
 
 def test_four_cpus_run_at_most_four_one_cpu_jobs_at_once(api):
