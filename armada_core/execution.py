@@ -18,10 +18,15 @@ from armada_core.state_machine import FailureCause
 
 @dataclass(frozen=True, slots=True)
 class LeaseCall:
-    """One LeaseJobRuns request: the snapshot and how many new runs it may take."""
+    """One LeaseJobRuns request: the snapshot and how many new runs it may take.
+
+    `wait_ns`: how long the executor lets the server hold a call that has nothing to
+    say yet (0, Armada's behaviour: answer at once); see `lease.answer_when_due`.
+    """
 
     executor: Executor
     max_jobs_to_lease: int
+    wait_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,10 @@ class LeaseAnswer:
 
     cancel_run_ids: tuple[str, ...]
     leases: tuple[Lease, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.cancel_run_ids or self.leases)
 
 
 class RunEventKind(StrEnum):

@@ -50,6 +50,9 @@ class ChangeFeed(Protocol):
 
     def follow(self, queue: str, job_set_id: str) -> AbstractAsyncContextManager[Waiter]: ...
 
+    def follow_all(self) -> AbstractAsyncContextManager[Waiter]:
+        """Like `follow`, woken when any job set's log has grown."""
+
 
 @dataclass(frozen=True, slots=True)
 class Append:

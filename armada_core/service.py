@@ -327,10 +327,17 @@ class ArmadaService:
 
     async def lease_job_runs(self, principal: Principal, call: LeaseCall) -> LeaseAnswer:
         """An executor's heartbeat: store its snapshot, schedule if it may take work
-        (decision E4), then answer the runs to cancel and to start."""
+        (decision E4), then answer the runs to cancel and to start (held, if the
+        executor asked, until there is something to answer)."""
         lease.require_executor(self._ctx, principal)
         await lease.record_executor(self._ctx, call)
         self._submit_check.saw(call.executor)
+        state = self._scheduling_state
+        return await lease.answer_when_due(
+            self._ctx, call, lambda: self._lease_now(call), lambda: state.left_queued
+        )
+
+    async def _lease_now(self, call: LeaseCall) -> LeaseAnswer:
         if call.max_jobs_to_lease > 0:
             try:
                 await self.schedule()

@@ -52,14 +52,27 @@ class BinocularsLogs:
     async def _logs(self, stream: Stream[Any, Any]) -> None:
         request = await stream.recv_message()
         assert request is not None
-        options = request.log_options
-        tail = options.tailLines if options.HasField("tailLines") else None
-        lines = await asyncio.to_thread(
-            log_lines, self._store, request.job_id, options.container, request.since_time, tail
-        )
-        if lines is None:
-            raise GRPCError(Status.NOT_FOUND, f"no logs of job {request.job_id[:100]} here")
-        reply = LogResponse()
-        for line in lines:
-            reply.log.add(timestamp=line.timestamp, line=line.line)
+        reply = await answer(self._store, request)
+        if reply is None:
+            raise GRPCError(Status.NOT_FOUND, not_found(request))
         await stream.send_message(reply)
+
+
+async def answer(store: LogStore, request: Any) -> Any:
+    """The `LogResponse` to a `LogRequest` (files read off the event loop); None if
+    this executor has no logs of the job."""
+    options = request.log_options
+    tail = options.tailLines if options.HasField("tailLines") else None
+    lines = await asyncio.to_thread(
+        log_lines, store, request.job_id, options.container, request.since_time, tail
+    )
+    if lines is None:
+        return None
+    reply = LogResponse()
+    for line in lines:
+        reply.log.add(timestamp=line.timestamp, line=line.line)
+    return reply
+
+
+def not_found(request: Any) -> str:
+    return f"no logs of job {request.job_id[:100]} here"

@@ -77,11 +77,16 @@ class LocalSettings:
     log_retention: LogRetention = field(default_factory=LogRetention)
     node_name: str = field(default_factory=lambda: os.uname().nodename)
     binoculars_port: int | None = None  # None: no Binoculars listener of its own
+    binoculars_http_port: int | None = None  # its REST route (`POST /v1/binoculars/log`)
     binoculars_address: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
-        if self.binoculars_port is not None and not 0 <= self.binoculars_port <= 65535:
-            raise ValueError("binocularsPort must be a port number (0-65535)")
+        for key, port in (
+            ("binocularsPort", self.binoculars_port),
+            ("binocularsHttpPort", self.binoculars_http_port),
+        ):
+            if port is not None and not 0 <= port <= 65535:
+                raise ValueError(f"{key} must be a port number (0-65535)")
 
 
 @dataclass(frozen=True, slots=True)

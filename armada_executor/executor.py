@@ -1,7 +1,8 @@
 """The local executor: leases runs from the server, runs them here, reports what happened.
 
-Every round (`task.jobLeaseRenewalInterval`, 1 s, and at once after a run ends) it sends
-one `LeaseRequest` shaped as Armada's executor shapes it: this machine as one node with
+Every round (`task.jobLeaseRenewalInterval`, 1 s; at once after a run ends or a round
+that brought leases) it sends one `LeaseRequest` shaped as Armada's executor shapes it
+(the server may hold it until it has work to give): this machine as one node with
 its total and free resources and every run it holds by state; leased runs it has not
 started as unassigned; `max_jobs_to_lease` 0 while such runs wait. A leased run starts
 when its requests fit what is free. A run is held (and reported) until its final report
@@ -162,6 +163,8 @@ class LocalExecutor:
                 continue
             backoff.reset()
             self.handle(messages)
+            if any(m.WhichOneof("event") == "lease" for m in messages):
+                continue  # more may be waiting; a server with nothing to give holds the call
             left = started + self._config.lease_interval_seconds - loop.time()  # start to start
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(left, 0.0))

@@ -57,8 +57,9 @@ async def serve(config: ExecutorConfig) -> None:
     async with AsyncExitStack() as stack:
         assembled = await assemble(config, stack)
         total = host_resources(config.local.capacity, config.local.work_dir)
-        port = assembled.binoculars_port
+        port, http_port = assembled.binoculars_port, assembled.binoculars_http_port
         logs = f"; Binoculars Logs on port {port}" if port is not None else ""
+        logs += f"; Binoculars REST on port {http_port}" if http_port is not None else ""
         print(
             f"armada-executor ready: leasing from {config.armada_url} as {config.cluster_id} "
             f"(cpu {total['cpu']}, memory {total['memory']}){logs}",

@@ -7,6 +7,8 @@ container only raises the total). Kubernetes rules kept here:
   only `args` means `args[0]` is the program, and neither is a pod that cannot start;
 - `env` in order, `valueFrom.fieldRef` for the pod's own fields, then Armada's variables
   (`ARMADA_JOB_ID`, `ARMADA_QUEUE`, `ARMADA_JOB_SET_ID`, gang variables) unless set;
+- `$(VAR)` in an `env` value refers to the variables defined before it in `env`; in
+  `command` and `args`, to every variable of the container (`expansion`);
 - restart policy is always Never (Armada forces it).
 """
 
@@ -20,6 +22,7 @@ from armada_adapters.wire.jsoncodec import to_json
 from armada_core.quantity import Quantity
 from armada_core.submission.gangs import GANG_CARDINALITY, GANG_ID, GANG_NODE_UNIFORMITY_LABEL
 from armada_core.submission.resources import PodResources, resource_list
+from armada_executor.expansion import expand
 
 DEFAULT_GRACE_SECONDS = 30.0
 HOSTNAME_LABEL = "kubernetes.io/hostname"
@@ -120,13 +123,18 @@ def plan_from_spec(who: PodIdentity, spec: Mapping[str, Any]) -> PodPlan:
 
 def _container(container: Mapping[str, Any], who: PodIdentity) -> ContainerPlan:
     name = container.get("name", "")
-    argv, problem = program(name, container.get("command", ()), container.get("args", ()))
+    declared = declared_variables(container.get("env", ()), who)
+    env = {"PATH": BASE_PATH, "HOSTNAME": who.pod_name, **declared}
+    command, args = (
+        [expand(word, declared) for word in container.get(key, ())] for key in ("command", "args")
+    )
+    argv, problem = program(name, command, args)
     limits = resource_list(dict(container), "limits") or resource_list(dict(container), "requests")
     memory = limits.get("memory")
     return ContainerPlan(
         name=name,
         argv=argv,
-        env=environment(container.get("env", ()), who),
+        env=env,
         working_dir=container.get("workingDir") or None,
         memory_limit=memory.value() if memory is not None else None,
         cpu_limit=limits.get("cpu"),
@@ -148,14 +156,17 @@ def program(
     return argv, None
 
 
-def environment(env: Sequence[Mapping[str, Any]], who: PodIdentity) -> dict[str, str]:
-    """A container's variables: a minimal base, its `env`, then Armada's own if absent."""
-    values = {"PATH": BASE_PATH, "HOSTNAME": who.pod_name}
+def declared_variables(env: Sequence[Mapping[str, Any]], who: PodIdentity) -> dict[str, str]:
+    """A container's `env` in order, values expanded, then Armada's variables if absent.
+
+    (The base `PATH` and `HOSTNAME` come from the image and the runtime in Kubernetes,
+    so references cannot see them.)
+    """
+    values: dict[str, str] = {}
     for var in env:
         source = var.get("valueFrom", {}).get("fieldRef")
-        values[var["name"]] = (
-            field_value(source["fieldPath"], who) if source else var.get("value", "")
-        )
+        value = field_value(source["fieldPath"], who) if source else var.get("value", "")
+        values[var["name"]] = value if source else expand(value, values)
     for name, value in armada_variables(who).items():
         values.setdefault(name, value)
     return values

@@ -46,6 +46,7 @@ class LocalChangeFeed:
 
     def __init__(self) -> None:
         self._waiters: dict[tuple[str, str], set[_Waiter]] = {}
+        self._everything: set[_Waiter] = set()
 
     @asynccontextmanager
     async def follow(self, queue: str, job_set_id: str) -> AsyncIterator[Waiter]:
@@ -61,9 +62,21 @@ class LocalChangeFeed:
             if not waiters:
                 del self._waiters[key]
 
+    @asynccontextmanager
+    async def follow_all(self) -> AsyncIterator[Waiter]:
+        """Register a waiter woken by a change to any job set, for the block's duration."""
+        waiter = _Waiter()
+        self._everything.add(waiter)
+        try:
+            yield waiter
+        finally:
+            self._everything.discard(waiter)
+
     def notify(self, queue: str, job_set_id: str) -> None:
-        """Wake every follower of the job set (event loop thread only)."""
+        """Wake every follower of the job set, and of all job sets (event loop thread only)."""
         for waiter in self._waiters.get((queue, job_set_id), ()):
+            waiter.wake()
+        for waiter in self._everything:
             waiter.wake()
 
     def notify_all(self) -> None:
@@ -72,10 +85,10 @@ class LocalChangeFeed:
         For a backend that may have missed notifications (a lost connection):
         followers re-read, so a spurious wake-up costs one read and loses nothing.
         """
-        for waiters in list(self._waiters.values()):
+        for waiters in (*self._waiters.values(), self._everything):
             for waiter in waiters:
                 waiter.wake()
 
     def follower_count(self) -> int:
         """How many waiters are registered, over all job sets."""
-        return sum(len(waiters) for waiters in self._waiters.values())
+        return sum(len(waiters) for waiters in self._waiters.values()) + len(self._everything)

@@ -5,8 +5,11 @@ Run: `python bench/bench_local_executor.py [--latency-jobs 100] [--rate-jobs 100
 The reference server (durable SQLite) and `armada-executor` run as separate processes,
 as in a deployment; this process submits no-op jobs (`true`) and watches their job set.
 Printed: submit -> `running` and submit -> `succeeded`, p50/p99 over jobs submitted one
-every 50 ms (targets: `running` p99 <= 1 s on an idle machine), then the rate of a burst
-of no-op jobs through the one executor (target >= 50 jobs/s).
+every 50 ms (targets: `running` p99 <= 1 s on an idle machine), with the steps between
+(`leased`, `pending`), then the rate of a burst of no-op jobs through the one executor
+(target >= 50 jobs/s). Beside them, measured in the same run: the floor a job's start
+cannot beat (a bare LeaseJobRuns round trip plus spawning `true`) and the rate at which
+this process alone spawns `true` one after another (what one executor could at best reach).
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ import servers
 from bench_api import EMPTY, EVENT, JOB_SET, QUEUE, SUBMIT, SUBMIT_REPLY, percentiles, unary
 
 from armada_adapters.wire.jsoncodec import from_json
+from armada_executor.client import ExecutorApiClient
+from armada_executor.credentials import NoCredentials
+from armada_executor.messages import LeaseRequest
 
 EXECUTOR_READY = re.compile(r"armada-executor ready")
 EVERYONE = ["everyone"]
@@ -76,6 +82,7 @@ class Watch:
     """Times of each job's `running` and terminal events in one job set."""
 
     def __init__(self) -> None:
+        self.steps: dict[str, dict[str, float]] = {"leased": {}, "pending": {}}
         self.running: dict[str, float] = {}
         self.ended: dict[str, tuple[float, str]] = {}
         self.changed = asyncio.Event()
@@ -90,7 +97,9 @@ class Watch:
                 kind = message.message.WhichOneof("events")
                 job_id = getattr(message.message, kind).job_id
                 now = time.perf_counter()
-                if kind == "running":
+                if kind in self.steps:
+                    self.steps[kind].setdefault(job_id, now)
+                elif kind == "running":
                     self.running.setdefault(job_id, now)
                 elif kind in ("succeeded", "failed", "cancelled"):
                     self.ended[job_id] = (now, kind)
@@ -136,8 +145,36 @@ async def latency(channel: Channel, jobs: int) -> None:
     failed = [j for j, (_, kind) in watch.ended.items() if kind != "succeeded"]
     to_running = [watch.running[j] - t for j, t in submitted.items() if j in watch.running]
     to_end = [watch.ended[j][0] - t for j, t in submitted.items()]
-    print(f"submit -> running   ({len(to_running)} jobs): {percentiles(to_running)}")
+    print(f"submit -> running   ({len(to_running)} jobs): {percentiles(to_running)} "
+          "(target p99 <= 1000 ms)")  # fmt: skip
     print(f"submit -> succeeded ({len(to_end)} jobs): {percentiles(to_end)}; {len(failed)} failed")
+    for step, times in watch.steps.items():
+        spans = [times[j] - t for j, t in submitted.items() if j in times]
+        print(f"  of which submit -> {step:8}: {percentiles(spans)}")
+
+
+async def floor(port: int, samples: int = 30) -> None:
+    """What a job's start cannot beat here: a lease round trip, then spawning `true`."""
+    client = ExecutorApiClient(f"127.0.0.1:{port}", use_tls=False, credentials=NoCredentials())
+    trips, spawns = [], []
+    try:
+        for _ in range(samples):  # an executor that takes nothing: no scheduling, no hold
+            started = time.perf_counter()
+            await client.lease(LeaseRequest(executor_id="bench-probe", pool="default"))
+            trips.append(time.perf_counter() - started)
+    finally:
+        client.close()
+    for _ in range(samples):
+        spawns.append(await spawn_true())
+    print(f"floor: bare LeaseJobRuns round trip {percentiles(trips)}; "
+          f"spawning `true` {percentiles(spawns)}")  # fmt: skip
+
+
+async def spawn_true() -> float:
+    started = time.perf_counter()
+    process = await asyncio.create_subprocess_exec("true")
+    await process.wait()
+    return time.perf_counter() - started
 
 
 async def rate(channel: Channel, jobs: int) -> None:
@@ -153,7 +190,12 @@ async def rate(channel: Channel, jobs: int) -> None:
     await stop(follower)
     failed = sum(kind != "succeeded" for _, kind in watch.ended.values())
     print(f"{len(job_ids)} no-op jobs through one executor: {len(job_ids) / elapsed:.1f} jobs/s "
-          f"({elapsed:.1f} s, {failed} failed)")  # fmt: skip
+          f"({elapsed:.1f} s, {failed} failed; target >= 50 jobs/s)")  # fmt: skip
+    started = time.perf_counter()
+    for _ in range(200):
+        await spawn_true()
+    ceiling = 200 / (time.perf_counter() - started)
+    print(f"ceiling: this process spawns `true` one after another at {ceiling:.0f} /s")
 
 
 async def measure(grpc_port: int, args: argparse.Namespace) -> None:
@@ -161,6 +203,7 @@ async def measure(grpc_port: int, args: argparse.Namespace) -> None:
     try:
         await unary(channel, "/api.Submit/CreateQueue", from_json({"name": "bench",
                     "priorityFactor": 1}, QUEUE), EMPTY)  # fmt: skip
+        await floor(grpc_port)
         await latency(channel, args.latency_jobs)
         await rate(channel, args.rate_jobs)
     finally:

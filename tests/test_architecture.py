@@ -98,6 +98,12 @@ EXECUTOR_MAY_USE = (
     "armada_executor",
     "armada_adapters.wire",
     "armada_adapters.server.listeners",
+    # Binoculars' REST route: the REST adapter's body, error and route rules, no service
+    "armada_adapters.rest.body",
+    "armada_adapters.rest.decoding",
+    "armada_adapters.rest.errors",
+    "armada_adapters.rest.routes",
+    "armada_adapters.server.http_protocol",
     "armada_core.quantity",
     "armada_core.submission",
     "armada_core.errors",

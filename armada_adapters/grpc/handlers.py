@@ -190,8 +190,9 @@ def _stream_handler(
                 request = await _receive(stream, limit)
                 # Checks (missing job set, permissions, bad ids) run here, before any
                 # header goes out, so they end the call as a trailers-only error.
+                hints = hints_for(request, stream.metadata)
                 items = await operation.open_stream(
-                    service, principal(), await _request_json(request), hints_for(request)
+                    service, principal(), await _request_json(request), hints
                 )
             except StreamTerminatedError:
                 raise

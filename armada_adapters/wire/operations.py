@@ -56,17 +56,22 @@ class Hints:
     `pod_spec_sizes`: per submitted item, the protobuf size of its main pod spec,
     which Armada's size rule counts (both transports decode into protobuf messages,
     so both know it; None leaves the core to estimate it).
+    `lease_wait_ns`: how long a lease call may be held (gRPC metadata, see
+    `executor.LEASE_WAIT_HEADER`).
     """
 
     pod_spec_sizes: tuple[int | None, ...] | None = None
+    lease_wait_ns: int = 0
 
 
-def hints_for(request: Any) -> Hints:
-    """The hints a decoded request message gives (pod spec sizes of a submit)."""
+def hints_for(request: Any, metadata: Mapping[str, Any] | None = None) -> Hints:
+    """The hints a decoded request message and its call's metadata give."""
+    wait = executor.lease_wait_ns((metadata or {}).get(executor.LEASE_WAIT_HEADER))
     items = getattr(request, "job_request_items", None)
     if items is None:
-        return Hints()
-    return Hints(pod_spec_sizes=tuple(_main_pod_spec_size(item) for item in items))
+        return Hints(lease_wait_ns=wait)
+    sizes = tuple(_main_pod_spec_size(item) for item in items)
+    return Hints(pod_spec_sizes=sizes, lease_wait_ns=wait)
 
 
 def _main_pod_spec_size(item: Any) -> int | None:
@@ -462,7 +467,7 @@ _REPORTING_OPS: Mapping[str, Operation] = {
 async def _lease_job_runs(
     s: ArmadaService, p: Principal, r: JsonDict, h: Hints
 ) -> AsyncIterator[JsonDict]:
-    answer = await s.lease_job_runs(p, executor.lease_call(r))
+    answer = await s.lease_job_runs(p, executor.lease_call(r, h.lease_wait_ns))
     return _iterate(executor.lease_messages(answer))
 
 

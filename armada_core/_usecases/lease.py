@@ -4,11 +4,19 @@ The call is the executor's heartbeat. Runs it reports that are unknown or ended 
 to be cancelled; every other active run placed on it that it does not report is sent
 (again, same run id), oldest first, up to `max_jobs_to_lease`. Sending needs no
 acknowledgement: a lost answer just means the next call sends the runs again.
+
+An executor may let the server hold a call that has nothing to say (`wait_ns`, our
+executor's `armada-lease-wait-ms` header; Armada's never asks): the call then answers
+as soon as a change to any job set gives it something to say, so a job submitted to
+an idle cluster starts without waiting for the executor's next round.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
+
+import anyio
 
 from armada_core._usecases.context import Context
 from armada_core.execution import Lease, LeaseAnswer, LeaseCall
@@ -21,6 +29,8 @@ from armada_core.scheduler_config import SchedulerConfig
 
 POOL_ANNOTATION = "armadaproject.io/pool"
 PREEMPTIBLE_LABEL = "armada_preemptible"
+MAX_WAIT_NS = 10 * 10**9  # well inside any executor's call timeout (Armada's: 30 s)
+NS_PER_S = 1e9
 
 
 def require_executor(ctx: Context, principal: Principal) -> None:
@@ -50,6 +60,33 @@ async def answer(ctx: Context, call: LeaseCall) -> LeaseAnswer:
     config = ctx.config.scheduler
     leases = tuple(leased_pod(records[r.job_id], r, config) for r in runs if r.job_id in records)
     return LeaseAnswer(cancel, leases)
+
+
+async def answer_when_due(
+    ctx: Context,
+    call: LeaseCall,
+    answer_now: Callable[[], Awaitable[LeaseAnswer]],
+    left_queued: Callable[[], int | None],
+) -> LeaseAnswer:
+    """`answer_now()`, held while it is empty, the last scheduling pass left no job
+    queued (capacity the executor frees would not show in this call's snapshot) and
+    the call's wait lasts. The wait is the executor's own lease interval, so holding
+    never delays anything more than the executor's next round would.
+
+    Registered with the change feed before each answer, so a change committed while
+    answering still wakes the wait; each wake-up answers again.
+    """
+    deadline = anyio.current_time() + min(call.wait_ns, MAX_WAIT_NS) / NS_PER_S
+    while True:
+        async with ctx.storage.changes.follow_all() as waiter:
+            answer = await answer_now()
+            left = deadline - anyio.current_time()
+            if not answer.empty or left <= 0 or call.max_jobs_to_lease <= 0:
+                return answer
+            if left_queued():  # None (unknown: a pass is under way) holds too
+                return answer
+            with anyio.move_on_after(left):
+                await waiter.wait()
 
 
 def leased_pod(record: JobRecord, run: Run, config: SchedulerConfig) -> Lease:

@@ -56,15 +56,18 @@ _QUEUED = frozenset({JobState.QUEUED})
 
 @dataclass(slots=True)
 class SchedulingState:
-    """What one pass leaves to the next: the rate limiters' buckets, per pool, and
-    what the reports keep of each pool's latest round."""
+    """What one pass leaves to the next: the rate limiters' buckets, per pool; what the
+    reports keep of each pool's latest round; and how many queued jobs the last pass
+    left unplaced (None: unknown, it did not finish)."""
 
     rates: dict[str, RateState] = field(default_factory=dict)
     reports: ReportStore = field(default_factory=ReportStore)
+    left_queued: int | None = None
 
 
 async def schedule_pass(ctx: Context, state: SchedulingState) -> int:
     """Place and preempt as the scheduler decides; the number of jobs leased."""
+    state.left_queued = None
     if not await ctx.storage.is_scheduling_leader():
         state.reports.step_down()
         return 0
@@ -84,6 +87,7 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
             queued[record.job.id] = record
     if not queued:
         state.reports.keep(_idle_rounds(ctx.config.scheduler, executors, cordoned, now))
+        state.left_queued = 0
         return 0
     runs = await ctx.storage.active_runs()
     holders = await ctx.storage.get_jobs({r.job_id for r in runs})
@@ -97,7 +101,9 @@ async def _attempt(ctx: Context, state: SchedulingState) -> int:
     await write_steps(ctx, steps, now)
     state.rates = rates  # only once the decisions are written
     state.reports.keep(rounds)
-    return sum(1 for s in steps if s.change.state is JobState.LEASED)
+    leased = sum(1 for s in steps if s.change.state is JobState.LEASED)
+    state.left_queued = len(queued) - leased
+    return leased
 
 
 @dataclass(frozen=True, slots=True)

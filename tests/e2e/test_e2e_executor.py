@@ -277,3 +277,11 @@ def test_a_gzip_compressed_report_over_8_mib_is_accepted(
     assert event.ByteSize() > 9 * 1024 * 1024
     executor.report(event, queue=queue, job_set="set")
     assert kinds(events(client, queue, "set"))[-1] == "failed"
+
+
+def test_a_lease_wait_that_is_not_milliseconds_is_refused(channel: grpc.Channel) -> None:
+    bad = Executor(channel, (*basic("executor", "exec-secret"), ("armada-lease-wait-ms", "1s")))
+    with pytest.raises(grpc.RpcError) as refused:
+        bad.lease(lease_request())
+    assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT  # type: ignore[attr-defined]
+    assert "armada-lease-wait-ms" in refused.value.details()  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,11 +20,12 @@ import psycopg
 import pytest
 from armada_client.client import ArmadaClient
 from e2e_support import ServerProcess
-from executor_client import Executor, basic
+from executor_client import Executor, basic, lease_request, leases
 from test_e2e_executor import _Auth, lease_jobs, server_config, submit
 
 DSN = os.environ.get("ARMADA_TEST_POSTGRES_DSN", "")
 LEADER = re.compile(r"this process is now the scheduling leader")
+WAIT_MS = 8000  # below the test client's call deadline (10 s)
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.postgres,
@@ -75,6 +77,46 @@ def test_one_of_two_processes_schedules_and_the_other_takes_over(
             [second_job] = submit(client, "q", "set")
             got = lease_jobs(executor, "ex", 2)  # the first run again, and the new one
             assert {g.job.job_id for g in got} == {job_id, second_job}, "\n".join(follower.log)
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_a_held_lease_call_answers_when_the_other_process_places_work(
+    tmp_path: Path, schema: str
+) -> None:
+    """An executor that lets a call wait (`armada-lease-wait-ms`) is answered through
+    one process as soon as the leader, another process, leases it a job (NOTIFY)."""
+    first = _start(tmp_path, schema, "a")
+    second = _start(tmp_path, schema, "b")
+    try:
+        deadline = time.monotonic() + 10.0
+        while not (_leads(first) or _leads(second)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        leader, follower = (first, second) if _leads(first) else (second, first)
+        with (
+            grpc.insecure_channel(follower.grpc_target) as channel,
+            grpc.insecure_channel(leader.grpc_target) as leader_channel,
+        ):
+            user = grpc.intercept_channel(leader_channel, _Auth(basic("alice", "alice-secret")))
+            client = ArmadaClient(user)
+            client.create_queue(client.create_queue_request("q", priority_factor=1.0))
+            credentials = basic("executor", "exec-secret")
+            assert lease_jobs(Executor(channel, credentials), "ex", 0) == []  # known now
+            waiting = Executor(channel, (*credentials, ("armada-lease-wait-ms", str(WAIT_MS))))
+            answers: list[list[str]] = []
+            started = time.monotonic()
+            held = threading.Thread(
+                target=lambda: answers.append(
+                    [g.job.job_id for g in leases(waiting.lease(lease_request(executor="ex")))]
+                )
+            )
+            held.start()
+            time.sleep(0.5)  # the call is held: nothing is queued
+            [job_id] = submit(client, "q", "set")
+            held.join()
+            assert answers == [[job_id]]
+            assert time.monotonic() - started < WAIT_MS / 1000  # woken, not run out
     finally:
         first.stop()
         second.stop()

@@ -123,8 +123,9 @@ class ApiCalls:
         return call(request, timeout=30)
 
 
-def running_processes(cmdline: str) -> list[int]:
-    """Live processes whose command line is exactly `cmdline` (words split on spaces)."""
+def running_processes(cmdline: str, job_id: str | None = None) -> list[int]:
+    """Live processes whose command line is exactly `cmdline` (words split on spaces),
+    of job `job_id` only if given (other tests on this machine may run the same line)."""
     wanted = cmdline.replace(" ", "\0").encode()
     found = []
     for proc in Path("/proc").iterdir():
@@ -132,8 +133,14 @@ def running_processes(cmdline: str) -> list[int]:
             try:
                 if (proc / "cmdline").read_bytes().rstrip(b"\0") == wanted:
                     state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                    if state != "Z":
+                    if state != "Z" and _of_job(proc, job_id):
                         found.append(int(proc.name))
             except OSError:
                 continue
     return found
+
+
+def _of_job(proc: Path, job_id: str | None) -> bool:
+    if job_id is None:
+        return True
+    return f"ARMADA_JOB_ID={job_id}".encode() in (proc / "environ").read_bytes().split(b"\0")

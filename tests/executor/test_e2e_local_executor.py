@@ -116,6 +116,22 @@ def test_init_containers_run_first_and_a_failing_one_fails_the_pod(api, stack):
     assert failed.exit_codes["init"] == 4 and "main" not in failed.exit_codes
 
 
+def test_variable_references_expand_as_kubernetes_expands_them(api, stack):
+    container = {
+        "name": "main",
+        "command": ["echo", "$(GREETING)"],
+        "args": ["$(ARMADA_QUEUE)", "$$(GREETING)", "$(NOT_SET)"],
+        "env": [
+            {"name": "WHO", "value": "world"},
+            {"name": "GREETING", "value": "hello-$(WHO)"},
+        ],
+    }
+    job_id = api.submit(container)
+    assert api.until_ended(job_id)[-1].WhichOneof("events") == "succeeded"
+    logged = api.logs(stack[1] / "executor", job_id)
+    assert logged == "hello-world e2e $(GREETING) $(NOT_SET)\n"
+
+
 def test_active_deadline_fails_the_job_as_deadline_exceeded(api):
     job_id = api.submit_spec({"activeDeadlineSeconds": 1, "containers": [shell("sleep 30")]})
     failed = api.until_ended(job_id, timeout=30)[-1].failed
@@ -146,13 +162,13 @@ def test_testsuite_cancel_by_id_1x1(api):
     job_id = api.submit(shell("sleep 60", name="sleeper"), grace=2)
     api.until_kind(job_id, "running")
     marker = "sleep 60"
-    assert running_processes(marker)
+    assert running_processes(marker, job_id)
     api.cancel(job_id)
     assert api.until_ended(job_id)[-1].WhichOneof("events") == "cancelled"
     deadline = time.monotonic() + 2 + 5  # a lease round, then the grace period
-    while running_processes(marker) and time.monotonic() < deadline:
+    while running_processes(marker, job_id) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert running_processes(marker) == []
+    assert running_processes(marker, job_id) == []
 
 
 def test_four_cpus_run_at_most_four_one_cpu_jobs_at_once(api):

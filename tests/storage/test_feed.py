@@ -78,3 +78,26 @@ async def test_a_follower_left_by_an_exception_is_removed() -> None:
         async with feed.follow("q", "js"):
             raise RuntimeError("boom")
     assert feed.follower_count() == 0
+
+
+async def test_a_follower_of_all_job_sets_is_woken_by_any_and_leaves_nothing() -> None:
+    feed = LocalChangeFeed()
+    woken: list[str] = []
+
+    async def follow_all() -> None:
+        async with feed.follow_all() as waiter:
+            await waiter.wait()
+            woken.append("first")
+            await waiter.wait()
+            woken.append("second")
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(follow_all)
+        await wait_all_tasks_blocked()
+        assert feed.follower_count() == 1
+        feed.notify("any-queue", "any-set")
+        await wait_all_tasks_blocked()
+        assert woken == ["first"]
+        feed.notify_all()  # a lost connection's catch-up wakes it too
+    assert woken == ["first", "second"]
+    assert feed.follower_count() == 0

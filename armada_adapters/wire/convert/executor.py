@@ -37,10 +37,25 @@ _RUN_EVENTS = {
 }
 _REASONS = {"podError": ErrorReason.POD_ERROR, "podLeaseReturned": ErrorReason.LEASE_RETURNED}
 
+# Request metadata by which an executor lets the server hold a lease call that has
+# nothing to say yet, up to this many milliseconds (ours sends its lease interval).
+LEASE_WAIT_HEADER = "armada-lease-wait-ms"
+_WAIT_DIGITS = 9
+
+
+def lease_wait_ns(value: str | None) -> int:
+    """The header's wait in nanoseconds (0 when absent)."""
+    if value is None:
+        return 0
+    if not (value.isascii() and value.isdigit() and len(value) <= _WAIT_DIGITS):
+        raise WireDecodeError(LEASE_WAIT_HEADER, "must be a whole number of milliseconds")
+    return int(value) * 1_000_000
+
+
 # ---- LeaseRequest ---------------------------------------------------------------------
 
 
-def lease_call(data: Mapping[str, Any]) -> LeaseCall:
+def lease_call(data: Mapping[str, Any], wait_ns: int = 0) -> LeaseCall:
     """`executorapi.LeaseRequest`; the snapshot's time is set by the core."""
     executor = Executor(
         id=text(data, "executorId"),
@@ -51,7 +66,7 @@ def lease_call(data: Mapping[str, Any]) -> LeaseCall:
     )
     if not executor.id:
         raise WireDecodeError("executorId", "an executor id is required")
-    return LeaseCall(executor, integer(data, "maxJobsToLease"))
+    return LeaseCall(executor, integer(data, "maxJobsToLease"), wait_ns)
 
 
 def _node(data: Mapping[str, Any], path: str) -> NodeSnapshot:

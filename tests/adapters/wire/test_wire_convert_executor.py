@@ -62,6 +62,19 @@ def test_bad_lease_requests_are_refused(data: dict[str, object]) -> None:
         executor.lease_call(data)
 
 
+def test_the_lease_wait_header_is_read_in_milliseconds() -> None:
+    assert executor.lease_wait_ns(None) == 0
+    assert executor.lease_wait_ns("1500") == 1_500_000_000
+    call = executor.lease_call({"executorId": "e"}, executor.lease_wait_ns("250"))
+    assert call.wait_ns == 250_000_000
+
+
+@pytest.mark.parametrize("value", ["", "-1", "1.5", "1s", "9" * 10, "\uff11\uff12"])
+def test_a_bad_lease_wait_header_is_refused(value: str) -> None:
+    with pytest.raises(WireDecodeError, match="armada-lease-wait-ms"):
+        executor.lease_wait_ns(value)
+
+
 def test_event_list_keeps_the_run_events_only() -> None:
     pod_error = {
         "message": "oom",
