@@ -118,18 +118,20 @@ def _direct_message(stored: StoredEvent) -> Message | None:
     if own is None:
         return None
     classes = _classes()
-    seconds, nanos = divmod(event.created_ns, 1_000_000_000)
     try:
-        body = layout.cls(
-            job_id=event.job_id,
-            job_set_id=stored.job_set_id,
-            queue=stored.queue,
-            created=classes.timestamp(seconds=seconds, nanos=nanos),
-            **{name: value for name, _, value in own},
-        )
+        # Built in place, top down: a constructor given a sub-message copies it.
+        message = classes.stream(id=str(stored.id))
+        body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
+        body.SetInParent()  # an event with all fields zero is still this case
+        body.job_id = event.job_id
+        body.job_set_id = stored.job_set_id
+        body.queue = stored.queue
+        body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
+        for name, _, value in own:
+            setattr(body, name, value)
         if event.kind is EventKind.SUBMITTED and event.job is not None:
-            body.job.CopyFrom(from_json(job_json(event.job), classes.job))  # type: ignore[attr-defined]
-        return classes.stream(id=str(stored.id), message=classes.event(**{event.kind.value: body}))
+            body.job.CopyFrom(from_json(job_json(event.job), classes.job))
+        return message
     except (ValueError, TypeError, OverflowError, WireDecodeError):
         return None
 
