@@ -151,7 +151,7 @@ def _dict_path(stored: StoredEvent) -> bytes:
 
 
 @settings(
-    max_examples=600,
+    max_examples=400,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
