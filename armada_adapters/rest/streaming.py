@@ -24,7 +24,7 @@ from starlette.types import Receive, Send
 
 from armada_adapters.rest.deadline import within_deadline
 from armada_adapters.rest.errors import dumps
-from armada_adapters.wire.pages import Page, prefetched
+from armada_adapters.wire.pages import Page, close_stream, prefetched
 from armada_adapters.wire.shutdown import CallTracker
 from armada_core.pacing import paced_map
 
@@ -53,7 +53,7 @@ async def relay(
             tasks.cancel_scope.cancel()
     finally:
         with anyio.CancelScope(shield=True):
-            await _close(items)
+            await close_stream(items)  # if it failed before the reader took it
 
 
 async def _pump(
@@ -98,9 +98,3 @@ async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> N
         if message["type"] == "http.disconnect":
             scope.cancel()
             return
-
-
-async def _close(items: AsyncIterator[Any]) -> None:
-    aclose = getattr(items, "aclose", None)
-    if aclose is not None:
-        await aclose()

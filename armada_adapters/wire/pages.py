@@ -87,7 +87,7 @@ async def _read(items: AsyncIterator[T], send: MemoryObjectSendStream[Any]) -> N
                 await send.send(_Failed(error))
         finally:
             with anyio.CancelScope(shield=True):
-                await _close(items)
+                await close_stream(items)
 
 
 class _Receiving:
@@ -109,7 +109,8 @@ class _Receiving:
         return item
 
 
-async def _close(items: AsyncIterator[Any]) -> None:
+async def close_stream(items: AsyncIterator[Any]) -> None:
+    """`aclose()` the iterator if it has one (an async generator does)."""
     aclose = getattr(items, "aclose", None)
     if aclose is not None:
         await aclose()
