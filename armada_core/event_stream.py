@@ -11,6 +11,11 @@ reads. Reads are exclusive of `from_message_id`.
   wait still wakes it; when a read finds nothing new it waits for such a wake-up.
   Stopping the consumer (`aclose()` or cancelling the task that iterates) leaves
   no registration behind.
+
+The stream comes as events (`open_job_set_events`) or as pages
+(`open_job_set_event_pages`): each page is what one read returned, sent on as soon
+as it is read (a watcher's page is whatever was new, never held back to fill it), so
+a transport can write a page at once.
 """
 
 from __future__ import annotations
@@ -38,7 +43,34 @@ async def open_job_set_events(
     *,
     batch_size: int,
 ) -> AsyncGenerator[StoredEvent, None]:
-    """Check, in Armada's order, then return the (not yet started) stream.
+    """Check, in Armada's order, then return the (not yet started) stream of events."""
+    pages = await open_job_set_event_pages(
+        storage, permissions, principal, command, batch_size=batch_size
+    )
+    return _events_of(pages)
+
+
+async def _events_of(
+    pages: AsyncGenerator[list[StoredEvent], None],
+) -> AsyncGenerator[StoredEvent, None]:
+    try:
+        async for page in pages:
+            for event in page:
+                yield event
+    finally:
+        await pages.aclose()
+
+
+async def open_job_set_event_pages(
+    storage: Storage,
+    permissions: PermissionConfig,
+    principal: Principal,
+    command: WatchJobSet,
+    *,
+    batch_size: int,
+) -> AsyncGenerator[list[StoredEvent], None]:
+    """Check, in Armada's order, then return the (not yet started) stream of pages
+    (non-empty lists of events, in log order).
 
     Lengths come first: no oversized name or id reaches storage.
     """
@@ -75,22 +107,21 @@ class _Reader:
             self._queue, self._job_set_id, after, self._batch_size
         )
 
-    async def replay(self, after: EventId | None) -> AsyncGenerator[StoredEvent, None]:
+    async def replay(self, after: EventId | None) -> AsyncGenerator[list[StoredEvent], None]:
         """Everything after `after` up to the end of the log, then stop."""
         while True:
             batch = await self._read(after)
-            for event in batch:
-                yield event
+            if batch:
+                yield batch
             if len(batch) < self._batch_size:
                 return
             after = batch[-1].id
 
-    async def follow(self, after: EventId | None) -> AsyncGenerator[StoredEvent, None]:
-        """Everything after `after`, then each new event as it is appended; never stops."""
+    async def follow(self, after: EventId | None) -> AsyncGenerator[list[StoredEvent], None]:
+        """Everything after `after`, then new events as they are appended; never stops."""
         while True:
             batch = await self._next_batch(after)
-            for event in batch:
-                yield event
+            yield batch
             after = batch[-1].id
 
     async def _next_batch(self, after: EventId | None) -> list[StoredEvent]:

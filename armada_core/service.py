@@ -46,7 +46,7 @@ from armada_core.commands import (
 )
 from armada_core.config import ServiceConfig
 from armada_core.errors import Conflict
-from armada_core.event_stream import open_job_set_events
+from armada_core.event_stream import open_job_set_event_pages, open_job_set_events
 from armada_core.events import StoredEvent
 from armada_core.execution import LeaseAnswer, LeaseCall, RunEvent
 from armada_core.ids import UlidFactory
@@ -202,6 +202,18 @@ class ArmadaService:
         The caller should `aclose()` the stream when it stops early.
         """
         return await open_job_set_events(
+            self._ctx.storage,
+            self._ctx.config.permissions,
+            principal,
+            command,
+            batch_size=self._ctx.config.event_batch_size,
+        )
+
+    async def job_set_event_pages(
+        self, principal: Principal, command: WatchJobSet
+    ) -> AsyncGenerator[list[StoredEvent], None]:
+        """`job_set_events`, a page (the events one read found, never empty) at a time."""
+        return await open_job_set_event_pages(
             self._ctx.storage,
             self._ctx.config.permissions,
             principal,

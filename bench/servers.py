@@ -41,12 +41,25 @@ class Process:
 
     def _wait(self, pattern: re.Pattern[str]) -> tuple[int, ...]:
         assert self.proc.stdout is not None
+        said: list[str] = []
         for line in self.proc.stdout:
             if found := pattern.search(line):
                 # keep draining, so a chatty server never blocks on a full pipe
                 threading.Thread(target=self.proc.stdout.read, daemon=True).start()
                 return tuple(int(g) for g in found.groups())
-        raise SystemExit(f"server exited with {self.proc.wait()} before it was ready")
+            said = [*said[-20:], line]
+        raise SystemExit(
+            f"server exited with {self.proc.wait()} before it was ready:\n{''.join(said)}"
+        )
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system; Linux /proc)."""
+        try:
+            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
+        except OSError:
+            return float("nan")
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.terminate()

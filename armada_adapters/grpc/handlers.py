@@ -22,15 +22,24 @@ from grpclib.server import Stream
 
 from armada_adapters.grpc.auth import principal
 from armada_adapters.grpc.errors import status_for
+from armada_adapters.grpc.frames import send_encoded
 from armada_adapters.grpc.gzip import install_gzip_support, message_limit
 from armada_adapters.grpc.replies import ReplyEncoder, SubmittedCache, reply_encoder
 from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
 from armada_adapters.wire.jsoncodec import prepare
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES, check_message_limit
-from armada_adapters.wire.operations import OPERATIONS, SERVICES, Operation, hints_for
+from armada_adapters.wire.operations import (
+    OPERATIONS,
+    SERVICES,
+    Operation,
+    StreamItem,
+    hints_for,
+)
 from armada_adapters.wire.paced import from_json_paced, release_paced, to_json_paced
+from armada_adapters.wire.pages import Page, prefetched
 from armada_adapters.wire.pool import message_class, service_descriptor
 from armada_adapters.wire.shutdown import CallTracker
+from armada_core.pacing import paced_map
 from armada_core.service import ArmadaService
 
 HandlerFunc = Callable[[Stream[Any, Any]], Coroutine[Any, Any, None]]
@@ -132,7 +141,7 @@ def _grpc_handler(
     request_type = message_class(operation.request_type_name)
     if operation.streaming:
         encode = reply_encoder(reply_type, cache)
-        func = _stream_handler(path, operation, service, tracker, encode, limit)
+        func = _stream_handler(path, operation, service, tracker, encode, cache, limit)
         # A bidirectional call reads one request and answers like a server stream.
         cardinality = (
             Cardinality.STREAM_STREAM if operation.client_streaming else Cardinality.UNARY_STREAM
@@ -181,6 +190,7 @@ def _stream_handler(
     service: ArmadaService,
     tracker: CallTracker,
     encode: ReplyEncoder,
+    cache: SubmittedCache,
     limit: int,
 ) -> HandlerFunc:
     async def handle(stream: Stream[Message, Message]) -> None:
@@ -199,30 +209,33 @@ def _stream_handler(
             except Exception as exc:
                 await _send_error(stream, exc, path)
                 return
-            await _relay(stream, items, encode, tracker, path)
+            await _relay(stream, items, encode, cache, tracker, path)
 
     return handle
 
 
 async def _relay(
     stream: Stream[Message, Message],
-    items: AsyncIterator[dict[str, Any]],
+    items: AsyncIterator[StreamItem],
     encode: ReplyEncoder,
+    cache: SubmittedCache,
     tracker: CallTracker,
     path: str,
 ) -> None:
     """Send every item until the iterator ends, the client leaves or the server drains
     (then the stream ends with UNAVAILABLE, as any failure ends it).
 
-    When the client leaves, grpclib cancels this task; `_closing` then closes the
-    core's iterator at once, so a dead watcher holds nothing.
+    The iterator is read one item ahead (`prefetched`): the next page of events is
+    read while this one is written, several messages per socket write. When the
+    client leaves, grpclib cancels this task, which closes the iterator at once, so
+    a dead watcher holds nothing.
     """
-    async with _closing(items):
+    async with prefetched(items) as ahead:
         await _send_headers_now(stream)
         try:
             with tracker.stream():
-                async for item in items:
-                    await stream.send_message(encode(item))
+                async for item in ahead:
+                    await _send_item(stream, item, encode, cache)
         except StreamTerminatedError:
             raise
         except Exception as exc:
@@ -231,26 +244,21 @@ async def _relay(
     await stream.send_trailing_metadata(metadata=trailers())
 
 
+async def _send_item(
+    stream: Stream[Message, Message], item: StreamItem, encode: ReplyEncoder, cache: SubmittedCache
+) -> None:
+    if isinstance(item, Page):
+        # Paced: a page of big events takes long enough to hold up other calls.
+        await send_encoded(stream, await paced_map(cache.page_encoder(item), item.items))
+    else:
+        await stream.send_message(encode(item))
+
+
 async def _send_headers_now(stream: Stream[Message, Message]) -> None:
     # Decision 11: a watcher sees response headers at once, not at the first event.
     # ProtocolError: already sent, with the Kerberos mutual-auth token.
     with contextlib.suppress(ProtocolError):
         await stream.send_initial_metadata()
-
-
-class _closing:
-    """`contextlib.aclosing` for any async iterator (aclose only if it has one)."""
-
-    def __init__(self, items: AsyncIterator[Any]) -> None:
-        self._items = items
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc: object) -> None:
-        aclose = getattr(self._items, "aclose", None)
-        if aclose is not None:
-            await aclose()
 
 
 async def _receive(stream: Stream[Message, Message], limit: int) -> Message:

@@ -5,6 +5,8 @@ carries its job with the whole pod spec. A job never changes after submit, and
 neither does its `submitted` event, so `SubmittedCache` keeps the encoded message
 of recent ones (bounded, least recently used out, one cache per server) and every
 later replay or watcher of the job set sends a copy instead of encoding it again.
+Pages of events (`EventPage`) are encoded to bytes through it as well
+(`SubmittedCache.page_encoder`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from armada_adapters.wire.convert.events import EventPage, event_stream_bytes
 from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.pages import Page
+from armada_core.events import EventKind, StoredEvent
 
 EVENT_STREAM_MESSAGE = "api.EventStreamMessage"
 # About 1 KB per entry for a typical job (its encoded event, key and bookkeeping).
@@ -54,6 +59,24 @@ class SubmittedCache:
         message = from_json(item, reply_type)
         self._remember(key, str(item.get("id")), message.SerializeToString())
         return message
+
+    def stored_bytes(self, stored: StoredEvent) -> bytes:
+        """`event_stream_bytes(stored)`, from the cache when it is a known submitted event."""
+        job = stored.event.job
+        if job is None or stored.event.kind is not EventKind.SUBMITTED or self.capacity <= 0:
+            return event_stream_bytes(stored)
+        message_id = str(stored.id)
+        entry = self._entries.get(job.id)
+        if entry is not None and entry[0] == message_id:
+            self._entries.move_to_end(job.id)
+            return entry[1]
+        encoded = event_stream_bytes(stored)
+        self._remember(job.id, message_id, encoded)
+        return encoded
+
+    def page_encoder(self, page: Page[Any]) -> Callable[[Any], bytes]:
+        """How to encode each reply of `page` (events through this cache)."""
+        return self.stored_bytes if isinstance(page, EventPage) else page.to_bytes
 
     def _remember(self, key: str, message_id: str, encoded: bytes) -> None:
         self._entries[key] = (message_id, encoded)

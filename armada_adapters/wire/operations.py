@@ -6,8 +6,10 @@ Go-JSON response dict. The gRPC adapter decodes protobuf into that dict and the 
 adapter parses JSON into it, so no rule or mapping is written twice.
 
 Unary calls return the response dict. Server streams (GetQueues, GetJobSetEvents,
-Watch) return an async iterator of response dicts; every check runs before the
-iterator is returned, so a transport can still answer a refusal with a plain status.
+Watch) return an async iterator of response dicts, or of `Page`s of replies read
+together (the event streams: one page per storage read, see `pages`); every check
+runs before the iterator is returned, so a transport can still answer a refusal
+with a plain status.
 Close the iterator (`aclose()`) when the client leaves early. The executor API's
 LeaseJobRuns is bidirectional (`client_streaming`) but, as Armada serves it, reads one
 request and answers it like a server stream, so it is served the same way.
@@ -31,6 +33,7 @@ from armada_adapters.wire.convert import (
 )
 from armada_adapters.wire.convert.common import JsonDict, empty, health_response
 from armada_adapters.wire.limits import EXECUTOR_MAX_MESSAGE_BYTES
+from armada_adapters.wire.pages import Page
 from armada_core.commands import WatchJobSet
 from armada_core.pacing import paced_map, paced_release
 from armada_core.principal import Principal
@@ -82,9 +85,10 @@ def _main_pod_spec_size(item: Any) -> int | None:
     return None
 
 
+StreamItem = JsonDict | Page[Any]
 UnaryCall = Callable[[ArmadaService, Principal, JsonDict, Hints], Awaitable[JsonDict]]
 StreamCall = Callable[
-    [ArmadaService, Principal, JsonDict, Hints], Awaitable[AsyncIterator[JsonDict]]
+    [ArmadaService, Principal, JsonDict, Hints], Awaitable[AsyncIterator[StreamItem]]
 ]
 
 
@@ -109,8 +113,8 @@ class Operation:
 
     async def open_stream(
         self, service: ArmadaService, principal: Principal, request: JsonDict, hints: Hints
-    ) -> AsyncIterator[JsonDict]:
-        """Check and open a server stream: an async iterator of response dicts."""
+    ) -> AsyncIterator[StreamItem]:
+        """Check and open a server stream: an async iterator of response dicts or pages."""
         if not self.streaming:
             raise TypeError(f"{self.response_type_name} is unary; use call_unary")
         return await cast(StreamCall, self.call)(service, principal, request, hints)
@@ -285,25 +289,27 @@ async def _preempt_on_node(s: ArmadaService, p: Principal, r: JsonDict, h: Hints
 
 async def _job_set_events(
     s: ArmadaService, p: Principal, r: JsonDict, h: Hints
-) -> AsyncIterator[JsonDict]:
+) -> AsyncIterator[StreamItem]:
     return await _event_stream(s, p, events.watch_job_set(r))
 
 
-async def _watch(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> AsyncIterator[JsonDict]:
+async def _watch(
+    s: ArmadaService, p: Principal, r: JsonDict, h: Hints
+) -> AsyncIterator[StreamItem]:
     return await _event_stream(s, p, events.watch_request(r))
 
 
 async def _event_stream(
     s: ArmadaService, p: Principal, command: WatchJobSet
-) -> AsyncIterator[JsonDict]:
-    stored = await s.job_set_events(p, command)
+) -> AsyncIterator[StreamItem]:
+    pages = await s.job_set_event_pages(p, command)
 
-    async def stream() -> AsyncIterator[JsonDict]:
+    async def stream() -> AsyncIterator[StreamItem]:
         try:
-            async for event in stored:
-                yield events.event_stream_message(event)
+            async for page in pages:
+                yield events.EventPage(page)
         finally:
-            await stored.aclose()  # the core's reader lets go of its change-feed waiter
+            await pages.aclose()  # the core's reader lets go of its change-feed waiter
 
     return stream()
 

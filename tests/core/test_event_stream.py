@@ -201,3 +201,29 @@ async def test_closing_a_watch_after_some_events_leaves_no_waiter(
     assert (await anext(stream)).event.kind is EventKind.SUBMITTED
     await stream.aclose()
     assert feed.follower_count() == 0
+
+
+# --- pages ------------------------------------------------------------------------------
+
+
+async def test_pages_are_the_reads_in_order(small_batches: ArmadaService) -> None:
+    await make_queue(small_batches)
+    await small_batches.submit_jobs(ADMIN, submit(4))  # 8 events, batches of 3
+    pages = await small_batches.job_set_event_pages(ADMIN, _watch())
+    got = [page async for page in pages]
+    assert [len(page) for page in got] == [3, 3, 2]
+    assert [e for page in got for e in page] == await _collect(small_batches, _watch())
+
+
+async def test_a_watchers_page_is_what_is_new_at_once(
+    service: ArmadaService, feed: LocalChangeFeed
+) -> None:
+    await make_queue(service)
+    pages = await service.job_set_event_pages(ADMIN, _watch(watch=True))
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(service.submit_jobs, ADMIN, submit(1))
+            page = await anext(pages)
+    assert [e.event.kind for e in page] == [EventKind.SUBMITTED, EventKind.QUEUED]
+    await pages.aclose()
+    assert feed.follower_count() == 0

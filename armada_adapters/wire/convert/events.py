@@ -15,6 +15,7 @@ from armada_adapters.wire.convert.common import JsonDict, compact, flag, text, t
 from armada_adapters.wire.convert.jobs import job_json
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
+from armada_adapters.wire.pages import Page
 from armada_adapters.wire.pool import message_class
 from armada_core.commands import WatchJobSet
 from armada_core.events import Event, EventKind, StoredEvent
@@ -86,6 +87,73 @@ def event_stream_message(stored: StoredEvent) -> JsonDict:
     return {"id": str(stored.id), "message": {layout.case_key: body}}
 
 
+class EventPage(Page[StoredEvent]):
+    """Events of one read, as `api.EventStreamMessage` replies."""
+
+    def to_json(self, item: StoredEvent) -> JsonDict:
+        return event_stream_message(item)
+
+    def to_bytes(self, item: StoredEvent) -> bytes:
+        return event_stream_bytes(item)
+
+
+def event_stream_bytes(stored: StoredEvent) -> bytes:
+    """The protobuf bytes of the `api.EventStreamMessage` `event_stream_message` describes.
+
+    Events whose fields are plain scalars (nearly all) are built as messages directly,
+    without the dict; a `submitted` event's job still goes through `job_json`, whose
+    pod spec only the wire codec reads. Anything else, or anything upb refuses, takes
+    the dict (which then fails, or not, exactly as it always did).
+    """
+    message = _direct_message(stored)
+    if message is None:
+        message = from_json(event_stream_message(stored), _classes().stream)
+    return bytes(message.SerializeToString())
+
+
+def _direct_message(stored: StoredEvent) -> Message | None:
+    event = stored.event
+    layout = _layout(event.kind)
+    own = _plain_fields(layout, stored.queue, stored.job_set_id, event) if layout.fast else None
+    if own is None:
+        return None
+    classes = _classes()
+    try:
+        # Built in place, top down: a constructor given a sub-message copies it.
+        message = classes.stream(id=str(stored.id))
+        body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
+        body.SetInParent()  # an event with all fields zero is still this case
+        body.job_id = event.job_id
+        body.job_set_id = stored.job_set_id
+        body.queue = stored.queue
+        body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
+        for name, _, value in own:
+            setattr(body, name, value)
+        if event.kind is EventKind.SUBMITTED and event.job is not None:
+            body.job.CopyFrom(from_json(job_json(event.job), classes.job))
+        return message
+    except (ValueError, TypeError, OverflowError, WireDecodeError):
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Classes:
+    stream: type[Message]
+    event: type[Message]
+    job: type[Message]
+    timestamp: type[Message]
+
+
+@cache
+def _classes() -> _Classes:
+    return _Classes(
+        message_class("api.EventStreamMessage"),
+        message_class("api.EventMessage"),
+        message_class("api.Job"),
+        message_class("google.protobuf.Timestamp"),
+    )
+
+
 def case_key(kind: EventKind) -> str:
     """The JSON key of an `EventMessage` case (`lease_returned` → `leaseReturned`)."""
     return _layout(kind).case_key
@@ -97,41 +165,59 @@ def _fast_body(layout: _Layout, queue: str, job_set_id: str, event: Event) -> Js
     None when some field is not (a message, a list, a value of the wrong type, a
     name that is not the field's proto name): `_checked_body` then decides.
     """
-    fields = event.fields
-    if not (event.job_id + job_set_id + queue).isascii():
-        return None  # leave any lone surrogate to the string decoder
+    own = _plain_fields(layout, queue, job_set_id, event)
+    if own is None:
+        return None
     body = compact(jobId=event.job_id, jobSetId=job_set_id, queue=queue)
     body["created"] = timestamp(event.created_ns)
+    for _, key, value in own:
+        body[key] = value
+    return body
+
+
+def _plain_fields(
+    layout: _Layout, queue: str, job_set_id: str, event: Event
+) -> list[tuple[str, str, Any]] | None:
+    """The event's own non-zero fields as `(proto name, json key, value)`, each value as
+    Go's omitempty writes it; None unless every field is a clean scalar of its kind."""
+    if not (event.job_id + job_set_id + queue).isascii():
+        return None  # leave any lone surrogate to the string decoder
+    own: list[tuple[str, str, Any]] = []
+    fields = event.fields
     if fields:
         used = 0
         for name, key, kind, low, high in layout.fields:
             if name in fields:
                 used += 1
-                if not _put(body, key, kind, low, high, fields[name]):
+                value = _clean(kind, low, high, fields[name])
+                if value is _UNCLEAN:
                     return None
+                if value:
+                    own.append((name, key, value))
         if used != len(fields):  # a name that is not one of the kind's own
             return None
-    return body
+    return own
 
 
-def _put(body: JsonDict, key: str, kind: int, low: int, high: int, value: Any) -> bool:
-    """Write `value` as Go's omitempty would; False if it is not a clean scalar of `kind`."""
+_UNCLEAN = object()
+
+
+def _clean(kind: int, low: int, high: int, value: Any) -> Any:
+    """`value` as a scalar of `kind` (an exact int as a double); `_UNCLEAN` if it is not one."""
     if kind == _STRING:
         if type(value) is not str or not value.isascii():
-            return False
+            return _UNCLEAN
     elif kind == _BOOL:
         if type(value) is not bool:
-            return False
+            return _UNCLEAN
     elif kind == _DOUBLE:
         if type(value) is int and -_MAX_EXACT_FLOAT <= value <= _MAX_EXACT_FLOAT:
             value = float(value)
         if type(value) is not float or not math.isfinite(value):
-            return False
+            return _UNCLEAN
     elif type(value) is not int or not low <= value <= high:
-        return False
-    if value:
-        body[key] = value
-    return True
+        return _UNCLEAN
+    return value
 
 
 def _checked_body(layout: _Layout, queue: str, job_set_id: str, event: Event) -> JsonDict:
