@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from armada_core.echo import shown
-from armada_core.errors import InvalidArgument
+from armada_core.errors import InvalidArgument, PermissionDenied
 from armada_core.jobs import ACTIVE_STATES, TERMINAL_STATES, JobRecord, JobState
 from armada_core.limits import check_job_set_id, check_queue_name
+from armada_core.permissions import Permission
+from armada_core.principal import Principal
+
+if TYPE_CHECKING:
+    from armada_core._usecases.context import Context
 
 MAX_REASON_BYTES = 50
 
 
 def _invalid(field: str, value: str, message: str) -> InvalidArgument:
     return InvalidArgument(f'value "{shown(value)}" is invalid for field "{field}": {message}')
+
+
+def require_global(ctx: Context, principal: Principal, permission: Permission, what: str) -> None:
+    """The global permission, refused with Armada's prefix: `error <what>: <why>`
+    (`what` names the action and its bounded subject)."""
+    try:
+        ctx.config.permissions.require(principal, permission)
+    except PermissionDenied as exc:
+        raise PermissionDenied(f"error {what}: {exc.message}") from None
 
 
 def check_reason(reason: str) -> None:

@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from armada_core._usecases.actions import cancel_records, preempt_records
+from armada_core._usecases.checks import require_global
 from armada_core._usecases.context import Context
 from armada_core._usecases.runs import RUN_STATES
 from armada_core.commands import OnExecutor, OnNode
 from armada_core.echo import shown
-from armada_core.errors import InvalidArgument, PermissionDenied
+from armada_core.errors import InvalidArgument
 from armada_core.executors import ExecutorSettings
 from armada_core.jobs import JobRecord
 from armada_core.limits import CORDON_REASON_BYTES, check_length, check_name, check_names
@@ -39,10 +40,7 @@ CANCEL_ON_NODE = "cancelled by CancelOnNode"
 def _require(
     ctx: Context, principal: Principal, permission: Permission, prefix: str, name: str
 ) -> None:
-    try:
-        ctx.config.permissions.require(principal, permission)
-    except PermissionDenied as exc:
-        raise PermissionDenied(f"error {prefix} {shown(name)}: {exc.message}") from None
+    require_global(ctx, principal, permission, f"{prefix} {shown(name)}")
 
 
 def _named(name: str, what: str) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 
+from armada_core._usecases.checks import require_global
 from armada_core._usecases.context import Context
 from armada_core.echo import shown
-from armada_core.errors import NotFound, PermissionDenied
+from armada_core.errors import NotFound
 from armada_core.permissions import Permission
 from armada_core.principal import Principal
 from armada_core.retry.policy import RetryPolicy, check_policy_name, validate_policy
@@ -27,10 +28,7 @@ def _missing(name: str) -> NotFound:
 def _require(
     ctx: Context, principal: Principal, permission: Permission, verb: str, name: str
 ) -> None:
-    try:
-        ctx.config.permissions.require(principal, permission)
-    except PermissionDenied as exc:
-        raise PermissionDenied(f"error {verb} retry policy {shown(name)}: {exc.message}") from None
+    require_global(ctx, principal, permission, f"{verb} retry policy {shown(name)}")
 
 
 def _checked(ctx: Context, policy: RetryPolicy) -> RetryPolicy:
