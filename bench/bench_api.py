@@ -88,6 +88,12 @@ def p50_p99(samples: list[float]) -> tuple[float, float]:
     return p50 * 1000, p99 * 1000
 
 
+def percentiles(samples: list[float]) -> str:
+    """`p50 … ms, p99 … ms` of latencies in seconds (the other benchmarks' lines)."""
+    p50, p99 = p50_p99(samples)
+    return f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+
+
 async def submit_rates(channel: Channel, calls: int, figures: Figures) -> None:
     batch, single = request("b100", 100), request("b1", 1)
     for size, message in ((1, single), (100, batch)):
