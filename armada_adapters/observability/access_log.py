@@ -3,7 +3,9 @@
 Text: `grpc /api.Submit/SubmitJobs OK 2.1 ms principal=alice [x-request-id: ...]`.
 With `logging.format: json` the same fields are keys of the line's object
 (`request_id`, `principal`, `protocol`, `method`, `status`, `duration_ms`).
-Health checks are left out unless asked for.
+Health checks are left out unless asked for. Executors' successful calls (a lease
+call every second from each executor, reports) are DEBUG lines: at INFO they would
+bury the users' requests; their failures stay INFO.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import logging
 from armada_adapters.observability.record import RequestRecord
 
 logger = logging.getLogger("armada.access")
+
+_EXECUTOR_API = "/executorapi.ExecutorApi/"
 
 
 class AccessLog:
@@ -31,7 +35,8 @@ class AccessLog:
         return None
 
     def finished(self, record: RequestRecord) -> None:
-        if (record.health and not self._health_checks) or not logger.isEnabledFor(logging.INFO):
+        level = _level(record)
+        if (record.health and not self._health_checks) or not logger.isEnabledFor(level):
             return
         method = f"{record.verb} {record.method}" if record.verb else record.method
         fields = {
@@ -41,7 +46,8 @@ class AccessLog:
             "duration_ms": round(record.seconds * 1000, 3),
             "principal": record.principal,
         }
-        logger.info(
+        logger.log(
+            level,
             "%s %s %s %.1f ms principal=%s",
             record.protocol,
             method,
@@ -50,3 +56,8 @@ class AccessLog:
             record.principal or "-",
             extra={"request_id": record.request_id or "-", "fields": fields},
         )
+
+
+def _level(record: RequestRecord) -> int:
+    routine = record.status == "OK" and record.method.startswith(_EXECUTOR_API)
+    return logging.DEBUG if routine else logging.INFO

@@ -16,7 +16,9 @@ from grpclib.exceptions import GRPCError
 from observability_support import running_server
 
 from armada_adapters.grpc._betterproto import api
+from armada_adapters.observability.access_log import AccessLog
 from armada_adapters.observability.log_format import JsonFormatter
+from armada_adapters.observability.record import RequestRecord
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "e2e"))
 from e2e_support import ServerProcess
@@ -88,6 +90,26 @@ async def test_requests_off_writes_no_access_line(
             json={"name": "q", "priorityFactor": 1},
         )
     assert _access(caplog) == []
+
+
+def test_executors_routine_calls_are_debug_lines_and_their_failures_info(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=ACCESS)
+    log = AccessLog()
+    for status in ("OK", "PERMISSION_DENIED"):
+        log.finished(_record("/executorapi.ExecutorApi/LeaseJobRuns", status))
+    log.finished(_record("/api.Submit/SubmitJobs", "OK"))
+    levels = [(r.fields["method"], r.fields["status"], r.levelno) for r in _access(caplog)]  # type: ignore[attr-defined]
+    assert levels == [
+        ("/executorapi.ExecutorApi/LeaseJobRuns", "OK", logging.DEBUG),
+        ("/executorapi.ExecutorApi/LeaseJobRuns", "PERMISSION_DENIED", logging.INFO),
+        ("/api.Submit/SubmitJobs", "OK", logging.INFO),
+    ]
+
+
+def _record(method: str, status: str) -> RequestRecord:
+    return RequestRecord("grpc", "", method, status, 0.001, "exec", "id", False, False)
 
 
 def test_json_formatter_writes_one_object_with_the_fields() -> None:
