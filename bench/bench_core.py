@@ -178,7 +178,8 @@ def raw_inserts(source: Path, target: Path, synchronous: str) -> float:
     for k, rows in enumerate(batches):
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(
-            f"INSERT INTO jobs VALUES ({','.join('?' * 14)})", jobs[k * BATCH : (k + 1) * BATCH]
+            f"INSERT INTO jobs VALUES ({','.join('?' * len(jobs[0]))})",
+            jobs[k * BATCH : (k + 1) * BATCH],
         )
         conn.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         conn.execute("INSERT OR REPLACE INTO job_sets VALUES (?, ?, ?, ?, ?)", job_sets[rows[0][0]])
