@@ -23,7 +23,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 # Longest stretch of one request's work between two turns of the loop.
-SLICE_SECONDS = 0.002
+SLICE_SECONDS = 0.001
 
 
 async def paced_map(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
