@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import grpc
+from e2e_support import ServerProcess
 from google.protobuf.message import Message
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "proto"))
@@ -32,6 +33,49 @@ def up(full_name: str, /, **fields: Any) -> Message:
 def basic(user: str, password: str) -> tuple[tuple[str, str], ...]:
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
     return (("authorization", f"basic {token}"),)
+
+
+class MetadataAuth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Adds `metadata` (e.g. `basic(...)`) to every call of an intercepted channel."""
+
+    def __init__(self, metadata: tuple[tuple[str, str], ...]) -> None:
+        self._metadata = metadata
+
+    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        return details._replace(metadata=(*(details.metadata or ()), *self._metadata))  # type: ignore[attr-defined]
+
+    def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
+        return continuation(self._details(details), request)
+
+
+def basic_auth_config(
+    cwd: Path,
+    users: dict[str, dict[str, Any]],
+    mapping: dict[str, list[str]],
+    **scheduler: str,
+) -> dict[str, object]:
+    """A server on a SQLite file with Basic users and a scheduler fast enough for tests."""
+    return {
+        "storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}},
+        "auth": {"basicAuth": {"users": users}, "permissionGroupMapping": mapping},
+        "scheduler": {"schedulePeriod": "100ms", "cyclePeriod": "200ms", **scheduler},
+    }
+
+
+def one_server(
+    tmp_path_factory: Any, name: str, config: Callable[[Path], dict[str, object]]
+) -> Iterator[ServerProcess]:
+    """A fixture body: a server of its own (its scheduler places queued jobs on any live
+    executor, so executors of other tests would take this test's jobs)."""
+    cwd: Path = tmp_path_factory.mktemp(name)
+    process = ServerProcess(cwd, config(cwd), {}).wait_ready()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def node(name: str = "node-1", cpu: str = "8", runs: dict[str, str] | None = None) -> Message:

@@ -22,12 +22,15 @@ from e2e_support import ServerProcess
 from executor_client import (
     DEADLINE,
     Executor,
+    MetadataAuth,
     basic,
+    basic_auth_config,
     cancelled,
     failed_event,
     lease_request,
     leases,
     node,
+    one_server,
     run_event,
 )
 from google.protobuf.message import Message
@@ -50,27 +53,12 @@ USER_PERMISSIONS = (
 def server_config(cwd: Path) -> dict[str, object]:
     mapping: dict[str, list[str]] = {p: ["team"] for p in USER_PERMISSIONS}
     mapping["execute_jobs"] = ["executors"]
-    return {
-        "storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}},
-        "auth": {"basicAuth": {"users": USERS}, "permissionGroupMapping": mapping},
-        "scheduler": {
-            "schedulePeriod": "100ms",
-            "cyclePeriod": "200ms",
-            "executorTimeout": f"{EXECUTOR_TIMEOUT}s",
-        },
-    }
+    return basic_auth_config(cwd, USERS, mapping, executorTimeout=f"{EXECUTOR_TIMEOUT}s")
 
 
-# One server per test: the scheduler places queued jobs on any live executor, so
-# executors of earlier tests would take this test's jobs.
 @pytest.fixture
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    cwd = tmp_path_factory.mktemp("executor-server")
-    process = ServerProcess(cwd, server_config(cwd), {}).wait_ready()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from one_server(tmp_path_factory, "executor-server", server_config)
 
 
 @pytest.fixture
@@ -82,22 +70,8 @@ def channel(server: ServerProcess) -> Iterator[grpc.Channel]:
 @pytest.fixture
 def client(server: ServerProcess) -> Iterator[ArmadaClient]:
     with grpc.insecure_channel(server.grpc_target) as channel:
-        intercepted = grpc.intercept_channel(channel, _Auth(basic("alice", "alice-secret")))
+        intercepted = grpc.intercept_channel(channel, MetadataAuth(basic("alice", "alice-secret")))
         yield ArmadaClient(intercepted)
-
-
-class _Auth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
-    def __init__(self, metadata: tuple[tuple[str, str], ...]) -> None:
-        self._metadata = metadata
-
-    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
-        return details._replace(metadata=(*(details.metadata or ()), *self._metadata))  # type: ignore[attr-defined]
-
-    def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
-        return continuation(self._details(details), request)
-
-    def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
-        return continuation(self._details(details), request)
 
 
 def new_executor(channel: grpc.Channel) -> tuple[Executor, str]:

@@ -24,7 +24,19 @@ from armada_client.client import ArmadaClient
 from armada_client.k8s.io.api.core.v1 import generated_pb2 as core_v1
 from armada_client.k8s.io.apimachinery.pkg.api.resource import generated_pb2 as resource
 from e2e_support import ServerProcess
-from executor_client import DEADLINE, Executor, basic, cancelled, lease_request, leases, node, up
+from executor_client import (
+    DEADLINE,
+    Executor,
+    MetadataAuth,
+    basic,
+    basic_auth_config,
+    cancelled,
+    lease_request,
+    leases,
+    node,
+    one_server,
+    up,
+)
 from google.protobuf.message import Message
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "proto"))
@@ -53,22 +65,12 @@ def server_config(cwd: Path) -> dict[str, object]:
     mapping: dict[str, list[str]] = {p: ["team"] for p in TEAM}
     mapping.update({p: ["ops"] for p in OPS})
     mapping["execute_jobs"] = ["executors"]
-    return {
-        "storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}},
-        "auth": {"basicAuth": {"users": USERS}, "permissionGroupMapping": mapping},
-        "scheduler": {"schedulePeriod": "100ms", "cyclePeriod": "200ms"},
-    }
+    return basic_auth_config(cwd, USERS, mapping)
 
 
-# One server per test: its scheduler places queued jobs on any live executor.
 @pytest.fixture
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    cwd = tmp_path_factory.mktemp("controls-server")
-    process = ServerProcess(cwd, server_config(cwd), {}).wait_ready()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from one_server(tmp_path_factory, "controls-server", server_config)
 
 
 @pytest.fixture
@@ -83,23 +85,9 @@ def http(server: ServerProcess) -> Iterator[httpx.Client]:
         yield c
 
 
-class _Auth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
-    def __init__(self, metadata: tuple[tuple[str, str], ...]) -> None:
-        self._metadata = metadata
-
-    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
-        return details._replace(metadata=(*(details.metadata or ()), *self._metadata))  # type: ignore[attr-defined]
-
-    def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
-        return continuation(self._details(details), request)
-
-    def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
-        return continuation(self._details(details), request)
-
-
 @pytest.fixture
 def client(channel: grpc.Channel) -> ArmadaClient:
-    return ArmadaClient(grpc.intercept_channel(channel, _Auth(basic("operator", PASSWORD))))
+    return ArmadaClient(grpc.intercept_channel(channel, MetadataAuth(basic("operator", PASSWORD))))
 
 
 def control(channel: grpc.Channel, method: str, user: str = "operator", **fields: Any) -> None:

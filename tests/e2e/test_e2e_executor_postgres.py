@@ -7,24 +7,19 @@ one scheduling period later. When the leader goes, the other takes over.
 
 from __future__ import annotations
 
-import os
-import re
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
-import psycopg
 import pytest
 from armada_client.client import ArmadaClient
 from e2e_support import ServerProcess
-from executor_client import Executor, basic, lease_request, leases
-from test_e2e_executor import _Auth, lease_jobs, server_config, submit
+from executor_client import Executor, MetadataAuth, basic, lease_request, leases
+from postgres_pair import DSN, LEADER, fresh_schema, leads, start_on_postgres
+from test_e2e_executor import lease_jobs, server_config, submit
 
-DSN = os.environ.get("ARMADA_TEST_POSTGRES_DSN", "")
-LEADER = re.compile(r"this process is now the scheduling leader")
 WAIT_MS = 8000  # below the test client's call deadline (10 s)
 pytestmark = [
     pytest.mark.e2e,
@@ -35,22 +30,11 @@ pytestmark = [
 
 @pytest.fixture
 def schema() -> Iterator[str]:
-    name = f"armada_test_{uuid.uuid4().hex[:16]}"
-    yield name
-    with psycopg.connect(DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    yield from fresh_schema()
 
 
 def _start(tmp_path: Path, schema: str, name: str) -> ServerProcess:
-    cwd = tmp_path / name
-    cwd.mkdir()
-    config = server_config(cwd)
-    config["storage"] = {"backend": "postgres", "postgres": {"dsn": DSN, "schema": schema}}
-    return ServerProcess(cwd, config, {}).wait_ready()
-
-
-def _leads(process: ServerProcess) -> bool:
-    return any(LEADER.search(line) for line in process.log)
+    return start_on_postgres(tmp_path, schema, name, server_config)
 
 
 def test_one_of_two_processes_schedules_and_the_other_takes_over(
@@ -60,12 +44,12 @@ def test_one_of_two_processes_schedules_and_the_other_takes_over(
     second = _start(tmp_path, schema, "b")
     try:
         deadline = time.monotonic() + 10.0
-        while not (_leads(first) or _leads(second)) and time.monotonic() < deadline:
+        while not (leads(first) or leads(second)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        leader, follower = (first, second) if _leads(first) else (second, first)
-        assert _leads(leader) and not _leads(follower)
+        leader, follower = (first, second) if leads(first) else (second, first)
+        assert leads(leader) and not leads(follower)
         with grpc.insecure_channel(follower.grpc_target) as channel:
-            user = grpc.intercept_channel(channel, _Auth(basic("alice", "alice-secret")))
+            user = grpc.intercept_channel(channel, MetadataAuth(basic("alice", "alice-secret")))
             client = ArmadaClient(user)
             client.create_queue(client.create_queue_request("q", priority_factor=1.0))
             executor = Executor(channel, basic("executor", "exec-secret"))
@@ -91,14 +75,16 @@ def test_a_held_lease_call_answers_when_the_other_process_places_work(
     second = _start(tmp_path, schema, "b")
     try:
         deadline = time.monotonic() + 10.0
-        while not (_leads(first) or _leads(second)) and time.monotonic() < deadline:
+        while not (leads(first) or leads(second)) and time.monotonic() < deadline:
             time.sleep(0.1)
-        leader, follower = (first, second) if _leads(first) else (second, first)
+        leader, follower = (first, second) if leads(first) else (second, first)
         with (
             grpc.insecure_channel(follower.grpc_target) as channel,
             grpc.insecure_channel(leader.grpc_target) as leader_channel,
         ):
-            user = grpc.intercept_channel(leader_channel, _Auth(basic("alice", "alice-secret")))
+            user = grpc.intercept_channel(
+                leader_channel, MetadataAuth(basic("alice", "alice-secret"))
+            )
             client = ArmadaClient(user)
             client.create_queue(client.create_queue_request("q", priority_factor=1.0))
             credentials = basic("executor", "exec-secret")

@@ -20,7 +20,17 @@ from armada_client.client import ArmadaClient
 from armada_client.k8s.io.api.core.v1 import generated_pb2 as core_v1
 from armada_client.k8s.io.apimachinery.pkg.api.resource import generated_pb2 as resource
 from e2e_support import ServerProcess
-from executor_client import Executor, basic, lease_request, leases, node, up
+from executor_client import (
+    Executor,
+    MetadataAuth,
+    basic,
+    basic_auth_config,
+    lease_request,
+    leases,
+    node,
+    one_server,
+    up,
+)
 from google.protobuf.message import Message
 from proto_support import upstream_class
 
@@ -37,24 +47,12 @@ POLL_DEADLINE = 30.0
 
 def server_config(cwd: Path) -> dict[str, object]:
     mapping = {p: ["team"] for p in ("submit_any_jobs", "create_queue", "watch_all_events")}
-    return {
-        "storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}},
-        "auth": {
-            "basicAuth": {"users": USERS},
-            "permissionGroupMapping": {**mapping, "execute_jobs": ["executors"]},
-        },
-        "scheduler": {"schedulePeriod": "100ms", "cyclePeriod": "200ms"},
-    }
+    return basic_auth_config(cwd, USERS, {**mapping, "execute_jobs": ["executors"]})
 
 
 @pytest.fixture
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    cwd = tmp_path_factory.mktemp("reports-server")
-    process = ServerProcess(cwd, server_config(cwd), {}).wait_ready()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from one_server(tmp_path_factory, "reports-server", server_config)
 
 
 @pytest.fixture
@@ -65,21 +63,7 @@ def channel(server: ServerProcess) -> Iterator[grpc.Channel]:
 
 @pytest.fixture
 def client(channel: grpc.Channel) -> ArmadaClient:
-    return ArmadaClient(grpc.intercept_channel(channel, _Auth(ALICE)))
-
-
-class _Auth(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
-    def __init__(self, metadata: tuple[tuple[str, str], ...]) -> None:
-        self._metadata = metadata
-
-    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
-        return details._replace(metadata=(*(details.metadata or ()), *self._metadata))  # type: ignore[attr-defined]
-
-    def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
-        return continuation(self._details(details), request)
-
-    def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
-        return continuation(self._details(details), request)
+    return ArmadaClient(grpc.intercept_channel(channel, MetadataAuth(ALICE)))
 
 
 class Reports:

@@ -6,23 +6,18 @@ leader found" text first); once it takes over, its own passes fill its reports.
 
 from __future__ import annotations
 
-import os
-import re
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
-import psycopg
 import pytest
 from armada_client.client import ArmadaClient
 from e2e_support import ServerProcess
-from executor_client import Executor, basic, lease_request, node
-from test_e2e_reports import ALICE, Reports, _Auth, make_queue, server_config, submit, until
+from executor_client import Executor, MetadataAuth, basic, lease_request, node
+from postgres_pair import DSN, LEADER, fresh_schema, leads, start_on_postgres
+from test_e2e_reports import ALICE, Reports, make_queue, server_config, submit, until
 
-DSN = os.environ.get("ARMADA_TEST_POSTGRES_DSN", "")
-LEADER = re.compile(r"this process is now the scheduling leader")
 NO_LEADER = "no leader found to retrieve scheduling reports from: this server is not the"
 pytestmark = [
     pytest.mark.e2e,
@@ -33,22 +28,11 @@ pytestmark = [
 
 @pytest.fixture
 def schema() -> Iterator[str]:
-    name = f"armada_test_{uuid.uuid4().hex[:16]}"
-    yield name
-    with psycopg.connect(DSN, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    yield from fresh_schema()
 
 
 def start(tmp_path: Path, schema: str, name: str) -> ServerProcess:
-    cwd = tmp_path / name
-    cwd.mkdir()
-    config = server_config(cwd)
-    config["storage"] = {"backend": "postgres", "postgres": {"dsn": DSN, "schema": schema}}
-    return ServerProcess(cwd, config, {}).wait_ready()
-
-
-def leads(process: ServerProcess) -> bool:
-    return any(LEADER.search(line) for line in process.log)
+    return start_on_postgres(tmp_path, schema, name, server_config)
 
 
 def refusal(reports: Reports, job_id: str) -> grpc.RpcError:
@@ -70,7 +54,7 @@ def test_only_the_leader_reports_and_the_follower_says_why(tmp_path: Path, schem
             time.sleep(0.1)
         leader, follower = (first, second) if leads(first) else (second, first)
         with grpc.insecure_channel(follower.grpc_target) as channel:
-            client = ArmadaClient(grpc.intercept_channel(channel, _Auth(ALICE)))
+            client = ArmadaClient(grpc.intercept_channel(channel, MetadataAuth(ALICE)))
             (big,) = submit(client, make_queue(client), "64")
             Executor(channel, basic("executor", "exec-secret")).lease(
                 lease_request(node("node-1", cpu="8"))

@@ -21,9 +21,20 @@ import pytest
 from armada_client.armada import event_pb2, submit_pb2, submit_pb2_grpc
 from armada_client.client import ArmadaClient
 from e2e_support import ServerProcess
-from executor_client import DEADLINE, Executor, basic, lease_request, leases, node, up
+from executor_client import (
+    DEADLINE,
+    Executor,
+    MetadataAuth,
+    basic,
+    basic_auth_config,
+    lease_request,
+    leases,
+    node,
+    one_server,
+    up,
+)
 from google.protobuf.message import Message
-from test_e2e_executor import USERS, _Auth, events, kinds, submit
+from test_e2e_executor import USERS, events, kinds, submit
 
 pytestmark = pytest.mark.e2e
 OOM_REASON = 2  # armadaevents.KubernetesReason OOM
@@ -41,22 +52,12 @@ NODES = ("node-1", "node-2", "node-3")
 def server_config(cwd: Path) -> dict[str, object]:
     mapping: dict[str, list[str]] = {p: ["team"] for p in PERMISSIONS}
     mapping["execute_jobs"] = ["executors"]
-    return {
-        "storage": {"backend": "sqlite", "sqlite": {"path": str(cwd / "armada.db")}},
-        "auth": {"basicAuth": {"users": USERS}, "permissionGroupMapping": mapping},
-        "scheduler": {"schedulePeriod": "100ms", "cyclePeriod": "200ms"},
-    }
+    return basic_auth_config(cwd, USERS, mapping)
 
 
-# One server per test: the scheduler places queued jobs on any live executor.
 @pytest.fixture
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    cwd = tmp_path_factory.mktemp("retry-server")
-    process = ServerProcess(cwd, server_config(cwd), {}).wait_ready()
-    try:
-        yield process
-    finally:
-        process.stop()
+    yield from one_server(tmp_path_factory, "retry-server", server_config)
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def channel(server: ServerProcess) -> Iterator[grpc.Channel]:
 
 @pytest.fixture
 def alice(channel: grpc.Channel) -> grpc.Channel:
-    return grpc.intercept_channel(channel, _Auth(basic("alice", "alice-secret")))
+    return grpc.intercept_channel(channel, MetadataAuth(basic("alice", "alice-secret")))
 
 
 @pytest.fixture
