@@ -16,7 +16,8 @@ Permission is checked before the fields, with Armada's message prefixes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from armada_core._usecases.actions import cancel_records, preempt_records
 from armada_core._usecases.checks import require_global
@@ -107,18 +108,15 @@ def _check_node(ctx: Context, command: OnNode, verb: str) -> None:
     _check_filters(ctx, command.queues, command.priority_classes)
 
 
-async def _selected(
-    ctx: Context,
-    executor: str,
-    node: str | None,
-    queues: Sequence[str],
-    classes: Sequence[str],
-    pools: Sequence[str] = (),
-) -> list[JobRecord]:
+async def _selected(ctx: Context, where: _Where) -> list[JobRecord]:
     """The active jobs whose run is on the executor (and node), matching the filters."""
-    runs = [r for r in await ctx.storage.active_runs(executor) if _run_matches(r, node, pools)]
+    runs = [
+        r
+        for r in await ctx.storage.active_runs(where.executor)
+        if _run_matches(r, where.node, where.pools)
+    ]
     records = await ctx.storage.get_jobs([r.job_id for r in runs])
-    wanted_queues, wanted_classes = frozenset(queues), frozenset(classes)
+    wanted_queues, wanted_classes = frozenset(where.queues), frozenset(where.classes)
     return [
         record
         for record in (records.get(r.job_id) for r in runs)
@@ -139,14 +137,8 @@ async def cancel_on_executor(ctx: Context, principal: Principal, command: OnExec
         ctx, principal, Permission.CANCEL_ANY_JOBS, "cancelling jobs on executor", command.name
     )
     _check_executor(ctx, command, "cancel")
-
-    async def attempt() -> None:
-        records = await _selected(
-            ctx, command.name, None, command.queues, command.priority_classes, command.pools
-        )
-        await cancel_records(ctx, principal, records, CANCEL_ON_EXECUTOR)
-
-    await ctx.retrying(attempt)
+    where = _Where(command.name, None, command.queues, command.priority_classes, command.pools)
+    await _end_selected(ctx, principal, where, _cancel(CANCEL_ON_EXECUTOR))
 
 
 async def preempt_on_executor(ctx: Context, principal: Principal, command: OnExecutor) -> None:
@@ -155,14 +147,8 @@ async def preempt_on_executor(ctx: Context, principal: Principal, command: OnExe
         ctx, principal, Permission.PREEMPT_ANY_JOBS, "preempting jobs on executor", command.name
     )
     _check_executor(ctx, command, "preempt")
-
-    async def attempt() -> None:
-        records = await _selected(
-            ctx, command.name, None, command.queues, command.priority_classes, command.pools
-        )
-        await preempt_records(ctx, principal, records, "")
-
-    await ctx.retrying(attempt)
+    where = _Where(command.name, None, command.queues, command.priority_classes, command.pools)
+    await _end_selected(ctx, principal, where, _preempt)
 
 
 async def cancel_on_node(ctx: Context, principal: Principal, command: OnNode) -> None:
@@ -170,14 +156,8 @@ async def cancel_on_node(ctx: Context, principal: Principal, command: OnNode) ->
     # "canceling", one l: Armada's words for this RPC.
     _require(ctx, principal, Permission.CANCEL_ANY_JOBS, "canceling jobs on executor", command.name)
     _check_node(ctx, command, "cancel")
-
-    async def attempt() -> None:
-        records = await _selected(
-            ctx, command.executor, command.name, command.queues, command.priority_classes
-        )
-        await cancel_records(ctx, principal, records, CANCEL_ON_NODE)
-
-    await ctx.retrying(attempt)
+    where = _Where(command.executor, command.name, command.queues, command.priority_classes)
+    await _end_selected(ctx, principal, where, _cancel(CANCEL_ON_NODE))
 
 
 async def preempt_on_node(ctx: Context, principal: Principal, command: OnNode) -> None:
@@ -186,11 +166,40 @@ async def preempt_on_node(ctx: Context, principal: Principal, command: OnNode) -
         ctx, principal, Permission.PREEMPT_ANY_JOBS, "preempting jobs on executor", command.name
     )
     _check_node(ctx, command, "preempt")
+    where = _Where(command.executor, command.name, command.queues, command.priority_classes)
+    await _end_selected(ctx, principal, where, _preempt)
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Which running jobs an operation ends: on the executor (and node), by the filters."""
+
+    executor: str
+    node: str | None
+    queues: Sequence[str]
+    classes: Sequence[str]
+    pools: Sequence[str] = ()
+
+
+_End = Callable[[Context, Principal, list[JobRecord]], Awaitable[None]]
+
+
+def _cancel(reason: str) -> _End:
+    async def end(ctx: Context, principal: Principal, records: list[JobRecord]) -> None:
+        await cancel_records(ctx, principal, records, reason)
+
+    return end
+
+
+async def _preempt(ctx: Context, principal: Principal, records: list[JobRecord]) -> None:
+    await preempt_records(ctx, principal, records, "")
+
+
+async def _end_selected(ctx: Context, principal: Principal, where: _Where, end: _End) -> None:
+    """Select the jobs and end them through the user paths (executors get CancelRuns),
+    again from the selection if the write lost a race."""
 
     async def attempt() -> None:
-        records = await _selected(
-            ctx, command.executor, command.name, command.queues, command.priority_classes
-        )
-        await preempt_records(ctx, principal, records, "")
+        await end(ctx, principal, await _selected(ctx, where))
 
     await ctx.retrying(attempt)
