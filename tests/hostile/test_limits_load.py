@@ -61,8 +61,7 @@ def _single_submits_during(server: ServerProcess, work: Callable[[], None]) -> l
 
 
 def _submit_bytes(job_set: str, count: int) -> bytes:
-    # Encoded here, before any thread starts: the client-side codec builds its plans
-    # lazily, and two threads building them at once have been seen to recurse.
+    # Encoded once, before the probe starts: its loop then only sends bytes.
     message = from_json(submit_request("q", job_set, count), message_class("api.JobSubmitRequest"))
     return bytes(message.SerializeToString())
 
