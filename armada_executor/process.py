@@ -161,6 +161,40 @@ async def stop_group(process: asyncio.subprocess.Process, grace_seconds: float) 
     signal_group(pgid, signal.SIGKILL)
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether a member of the group still runs: zombies waiting for a reaper do not."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and _running_member(entry.name, pgid):
+            return True
+    return False
+
+
+def _running_member(pid: str, pgid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] not in ("Z", "X") and int(fields[2]) == pgid
+
+
+async def wait_group_gone(pgid: int, timeout: float) -> None:
+    """Wait until a group sent SIGKILL has left, so its end is reported after it ended.
+
+    SIGKILL is delivered when the member is next scheduled: on a busy machine a member can
+    still run for milliseconds after the signal was sent."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while group_alive(pgid) and loop.time() < deadline:
+        await asyncio.sleep(0.005)
+
+
 def exit_code(returncode: int) -> int:
     """A return code as Kubernetes reports it: 128 + signal for a killed process."""
     return 128 - returncode if returncode < 0 else returncode

@@ -32,6 +32,7 @@ from armada_executor.process import (
     signal_group,
     spawn,
     stop_group,
+    wait_group_gone,
 )
 from armada_executor.registry import Registry, RunRecord, start_time
 from armada_executor.workspace import RunDirs, Workspace, path_component, volume_variable
@@ -41,6 +42,8 @@ DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadlin
 # What a process says when RLIMIT_AS refuses it memory (no cgroup to tell us it was OOM).
 OOM_MARKERS = ("MemoryError", "Cannot allocate memory", "out of memory", "std::bad_alloc")
 DRAIN_SECONDS = 5.0
+# How long a killed group's members may take to leave before the container's end is told.
+LEFTOVER_EXIT_SECONDS = 2.0
 
 
 class Stop(Enum):
@@ -183,6 +186,7 @@ class PodRun:
             reader = asyncio.create_task(pump(process.stdout, log))
             code = exit_code(await process.wait())
             self._kill_leftovers(process, group)  # what it left behind ends with it
+            await wait_group_gone(process.pid, LEFTOVER_EXIT_SECONDS)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(reader, DRAIN_SECONDS)
         finally:
