@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from armada_core.jobs import JobState, KubeObject
+
+if TYPE_CHECKING:
+    from armada_core.ports import PodSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +41,8 @@ class JobSubmitItem:
     client_id: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
-    pod_spec: KubeObject | None = None
-    pod_specs: tuple[KubeObject, ...] = ()
+    pod_spec: KubeObject | PodSpec | None = None  # a dict is taken as Kubernetes JSON
+    pod_specs: tuple[KubeObject | PodSpec, ...] = ()
     ingress: tuple[IngressConfig, ...] = ()
     services: tuple[KubeServiceConfig, ...] = ()
     scheduler: str = ""

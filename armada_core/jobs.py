@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from armada_core.retry.record import RetryMutations
+
+if TYPE_CHECKING:
+    from armada_core.ports import PodSpec
 
 # A Kubernetes object in its JSON shape (camelCase keys, quantities as strings).
 KubeObject = dict[str, Any]
@@ -55,8 +58,9 @@ class ResourceRequirements:
 class Job:
     """A job as accepted at submit time; never changes afterwards.
 
-    `pod_spec` is the defaulted main pod spec. `services` and `ingresses` are the
-    Kubernetes objects generated for the job (possibly empty).
+    `spec` is the defaulted main pod spec (protobuf-backed when it came over the wire);
+    `pod_spec` its Kubernetes JSON shape, for the cold paths. `services` and
+    `ingresses` are the Kubernetes objects generated for the job (possibly empty).
     """
 
     id: str
@@ -67,7 +71,7 @@ class Job:
     groups: tuple[str, ...]
     priority: int
     created_ns: int
-    pod_spec: KubeObject
+    spec: PodSpec
     client_id: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
@@ -77,6 +81,11 @@ class Job:
     external_job_uri: str = ""
     services: tuple[KubeObject, ...] = ()
     ingresses: tuple[KubeObject, ...] = ()
+
+    @property
+    def pod_spec(self) -> KubeObject:
+        """The defaulted main pod spec in Kubernetes JSON shape; never modify it."""
+        return self.spec.kube()
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,53 @@ from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuer
 from armada_core.census import JobCount, QueuedJobs
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
-from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
+from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState, KubeObject
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
+from armada_core.submission.patch import PodPatch
+
+
+class PodSpec(Protocol):
+    """A job's main pod spec, read-only, as the transport parsed it.
+
+    Behind the wire adapters it is the parsed protobuf message (`k8s.io.api.core.v1.
+    PodSpec`): the core reads the few fields its rules need, computes a patch, and the
+    message is stored and sent on as bytes, never turned into a dict on the way. The
+    core's own `KubePodSpec` holds a Kubernetes JSON dict (embedders, tests).
+    Two pod specs are equal when their Kubernetes JSON shapes are.
+    """
+
+    def rules(self) -> KubeObject:
+        """The fields the submission and scheduling rules read, in Kubernetes JSON shape.
+
+        At least: `priorityClassName`, `nodeSelector`, `tolerations`, `affinity`,
+        `activeDeadlineSeconds`, `terminationGracePeriodSeconds`, and `containers` /
+        `initContainers` with each one's `name`, `resources`, `ports` and
+        `restartPolicy`. Never modified by the caller."""
+
+    def kube(self) -> KubeObject:
+        """The whole pod spec in Kubernetes JSON shape (cold paths; decoded on demand
+        and kept). Never modified by the caller."""
+
+    def size(self) -> int | None:
+        """Its protobuf size in bytes, when known (Armada's size rule counts it)."""
+
+    def encoded(self) -> bytes | None:
+        """Its `k8s.io.api.core.v1.PodSpec` protobuf bytes, when at hand."""
+
+    def patched(self, patch: PodPatch) -> PodSpec:
+        """A copy with `patch` applied (`submission.patch` gives the semantics)."""
+
+
+class PodSpecCodec(Protocol):
+    """Pod specs to and from their protobuf bytes, for storage (given by the wire layer)."""
+
+    def encode(self, spec: PodSpec) -> bytes:
+        """The protobuf bytes of any pod spec (`encoded()` when it has them)."""
+
+    def decode(self, data: bytes) -> PodSpec:
+        """A pod spec over stored bytes (decoded lazily)."""
 
 
 class Clock(Protocol):

@@ -25,6 +25,7 @@ import orjson
 from armada_core.events import Event, EventKind
 from armada_core.executors import Executor, NodeSnapshot
 from armada_core.jobs import Job, ResourceRequirements
+from armada_core.kube_pod import KubePodSpec
 from armada_core.queues import (
     PoolResourceLimits,
     PriorityClassResourceLimits,
@@ -259,7 +260,7 @@ def job_from_dict(data: Mapping[str, Any]) -> Job:
         groups=tuple(data["groups"]),
         priority=data["priority"],
         created_ns=data["created_ns"],
-        pod_spec=data["pod_spec"],
+        spec=KubePodSpec(data["pod_spec"]),
         client_id=data["client_id"],
         labels=data["labels"],
         annotations=data["annotations"],

@@ -36,6 +36,7 @@ from armada_core.browse import JobFilter, JobQuery, PagePosition
 from armada_core.clock import SystemClock
 from armada_core.ids import UlidFactory
 from armada_core.jobs import Job, JobChange, JobState
+from armada_core.kube_pod import KubePodSpec
 from armada_storage._browse_sql import SQLITE, page_statement
 from armada_storage.sqlite import SqliteStorage
 
@@ -87,7 +88,7 @@ def job(ids: UlidFactory, n: int, now_ns: int) -> Job:
         groups=(),
         priority=0,
         created_ns=now_ns,
-        pod_spec=POD,
+        spec=KubePodSpec(POD),
         labels={"app": f"a{n % 7}"},
     )
 

@@ -19,6 +19,7 @@ import dataclasses
 from typing import Any
 
 from armada_core.jobs import Job, KubeObject, ResourceRequirements
+from armada_core.kube_pod import KubePodSpec
 from armada_core.quantity import Quantity
 from armada_core.retry.memory import MemoryRecord
 from armada_core.retry.record import RetryMutations
@@ -42,7 +43,9 @@ def mutated_job(job: Job, mutations: RetryMutations, node_label: str) -> Job:
         requirements = _grown_requirements(requirements, mutations.memory)
     if mutations.avoid_nodes:
         _avoid(spec, node_label, mutations.avoid_nodes)
-    return dataclasses.replace(job, pod_spec=spec, scheduling_resource_requirements=requirements)
+    return dataclasses.replace(
+        job, spec=KubePodSpec(spec), scheduling_resource_requirements=requirements
+    )
 
 
 def _grown_requirements(

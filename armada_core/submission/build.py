@@ -15,7 +15,7 @@ from armada_core.errors import InvalidArgument
 from armada_core.jobs import Job, KubeObject
 from armada_core.limits import MAX_PRIORITY, check_number
 from armada_core.submission.config import SubmissionConfig
-from armada_core.submission.defaults import default_pod_spec
+from armada_core.submission.defaults import defaults_patch
 from armada_core.submission.gangs import apply_gang_defaults
 from armada_core.submission.memo import PodKey
 from armada_core.submission.podspec import main_pod_spec
@@ -50,12 +50,13 @@ def build_job(
         uniformity_label=config.default_gang_node_uniformity_label,
         add_gang_id_label=config.add_gang_id_label,
     )
-    pod_spec, requirements = default_pod_spec(spec, config, pod_key)
+    rules = spec.rules()
+    patch, requirements = defaults_patch(rules, config, pod_key)
     services: tuple[KubeObject, ...] = ()
     ingresses: tuple[KubeObject, ...] = ()
     if item.services or item.ingress:
         objects = JobObjects(job_id, queue, job_set_id, owner, namespace)
-        services, ingresses = services_and_ingresses(item, spec, objects, config)
+        services, ingresses = services_and_ingresses(item, rules, objects, config)
     return Job(
         id=job_id,
         queue=queue,
@@ -65,7 +66,7 @@ def build_job(
         groups=groups,
         priority=priority_as_uint32(item.priority),
         created_ns=created_ns,
-        pod_spec=pod_spec,
+        spec=spec.patched(patch),
         client_id=item.client_id,
         labels=labels,
         annotations=annotations,

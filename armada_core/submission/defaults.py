@@ -1,10 +1,8 @@
-"""Armada's pod-level defaults (§5.3), applied to a copy of the main pod spec.
+"""Armada's pod-level defaults (§5.3), as a patch (`patch.PodPatch`) for the main pod spec.
 
 In Armada's order: activeDeadlineSeconds, priorityClassName, default container
 resources, tolerations, terminationGracePeriodSeconds. Container quantities are
 rewritten to canonical text on the way (`0.2` → `200m`), as Armada stores them.
-Only what changes is copied: the pod dict, its container lists, each container and
-its `resources`; everything else is shared with the input, which is never modified.
 
 What the containers' resources imply (their defaulted canonical texts, the totals,
 the resource-based deadline and tolerations) is worked out once per distinct content
@@ -18,7 +16,7 @@ import math
 from armada_core.jobs import KubeObject, ResourceRequirements
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.memo import ContainerTexts, PodKey, PodPlan, pod_key
-from armada_core.submission.podspec import Container
+from armada_core.submission.patch import PodPatch, apply_to_kube
 from armada_core.submission.resources import (
     ContainerResources,
     PodResources,
@@ -34,16 +32,33 @@ def default_pod_spec(
 
     `key` is `spec`'s pod key if the caller has it already (None: work it out).
     """
-    pod = dict(spec)
-    plan = pod_plan(spec, config, key)
-    if plan.active_deadline is not None and pod.get("activeDeadlineSeconds") is None:
-        pod["activeDeadlineSeconds"] = plan.active_deadline
-    _default_priority_class(pod, config)
-    _default_container_resources(pod, plan)
-    _default_tolerations(pod, plan, config)
-    _default_termination_grace_period(pod, config)
+    patch, requirements = defaults_patch(spec, config, key)
+    return apply_to_kube(spec, patch), requirements
+
+
+def defaults_patch(
+    rules: KubeObject, config: SubmissionConfig, key: PodKey | None = None
+) -> tuple[PodPatch, ResourceRequirements]:
+    """The patch the defaults make to a pod whose rule fields are `rules`
+    (`PodSpec.rules()`), and the pod's scheduling resource requirements."""
+    plan = pod_plan(rules, config, key)
+    class_name = rules.get("priorityClassName") or config.default_priority_class_name
+    tolerations = (
+        *config.default_job_tolerations,
+        *config.default_job_tolerations_by_priority_class.get(class_name or "", ()),
+        *plan.tolerations,
+    )
+    minimum = config.min_termination_grace_period.total_seconds()
+    patch = PodPatch(
+        active_deadline_seconds=plan.active_deadline,
+        priority_class_name=config.default_priority_class_name,
+        containers=plan.containers,
+        init_containers=plan.init_containers,
+        tolerations=tolerations,
+        termination_grace_period_seconds=int(minimum) if minimum != 0 else None,
+    )
     requirements = ResourceRequirements(requests=dict(plan.requests), limits=dict(plan.limits))
-    return pod, requirements
+    return patch, requirements
 
 
 def pod_plan(spec: KubeObject, config: SubmissionConfig, key: PodKey | None = None) -> PodPlan:
@@ -110,50 +125,3 @@ def _resource_tolerations(
         if quantity is not None and quantity.sign() > 0:
             added += tolerations
     return tuple(added)
-
-
-def _default_priority_class(pod: KubeObject, config: SubmissionConfig) -> None:
-    if not pod.get("priorityClassName") and config.default_priority_class_name:
-        pod["priorityClassName"] = config.default_priority_class_name
-
-
-def _default_container_resources(pod: KubeObject, plan: PodPlan) -> None:
-    for key, planned in (("containers", plan.containers), ("initContainers", plan.init_containers)):
-        if planned:
-            pod[key] = [
-                _with_texts(container, texts)
-                for container, texts in zip(pod[key], planned, strict=True)
-            ]
-
-
-def _with_texts(container: Container, texts: ContainerTexts) -> Container:
-    requests, limits = texts
-    resources = dict(container.get("resources") or {})
-    # Copies: a job's dicts are its own, never the memo's.
-    if requests or "requests" in resources:
-        resources["requests"] = dict(requests)
-    if limits or "limits" in resources:
-        resources["limits"] = dict(limits)
-    copy = dict(container)
-    if resources:
-        copy["resources"] = resources
-    return copy
-
-
-def _default_tolerations(pod: KubeObject, plan: PodPlan, config: SubmissionConfig) -> None:
-    added = [
-        *config.default_job_tolerations,
-        *config.default_job_tolerations_by_priority_class.get(
-            pod.get("priorityClassName") or "", ()
-        ),
-        *plan.tolerations,
-    ]
-    if added:
-        # Copies, so a job's pod spec never shares a dict with the configuration.
-        pod["tolerations"] = [*(pod.get("tolerations") or ()), *map(dict, added)]
-
-
-def _default_termination_grace_period(pod: KubeObject, config: SubmissionConfig) -> None:
-    minimum = config.min_termination_grace_period.total_seconds()
-    if minimum != 0 and not pod.get("terminationGracePeriodSeconds"):
-        pod["terminationGracePeriodSeconds"] = int(minimum)

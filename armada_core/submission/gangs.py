@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from armada_core.commands import JobSubmitItem
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument
 from armada_core.submission._go import go_atoi
 from armada_core.submission.podspec import main_pod_spec, priority_class_name
+
+if TYPE_CHECKING:
+    from armada_core.ports import PodSpec
 
 GANG_ID = "armadaproject.io/gangId"
 GANG_CARDINALITY = "armadaproject.io/gangCardinality"
@@ -63,8 +67,12 @@ def check_gangs(items: Sequence[JobSubmitItem]) -> None:
         if gang is None:
             continue
         _check_fail_fast(item.annotations)
-        member = (gang, priority_class_name(main_pod_spec(item)))
+        member = (gang, _class_of(main_pod_spec(item)))
         _check_consistent(first_seen.setdefault(gang.id, member), member)
+
+
+def _class_of(spec: PodSpec | None) -> str:
+    return priority_class_name(spec.rules()) if spec is not None else ""
 
 
 def _gang_of(item: JobSubmitItem) -> GangInfo | None:

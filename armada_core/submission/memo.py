@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from armada_core.jobs import KubeObject
+from armada_core.submission.patch import ContainerTexts
 
 # ((requests items), (limits items)) of one container
 ResourcesKey = tuple[tuple[tuple[Any, Any], ...], tuple[tuple[Any, Any], ...]]
@@ -111,10 +112,6 @@ class Memo(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
-
-
-# A container's `requests` and `limits` after the defaults, as canonical text.
-ContainerTexts = tuple[Mapping[str, str], Mapping[str, str]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from armada_core.commands import JobSubmitItem
 from armada_core.jobs import KubeObject
+from armada_core.kube_pod import KubePodSpec
+
+if TYPE_CHECKING:
+    from armada_core.ports import PodSpec
 
 Container = dict[str, Any]
 
 
-def main_pod_spec(item: JobSubmitItem) -> KubeObject | None:
+def main_pod_spec(item: JobSubmitItem) -> PodSpec | None:
     """The pod spec a job runs: `pod_spec` if set, else the first of `pod_specs`."""
     if item.pod_spec is not None:
-        return item.pod_spec
-    return item.pod_specs[0] if item.pod_specs else None
+        return as_pod_spec(item.pod_spec)
+    return as_pod_spec(item.pod_specs[0]) if item.pod_specs else None
+
+
+def as_pod_spec(spec: KubeObject | PodSpec) -> PodSpec:
+    """A submitted pod spec as a `PodSpec` (a Kubernetes JSON dict is wrapped, not copied)."""
+    return KubePodSpec(spec) if isinstance(spec, dict) else spec
 
 
 def containers(spec: KubeObject) -> Sequence[Container]:

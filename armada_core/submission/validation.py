@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from armada_core.commands import JobSubmitItem, SubmitJobs
 from armada_core.echo import shown
@@ -30,8 +31,16 @@ from armada_core.submission.build import check_priority
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.gangs import check_gangs
 from armada_core.submission.memo import PodKey, pod_key
-from armada_core.submission.podspec import all_containers, container_name, init_containers
+from armada_core.submission.podspec import (
+    all_containers,
+    as_pod_spec,
+    container_name,
+    init_containers,
+)
 from armada_core.submission.resources import Kind, ResourceList, resource_list
+
+if TYPE_CHECKING:
+    from armada_core.ports import PodSpec
 
 PRICE_BAND = "armadaproject.io/priceBand"
 _PRICE_BANDS = frozenset("ABCDEFGH")
@@ -57,7 +66,9 @@ def validate_submit(command: SubmitJobs, config: SubmissionConfig) -> list[PodKe
 def validate_item(item: JobSubmitItem, config: SubmissionConfig) -> PodKey | None:
     """Raise InvalidArgument for the first rule one item breaks; else its pod key."""
     _check_namespace(item, config)
-    spec = _single_pod_spec(item)
+    pod = _single_pod_spec(item)
+    _check_size(item, pod, config)
+    spec = pod.rules()
     key = pod_key(spec)
     for rule in _ITEM_RULES:
         rule(item, spec, config)
@@ -84,7 +95,7 @@ def _check_namespace(item: JobSubmitItem, config: SubmissionConfig) -> None:
     check_length("namespace", item.namespace, NAMESPACE_BYTES)
 
 
-def _single_pod_spec(item: JobSubmitItem) -> KubeObject:
+def _single_pod_spec(item: JobSubmitItem) -> PodSpec:
     if item.pod_spec is None and not item.pod_specs:
         raise InvalidArgument("Job must contain at least one PodSpec")
     if item.pod_spec is not None and item.pod_specs:
@@ -93,14 +104,16 @@ def _single_pod_spec(item: JobSubmitItem) -> KubeObject:
         )
     if len(item.pod_specs) > 1:
         raise InvalidArgument("Jobs with multiple pods are not supported")
-    return item.pod_spec if item.pod_spec is not None else item.pod_specs[0]
+    return as_pod_spec(item.pod_spec if item.pod_spec is not None else item.pod_specs[0])
 
 
-def _check_size(item: JobSubmitItem, spec: KubeObject, config: SubmissionConfig) -> None:
-    # gRPC knows the protobuf size; otherwise compact JSON stands in for it.
-    size = item.pod_spec_size
+def _check_size(item: JobSubmitItem, pod: PodSpec, config: SubmissionConfig) -> None:
+    # The protobuf size where known; otherwise compact JSON stands in for it.
+    size = pod.size()
     if size is None:
-        size = len(_COMPACT_JSON.encode(spec))
+        size = item.pod_spec_size
+    if size is None:
+        size = len(_COMPACT_JSON.encode(pod.kube()))
     if size > config.max_pod_spec_size_bytes:
         raise InvalidArgument(
             f"Pod spec has a size of {size} bytes which is greater than the maximum allowed "
@@ -299,10 +312,7 @@ def _check_price_band(item: JobSubmitItem, _spec: KubeObject, _config: Submissio
 
 
 # In Armada's order; the container resources are checked between the two groups.
-_ITEM_RULES: tuple[Rule, ...] = (
-    _check_size,
-    _check_affinity,
-)
+_ITEM_RULES: tuple[Rule, ...] = (_check_affinity,)
 _LATER_RULES: tuple[Rule, ...] = (
     _check_priority_class,
     _check_grace_period,

@@ -15,6 +15,7 @@ import anyio.lowlevel
 
 from armada_core.events import Event, EventKind
 from armada_core.jobs import Job, ResourceRequirements
+from armada_core.kube_pod import KubePodSpec
 from armada_core.ports import Append, Storage
 from armada_storage import MemoryStorage, _rows
 from armada_storage.registry import open_storage
@@ -54,12 +55,14 @@ def make_job(queue: str = "q", job_set_id: str = "js", **overrides: Any) -> Job:
         "groups": ("team", "everyone"),
         "priority": 3,
         "created_ns": 1_700_000_000_000_000_000 + next(_ids),
-        "pod_spec": pod_spec(),
+        "spec": KubePodSpec(pod_spec()),
         "labels": {"app": "x"},
         "annotations": {"a": "b"},
         "scheduling_resource_requirements": ResourceRequirements({"cpu": "100m"}, {"cpu": "100m"}),
     }
     values.update(overrides)
+    if "pod_spec" in values:  # a Kubernetes JSON dict, as tests write it
+        values["spec"] = KubePodSpec(values.pop("pod_spec"))
     return Job(**values)
 
 

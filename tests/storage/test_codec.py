@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from armada_core.events import Event, EventKind
 from armada_core.jobs import Job, ResourceRequirements
+from armada_core.kube_pod import KubePodSpec
 from armada_core.queues import (
     PoolResourceLimits,
     PriorityClassResourceLimits,
@@ -69,7 +70,7 @@ jobs = st.builds(
     groups=st.lists(text, max_size=3).map(tuple),
     priority=st.integers(0, 2**32),
     created_ns=st.integers(0, 2**63),
-    pod_spec=kube,
+    spec=kube.map(KubePodSpec),
     client_id=text,
     labels=names,
     annotations=names,
@@ -144,7 +145,7 @@ def test_read_only_mappings_encode_as_objects() -> None:
 def test_values_orjson_cannot_keep_are_written_exactly_by_the_stdlib(value) -> None:
     job = Job(
         id="j", queue="q", job_set_id="s", namespace="n", owner="o", groups=(),
-        priority=0, created_ns=0, pod_spec={"x": value},
+        priority=0, created_ns=0, spec=KubePodSpec({"x": value}),
     )  # fmt: skip
     text = codec.job_to_json(job)
     assert text.startswith(" ")

@@ -11,6 +11,7 @@ from armada_adapters.wire.convert import events
 from armada_core.commands import WatchJobSet
 from armada_core.events import Event, EventId, EventKind, StoredEvent
 from armada_core.jobs import Job
+from armada_core.kube_pod import KubePodSpec
 
 AT_NS = 1_712_345_678_901_000_000
 CREATED = {"seconds": 1_712_345_678, "nanos": 901_000_000}
@@ -131,7 +132,7 @@ def test_case_keys_are_camel_case() -> None:
 
 def test_submitted_event_carries_the_job() -> None:
     pod = {"containers": [{"name": "c"}]}
-    job = Job("j1", "q", "s", "ns", "ann", ("everyone",), 1, AT_NS, pod)
+    job = Job("j1", "q", "s", "ns", "ann", ("everyone",), 1, AT_NS, KubePodSpec(pod))
     out = events.event_stream_message(_stored(EventKind.SUBMITTED, job=job))
     submitted = out["message"]["submitted"]
     assert list(submitted) == ["jobId", "jobSetId", "queue", "created", "job"]

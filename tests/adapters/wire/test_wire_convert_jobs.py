@@ -9,6 +9,7 @@ from wire_helpers import assert_valid, normalised
 from armada_adapters.wire.convert import jobs
 from armada_adapters.wire.convert.common import empty, health_response
 from armada_core.jobs import Job, JobRecord, JobState, ResourceRequirements
+from armada_core.kube_pod import KubePodSpec
 from armada_core.results import JobDetails
 from armada_core.runs import Run, RunState
 
@@ -30,7 +31,7 @@ JOB = Job(
     groups=("zeta", "everyone", "alpha"),
     priority=3,
     created_ns=1_700_000_000_123_000_000,
-    pod_spec=POD,
+    spec=KubePodSpec(POD),
     client_id="c",
     labels={"l": "1"},
     annotations={"a": "2"},
@@ -65,7 +66,7 @@ def test_job_json_is_the_full_api_job() -> None:
 
 
 def test_minimal_job_json_keeps_the_always_present_messages() -> None:
-    job = Job("j", "q", "s", "ns", "u", (), 0, 0, {})
+    job = Job("j", "q", "s", "ns", "u", (), 0, 0, KubePodSpec({}))
     out = jobs.job_json(job)
     assert out == {
         "id": "j",

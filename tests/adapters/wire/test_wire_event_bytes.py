@@ -23,6 +23,7 @@ from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pool import message_class
 from armada_core.events import Event, EventId, EventKind, StoredEvent
 from armada_core.jobs import Job, ResourceRequirements
+from armada_core.kube_pod import KubePodSpec
 
 ESM = message_class("api.EventStreamMessage")
 POD_SPEC = message_class("k8s.io.api.core.v1.PodSpec")
@@ -98,7 +99,7 @@ def _jobs(pods: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[Job]:
         groups=st.lists(TEXT, max_size=2).map(tuple),
         priority=st.sampled_from([0, 1, 7, 2**53]),
         created_ns=st.sampled_from([0, 1, 1_712_345_678_901_000_000]),
-        pod_spec=pods,
+        spec=pods.map(KubePodSpec),
         client_id=TEXT,
         labels=st.dictionaries(TEXT, TEXT, max_size=2),
         annotations=st.dictionaries(TEXT, TEXT, max_size=2),

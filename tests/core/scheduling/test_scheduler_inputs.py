@@ -7,6 +7,7 @@ from dataclasses import replace
 from scheduling_support import CPU, GI, node, one_pass, placed
 
 from armada_core.jobs import Job, JobRecord, JobState, ResourceRequirements
+from armada_core.kube_pod import KubePodSpec
 from armada_core.scheduling import Taint, Toleration, queued_job
 from armada_core.scheduling.matching import node_affinity_from_kube
 
@@ -37,7 +38,7 @@ def _record() -> JobRecord:
         groups=(),
         priority=3,
         created_ns=42,
-        pod_spec=SPEC,
+        spec=KubePodSpec(SPEC),
         annotations={"armadaproject.io/gangId": "g", "armadaproject.io/gangCardinality": "2"},
         scheduling_resource_requirements=ResourceRequirements(
             requests={"cpu": "500m", "memory": "1Gi"}

@@ -9,6 +9,7 @@ from submission_support import JOB_ID, build, item, pod
 
 from armada_core.commands import JobSubmitItem
 from armada_core.errors import InvalidArgument
+from armada_core.kube_pod import KubePodSpec
 from armada_core.submission import SubmissionConfig, main_pod_spec, priority_as_uint32
 
 URI = "armadaproject.io/externalJobUri"
@@ -90,7 +91,7 @@ def test_keys_are_not_templated() -> None:
 def test_the_main_pod_spec_comes_from_pod_specs_when_pod_spec_is_absent() -> None:
     spec = pod(priorityClassName="armada-preemptible")
     from_list = JobSubmitItem(namespace="ns", pod_specs=(spec,))
-    assert main_pod_spec(from_list) is spec
+    assert main_pod_spec(from_list) == KubePodSpec(spec)
     assert build(from_list).pod_spec["priorityClassName"] == "armada-preemptible"
     assert main_pod_spec(JobSubmitItem()) is None
 
