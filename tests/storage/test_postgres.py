@@ -398,11 +398,12 @@ async def test_queues_are_cached_and_another_process_s_writes_are_seen(
     a, b = pair
     await b.upsert_queue(Queue("q", 1.0))
     await eventually_queue(a, "q", Queue("q", 1.0))
-    await anyio.sleep(0.3)  # b's commit notification reaches a's listener (and forgets) first
     reads = counting_reads(a, monkeypatch)
     for _ in range(3):
         assert await a.get_queue("q") == Queue("q", 1.0)
-    assert reads == ["q"]  # cached after the first read
+    # b's commit notification may reach a's listener (which forgets "q") before or after
+    # eventually_queue's read cached it: either way only the first of these reads the table.
+    assert reads in ([], ["q"])
     await b.upsert_queue(Queue("q", 2.0))
     await eventually_queue(a, "q", Queue("q", 2.0))
     assert await b.update_queue(Queue("q", 3.0))
