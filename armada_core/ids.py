@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from collections.abc import Callable
 
+from armada_core.clock import SystemClock
 from armada_core.ports import Clock
 
 _RANDOM_BITS = 80
@@ -22,11 +22,6 @@ _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
 # Every 10-bit value as its two symbols: 48 + 2 padding bits of time make 5 pairs and
 # 80 random bits 8 pairs, so an id is 13 table lookups.
 _PAIRS = tuple(high + low for high in _CROCKFORD for low in _CROCKFORD)
-
-
-class _SystemClock:
-    def now_ns(self) -> int:
-        return time.time_ns()
 
 
 class UlidFactory:
@@ -41,7 +36,7 @@ class UlidFactory:
         clock: Clock | None = None,
         randbits: Callable[[int], int] = secrets.randbits,
     ) -> None:
-        self._clock: Clock = clock if clock is not None else _SystemClock()
+        self._clock: Clock = clock if clock is not None else SystemClock()
         self._randbits = randbits
         self._lock = threading.Lock()
         self._last_ms = -1
