@@ -41,9 +41,11 @@ TERMINAL_STATES: frozenset[JobState] = frozenset(
         JobState.REJECTED,
     }
 )
-ACTIVE_STATES: frozenset[JobState] = frozenset(
-    {JobState.QUEUED, JobState.LEASED, JobState.PENDING, JobState.RUNNING}
+# Holding a lease: what Armada's legacy GetQueueInfo counts as `leased`.
+LEASED_STATES: frozenset[JobState] = frozenset(
+    {JobState.LEASED, JobState.PENDING, JobState.RUNNING}
 )
+ACTIVE_STATES: frozenset[JobState] = frozenset({JobState.QUEUED, *LEASED_STATES})
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import (
     ACTIVE_STATES,
+    LEASED_STATES,
     Job,
     JobChange,
     JobRecord,
@@ -63,7 +64,7 @@ from armada_storage.config import MemorySettings, read_settings
 from armada_storage.feed import LocalChangeFeed
 
 _ALL = frozenset(JobState)
-_LEASED = frozenset({JobState.LEASED, JobState.PENDING, JobState.RUNNING})
+_LEASED = LEASED_STATES
 JobSetKey = tuple[str, str]
 
 

@@ -15,7 +15,7 @@ from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuer
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
-from armada_core.jobs import ACTIVE_STATES, JobRecord, JobSetActivity, JobState
+from armada_core.jobs import ACTIVE_STATES, LEASED_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
@@ -41,7 +41,7 @@ _RECORD = (
     "SELECT spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user,"
     " error, retry FROM jobs"
 )
-_LEASED = ",".join(str(int(s)) for s in (JobState.LEASED, JobState.PENDING, JobState.RUNNING))
+_LEASED = ",".join(str(int(s)) for s in LEASED_STATES)
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
 # The chunk holding the first wanted event starts at or after this key, never later.
 _EVENTS = (
