@@ -15,8 +15,8 @@ import math
 
 from armada_core.jobs import KubeObject, ResourceRequirements
 from armada_core.submission.config import SubmissionConfig
-from armada_core.submission.memo import ContainerTexts, PodKey, PodPlan, pod_key
-from armada_core.submission.patch import PodPatch, apply_to_kube
+from armada_core.submission.memo import PodKey, PodPlan, pod_key
+from armada_core.submission.patch import ContainerTexts, PodPatch, apply_to_kube
 from armada_core.submission.resources import (
     ContainerResources,
     PodResources,
