@@ -4,7 +4,8 @@ The report use case writes a run's failure into the job's `failed` event (reason
 cause, exit code per container, failure category); the run record keeps only the
 message. Views that explain a failure (the web UI's job page) read these fields
 here, once, by the names `_usecases/report.py` writes them under. A failed event's
-`kubernetes_id` is the run's id (the executor names its pods' ids after runs).
+`kubernetes_id` is the run's id (the executor names its pods' ids after runs). Its
+containers read back as the `ContainerFailure`s the executor reported (same fields).
 """
 
 from __future__ import annotations
@@ -14,17 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from armada_core.events import Event, EventKind
+from armada_core.execution import ContainerFailure
 from armada_core.state_machine import FailureCause
-
-
-@dataclass(frozen=True, slots=True)
-class ContainerExit:
-    """One container of a failed pod: its exit code and what Kubernetes said of it."""
-
-    name: str
-    exit_code: int
-    reason: str = ""
-    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +29,7 @@ class Failure:
     node: str = ""
     category: str = ""
     subcategory: str = ""
-    containers: tuple[ContainerExit, ...] = field(default_factory=tuple)
+    containers: tuple[ContainerFailure, ...] = field(default_factory=tuple)
 
     @property
     def exit_code(self) -> int | None:
@@ -73,21 +65,22 @@ def _cause(value: Any) -> FailureCause:
         return FailureCause.ERROR
 
 
-def _containers(fields: Mapping[str, Any]) -> tuple[ContainerExit, ...]:
+def _containers(fields: Mapping[str, Any]) -> tuple[ContainerFailure, ...]:
     """From `container_statuses` when present, else from the `exit_codes` map."""
     statuses = fields.get("container_statuses") or ()
     if statuses:
         return tuple(_status(s) for s in statuses if isinstance(s, Mapping))
     codes = fields.get("exit_codes") or {}
-    return tuple(ContainerExit(str(k), _int(v)) for k, v in codes.items())
+    return tuple(ContainerFailure(str(k), _int(v)) for k, v in codes.items())
 
 
-def _status(status: Mapping[str, Any]) -> ContainerExit:
-    return ContainerExit(
+def _status(status: Mapping[str, Any]) -> ContainerFailure:
+    return ContainerFailure(
         name=str(status.get("name", "")),
         exit_code=_int(status.get("exitCode", 0)),
-        reason=str(status.get("reason", "")),
         message=str(status.get("message", "")),
+        reason=str(status.get("reason", "")),
+        cause=_cause(status.get("cause", 0)),
     )
 
 

@@ -9,13 +9,16 @@ config carries over; any other key is refused with its path. Durations take Go's
 quantities.
 
 Armada's keys read here: `application.clusterId`, `application.pool`,
-`application.maxLeasedJobs`, `executorApiConnection.{armadaUrl, forceNoTls, basicAuth,
-openIdClientCredentialsAuth}` and `task.jobLeaseRenewalInterval`.
+`application.maxLeasedJobs`, `application.errorCategories` (its failure classifier,
+checked here as Armada's executor checks it at start, applied by `categories`),
+`executorApiConnection.{armadaUrl, forceNoTls, basicAuth, openIdClientCredentialsAuth}`
+and `task.jobLeaseRenewalInterval`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -24,8 +27,7 @@ from typing import Any, ClassVar
 
 from armada_config.policy import KEY, ByteSize, Seconds, read_section
 from armada_core.quantity import Quantity
-from armada_core.retry.categories import ClassifierConfig, check_config
-from armada_core.retry.categories_config import classifier_config
+from armada_core.retry.categories import check_name
 
 DEFAULT_URL = "localhost:50051"
 DEFAULT_WORK_DIR = "data/executor"
@@ -89,6 +91,135 @@ class LocalSettings:
                 raise ValueError(f"{key} must be a port number (0-65535)")
 
 
+# --- `application.errorCategories`: Armada's failure classifier (spec §2.1) -----------
+# A section's __post_init__ holds Armada's startup check of it (a failure stops the
+# executor); the policy puts the key path before its message.
+
+CONDITIONS = ("OOMKilled", "Evicted", "DeadlineExceeded")
+OPERATORS = ("In", "NotIn")
+EVENT_TYPES = ("Normal", "Warning")
+ACTIONS = ("Retain", "Delete")
+MATCHERS = ("onConditions", "onExitCodes", "onTerminationMessage", "onPodError", "onPodEvents")
+
+
+def _check_regex(key: str, pattern: str) -> None:
+    """Patterns are Python regular expressions (Go's RE2 syntax is nearly a subset)."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{key} is an invalid regular expression: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ExitCodes:
+    """`onExitCodes`: `In` the values, or `NotIn` them (any other non-zero code)."""
+
+    operator: str = ""
+    values: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.operator not in OPERATORS:
+            raise ValueError(f"operator must be In or NotIn, not {self.operator!r}")
+        if not self.values:
+            raise ValueError("values must not be empty")
+
+
+@dataclass(frozen=True, slots=True)
+class RegexMatcher:
+    """`onTerminationMessage` / `onPodError`: a pattern searched anywhere in the text."""
+
+    pattern: str = ""
+
+    def __post_init__(self) -> None:
+        _check_regex("pattern", self.pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class EventMatcher:
+    """`onPodEvents`: an event of `type`, of `reason` when set, whose message matches."""
+
+    regexp: str = ""
+    type: str = ""
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.type not in EVENT_TYPES:
+            raise ValueError(f"type must be Normal or Warning, not {self.type!r}")
+        _check_regex("regexp", self.regexp)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRule:
+    """`categories[].rules[]`: exactly one matcher, plus what a match gives."""
+
+    on_conditions: tuple[str, ...] = ()
+    on_exit_codes: ExitCodes | None = None
+    on_termination_message: RegexMatcher | None = None
+    on_pod_error: RegexMatcher | None = None
+    on_pod_events: EventMatcher | None = None
+    subcategory: str = ""
+    hint: str = ""  # appended to the failure message
+    container_name: str = ""  # narrows the container matchers
+
+    def __post_init__(self) -> None:
+        matchers = (
+            self.on_conditions or None,
+            self.on_exit_codes,
+            self.on_termination_message,
+            self.on_pod_error,
+            self.on_pod_events,
+        )
+        if sum(m is not None for m in matchers) != 1:
+            raise ValueError(f"set exactly one of {', '.join(MATCHERS)}")
+        check_name("subcategory", self.subcategory)
+        unknown = [c for c in self.on_conditions if c not in CONDITIONS]
+        if unknown:
+            raise ValueError(
+                f"onConditions has an unknown condition {unknown[0]!r}"
+                f" (known: {', '.join(CONDITIONS)})"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """`categories[]`: a named category, its rules in order, and whether the failed pod
+    is deleted before the report (`Delete`) or kept (`Retain`, also when empty)."""
+
+    name: str = ""
+    rules: tuple[CategoryRule, ...] = ()
+    action: str = "Retain"
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a category needs a name")
+        check_name("name", self.name)
+        if not self.action:  # Armada's default; frozen, hence object.__setattr__
+            object.__setattr__(self, "action", "Retain")
+        if self.action not in ACTIONS:
+            raise ValueError(f"action must be Retain or Delete, not {self.action!r}")
+        if not self.rules:
+            raise ValueError(f"category {self.name!r} needs at least one rule")
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCategories:
+    """`application.errorCategories`: off unless `enabled`; no match gives the defaults."""
+
+    enabled: bool = False
+    default_category: str = ""
+    default_subcategory: str = ""
+    categories: tuple[Category, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_name("defaultCategory", self.default_category)
+        check_name("defaultSubcategory", self.default_subcategory)
+        seen: set[str] = set()
+        for category in self.categories:
+            if category.name in seen:
+                raise ValueError(f"category {category.name!r} is defined twice")
+            seen.add(category.name)
+
+
 @dataclass(frozen=True, slots=True)
 class ExecutorConfig:
     cluster_id: str = "local"
@@ -101,7 +232,7 @@ class ExecutorConfig:
     lease_interval_seconds: float = 1.0
     local: LocalSettings = field(default_factory=LocalSettings)
     # `application.errorCategories`; None: the executor's own categories (`categories`)
-    error_categories: ClassifierConfig | None = None
+    error_categories: ErrorCategories | None = None
 
     @property
     def use_tls(self) -> bool:
@@ -125,7 +256,7 @@ class Application:
     cluster_id: str = "local"
     pool: str = "default"
     max_leased_jobs: int = 100
-    error_categories: Any = None  # Armada's classifier config, read by `_categories`
+    error_categories: ErrorCategories | None = None
 
     def __post_init__(self) -> None:
         if self.max_leased_jobs < 0:
@@ -210,20 +341,8 @@ class ExecutorFile:
             client_credentials=conn.open_id_client_credentials_auth,
             lease_interval_seconds=self.task.job_lease_renewal_interval.total_seconds(),
             local=self.local,
-            error_categories=_categories(app.error_categories),
+            error_categories=app.error_categories,
         )
-
-
-def _categories(section: Any) -> ClassifierConfig | None:
-    """Armada's classifier config, checked as Armada's executor checks it at start."""
-    if section is None:
-        return None
-    try:
-        config = classifier_config(section)
-        check_config(config)
-    except ValueError as exc:
-        raise ConfigError(f"application.{exc}") from None
-    return config
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,8 +107,7 @@ EXECUTOR_MAY_USE = (
     "armada_core.quantity",
     "armada_core.submission",
     "armada_core.errors",
-    "armada_core.retry.categories",  # Armada's failure classifier and its config
-    "armada_core.retry.categories_config",
+    "armada_core.retry.categories",  # the system's category names and their length rule
     "armada_config",  # the config policy's value readers
 )
 PROJECT = (*INNER, "armada_cli", "armada_executor")

@@ -9,8 +9,8 @@ from core_support import ADMIN, make_queue
 from lease_support import exit_error, lease, pod, returned, run_event, submit_cpu
 
 from armada_core.events import Event, EventKind
-from armada_core.execution import RunEventKind
-from armada_core.failures import ContainerExit, failure_of
+from armada_core.execution import ContainerFailure, RunEventKind
+from armada_core.failures import failure_of
 from armada_core.runs import RunState
 from armada_core.scheduler_config import SchedulerConfig
 from armada_core.service import ArmadaService
@@ -30,7 +30,7 @@ def test_a_failed_event_reads_as_a_failure() -> None:
         "exit_codes": {"init": 0, "main": 3},
         "container_statuses": [
             {"name": "init", "exitCode": 0},
-            {"name": "main", "exitCode": 3, "reason": "Error", "message": "boom"},
+            {"name": "main", "exitCode": 3, "reason": "Error", "message": "boom", "cause": 2},
         ],
     }
     failure = failure_of(Event(EventKind.FAILED, "j", 1, fields))
@@ -38,7 +38,7 @@ def test_a_failed_event_reads_as_a_failure() -> None:
     assert failure.reason == "container main exited 3" and failure.cause is FailureCause.OOM
     assert failure.run_id == "run-1" and failure.node == "node-1"
     assert (failure.category, failure.subcategory) == ("user", "exit")
-    assert failure.containers[1] == ContainerExit("main", 3, "Error", "boom")
+    assert failure.containers[1] == ContainerFailure("main", 3, "boom", "Error", FailureCause.OOM)
     assert failure.exit_code == 3  # the first non-zero one
 
 
@@ -46,7 +46,7 @@ def test_odd_fields_read_as_defaults_and_other_events_as_none() -> None:
     odd = {"reason": "x", "cause": "not a number", "exit_codes": {"main": "7"}}
     failure = failure_of(Event(EventKind.FAILED, "j", 1, odd))
     assert failure is not None and failure.cause is FailureCause.ERROR
-    assert failure.containers == (ContainerExit("main", 7),)
+    assert failure.containers == (ContainerFailure("main", 7),)
     assert failure_of(Event(EventKind.FAILED, "j", 1, {})) is not None
     assert failure_of(Event(EventKind.CANCELLED, "j", 1, {"reason": "x"})) is None
 
