@@ -30,7 +30,9 @@ def registered_pod_spec_codec() -> PodSpecCodec:
     is slow); `StorageConfigError` if none or several are installed."""
     # The same distribution seen twice on `sys.path` (a source tree beside its install)
     # registers the same object twice: one codec, not two.
-    found = {ep.value: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    found: dict[str, importlib.metadata.EntryPoint] = {}
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(entry_point.value, entry_point)
     if not found:
         raise StorageConfigError(
             f"no pod spec codec is installed (entry-point group {ENTRY_POINT_GROUP}):"
