@@ -1,11 +1,13 @@
 """A write's rows, encoded before the write takes the database (both SQL backends).
 
 Encoding is the CPU-heavy part of a write: the JSON of 10,000 jobs and their events
-takes about 100 ms. Done inside the transaction (as the SQLite writer once did), it
-held the one writer for that long, so a one-job submit waited behind it; done in a
-worker thread, it holds the GIL against the event loop in 5 ms turns. So it runs
-here, in the caller's task, paced (`armada_core.pacing`): other calls interleave
-every slice, and the transaction that follows is SQL only.
+takes about 100 ms (more for pod specs held as Kubernetes JSON, which the codec turns
+into protobuf bytes here; a protobuf-backed one hands over its bytes). Done inside
+the transaction (as the SQLite writer once did), it held the one writer for that
+long, so a one-job submit waited behind it; done in a worker thread, it holds the GIL
+against the event loop in 5 ms turns. So it runs here, in the caller's task, paced
+(`armada_core.pacing`): other calls interleave every slice, and the transaction that
+follows is SQL only.
 """
 
 from __future__ import annotations

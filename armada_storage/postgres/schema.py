@@ -72,8 +72,8 @@ async def _move_pod_specs(conn: Connection, pod_specs: PodSpecCodec) -> None:
         last = rows[-1][0]
         upgraded = list(upgraded_jobs(rows, pod_specs))
         if upgraded:
-            specs, pod_specs_bytes, numbers = map(list, zip(*upgraded, strict=True))
-            await conn.execute(_UPGRADE_JOBS, (specs, pod_specs_bytes, numbers))
+            specs, blobs, numbers = map(list, zip(*upgraded, strict=True))
+            await conn.execute(_UPGRADE_JOBS, (specs, blobs, numbers))
 
 
 _UPGRADE_JOBS = """UPDATE jobs SET spec = u.spec, pod_spec = u.pod_spec
