@@ -27,9 +27,10 @@ from armada_core.browse import (
 )
 from armada_core.jobs import JobRecord, JobState
 
-# The columns a job record is decoded from (the backends' `_record`), then two more.
+# The columns a job record is decoded from (`_codec.job_record`); pages add two more.
 RECORD_COLUMNS = (
-    "spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user, error, retry"
+    "spec, pod_spec, state, last_transition_ns, priority, cancel_ns, cancel_reason,"
+    " cancel_user, error, retry"
 )
 _ORDER_COLUMNS = {
     JobOrder.SUBMITTED: None,  # n alone

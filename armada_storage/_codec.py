@@ -3,7 +3,9 @@
 Compact stdlib JSON with the dataclass field names as keys, so a row stays readable
 with the `sqlite3` shell. Tuples come back as tuples where the dataclass says so;
 event `fields` hold JSON values already and round-trip as JSON does (lists, not tuples).
-A log entry's events are stored together as one JSON list (`events_to_json`).
+A log entry's events are stored together as one JSON list (`events_to_json`). A
+job's pod spec is not in its JSON: the SQL backends store it as protobuf bytes beside
+it (`PodSpecCodec`), except in an event that carries a job not stored with it.
 
 Text is written by orjson (a pod spec in ~3 µs where the stdlib takes ~20 µs, on the
 submit path of every job). Where orjson would not reproduce what the stdlib writes
@@ -24,8 +26,9 @@ import orjson
 
 from armada_core.events import Event, EventKind
 from armada_core.executors import Executor, NodeSnapshot
-from armada_core.jobs import Job, ResourceRequirements
+from armada_core.jobs import Job, JobRecord, JobState, ResourceRequirements
 from armada_core.kube_pod import KubePodSpec
+from armada_core.ports import PodSpec, PodSpecCodec
 from armada_core.queues import (
     PoolResourceLimits,
     PriorityClassResourceLimits,
@@ -37,6 +40,7 @@ from armada_core.retry.memory import MemoryRecord
 from armada_core.retry.policy import MemoryBump, RetryAction, RetryMutation, RetryPolicy, RetryRule
 from armada_core.retry.record import RetryMutations
 from armada_core.runs import Run, RunState
+from armada_core.submission.podspec import priority_class_name
 
 
 def _plain(value: object) -> dict[Any, Any]:
@@ -209,14 +213,30 @@ def retry_from_json(text: str) -> RetryMutations:
 
 
 def job_to_json(job: Job) -> str:
-    return encode(job_to_dict(job))
+    """A job's `jobs.spec`: all of it but its pod spec (stored as protobuf bytes beside
+    it, `jobs.pod_spec`), with the pod's priority class for SQL to read in place."""
+    data = _job_fields(job)
+    data["priority_class"] = priority_class_name(job.spec.rules())
+    return encode(data)
 
 
-def job_from_json(text: str) -> Job:
-    return job_from_dict(_decode(text))
+def job_from_json(text: str, spec: PodSpec) -> Job:
+    """The job of a `jobs.spec` and its pod spec (decoded from `jobs.pod_spec`)."""
+    return _job_from(_decode(text), spec)
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
+    """The whole job, pod spec included as Kubernetes JSON (an event's embedded job)."""
+    data = _job_fields(job)
+    data["pod_spec"] = job.pod_spec
+    return data
+
+
+def job_from_dict(data: Mapping[str, Any]) -> Job:
+    return _job_from(data, KubePodSpec(data["pod_spec"]))
+
+
+def _job_fields(job: Job) -> dict[str, Any]:
     requirements = job.scheduling_resource_requirements
     return {
         "id": job.id,
@@ -227,7 +247,6 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "groups": job.groups,
         "priority": job.priority,
         "created_ns": job.created_ns,
-        "pod_spec": job.pod_spec,
         "client_id": job.client_id,
         "labels": job.labels,
         "annotations": job.annotations,
@@ -239,8 +258,8 @@ def job_to_dict(job: Job) -> dict[str, Any]:
 
 
 # Where a stored job keeps what the metrics group queued jobs by, for SQL to read in
-# place: the pod's priority class and the summed requests (`job_to_dict`'s layout).
-PRIORITY_CLASS_KEYS = ("pod_spec", "priorityClassName")
+# place: the pod's priority class and the summed requests (`job_to_json`'s layout).
+PRIORITY_CLASS_KEYS = ("priority_class",)
 REQUESTS_KEYS = ("requirements", "0")
 
 
@@ -249,7 +268,7 @@ def requests_from_json(text: str | None) -> dict[str, str]:
     return {} if text is None else dict(_decode(text))
 
 
-def job_from_dict(data: Mapping[str, Any]) -> Job:
+def _job_from(data: Mapping[str, Any], spec: PodSpec) -> Job:
     requests, limits = data["requirements"]
     return Job(
         id=data["id"],
@@ -260,7 +279,7 @@ def job_from_dict(data: Mapping[str, Any]) -> Job:
         groups=tuple(data["groups"]),
         priority=data["priority"],
         created_ns=data["created_ns"],
-        spec=KubePodSpec(data["pod_spec"]),
+        spec=spec,
         client_id=data["client_id"],
         labels=data["labels"],
         annotations=data["annotations"],
@@ -269,6 +288,34 @@ def job_from_dict(data: Mapping[str, Any]) -> Job:
         services=tuple(data["services"]),
         ingresses=tuple(data["ingresses"]),
     )
+
+
+def job_record(row: Sequence[Any], pod_specs: PodSpecCodec) -> JobRecord:
+    """A job record from the row of `RECORD_COLUMNS` (`armada_storage._browse_sql`)."""
+    spec, pod_spec, state, transition_ns, priority, cancel_ns, reason, user, error, retry = row
+    return JobRecord(
+        job=job_from_json(spec, pod_specs.decode(bytes(pod_spec))),
+        state=JobState(state),
+        last_transition_ns=transition_ns,
+        priority=priority,
+        cancel_ns=cancel_ns,
+        cancel_reason=reason,
+        cancel_user=user,
+        error=error,
+        retry=retry_from_json(retry),
+    )
+
+
+def upgraded_job_json(text: str, pod_specs: PodSpecCodec) -> tuple[str, bytes] | None:
+    """A `jobs.spec` as releases before the pod spec bytes wrote it (the whole job, its
+    pod spec as Kubernetes JSON), as `jobs.spec` and `jobs.pod_spec` now; None if it
+    has no pod spec in it (upgraded already)."""
+    data = _decode(text)
+    pod = data.pop("pod_spec", None)
+    if pod is None:
+        return None
+    data["priority_class"] = priority_class_name(pod)
+    return encode(data), pod_specs.encode(KubePodSpec(pod))
 
 
 # --- events --------------------------------------------------------------------------

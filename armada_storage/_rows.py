@@ -1,11 +1,13 @@
 """A write's rows, encoded before the write takes the database (both SQL backends).
 
 Encoding is the CPU-heavy part of a write: the JSON of 10,000 jobs and their events
-takes about 100 ms. Done inside the transaction (as the SQLite writer once did), it
-held the one writer for that long, so a one-job submit waited behind it; done in a
-worker thread, it holds the GIL against the event loop in 5 ms turns. So it runs
-here, in the caller's task, paced (`armada_core.pacing`): other calls interleave
-every slice, and the transaction that follows is SQL only.
+takes about 100 ms (more for pod specs held as Kubernetes JSON, which the codec turns
+into protobuf bytes here; a protobuf-backed one hands over its bytes). Done inside
+the transaction (as the SQLite writer once did), it held the one writer for that
+long, so a one-job submit waited behind it; done in a worker thread, it holds the GIL
+against the event loop in 5 ms turns. So it runs here, in the caller's task, paced
+(`armada_core.pacing`): other calls interleave every slice, and the transaction that
+follows is SQL only.
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ from typing import Any
 
 from armada_core.jobs import Job, JobChange, JobState
 from armada_core.pacing import paced_map
-from armada_core.ports import Append
+from armada_core.ports import Append, PodSpecCodec
 from armada_core.runs import Run
 from armada_storage._codec import events_to_json, job_to_json, run_columns
 from armada_storage._rules import check_appends, client_id_keys
 
 CHUNK = 256  # events per `events` row at most (both schemas)
+# The columns of `job_row`, in its order.
+JOB_COLUMNS = (
+    "id", "queue", "job_set_id", "state", "priority", "last_transition_ns", "client_id",
+    "external_job_uri", "spec", "pod_spec",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +72,13 @@ async def encode_write(
     appends: Sequence[Append],
     require_queue: str | None,
     runs: Sequence[Run] = (),
+    *,
+    pod_specs: PodSpecCodec,
 ) -> EncodedWrite:
     """Check the appends and encode the write's jobs, events and runs (paced)."""
     check_appends(appends)
     stored = _stored_predicate(jobs)
-    job_rows = await paced_map(job_row, jobs)
+    job_rows = await paced_map(lambda job: job_row(job, pod_specs), jobs)
     chunks = [await _chunks(append, stored) for append in appends]
     run_rows = await paced_map(run_columns, runs)
     client_ids = client_id_keys(jobs)
@@ -89,9 +98,12 @@ def _stored_predicate(jobs: Sequence[Job]) -> Callable[[Job], bool]:
     return stored
 
 
-def job_row(job: Job) -> tuple[Any, ...]:
+def job_row(job: Job, pod_specs: PodSpecCodec) -> tuple[Any, ...]:
     """A new job's row: id, queue, job set, state, priority, last transition, client
-    id, external URI, spec JSON (both schemas name these columns alike)."""
+    id, external URI, spec JSON, pod spec bytes (both schemas name these columns alike).
+
+    A protobuf-backed pod spec hands over the bytes it arrived with: nothing is
+    encoded again on the submit path."""
     return (
         job.id,
         job.queue,
@@ -102,6 +114,7 @@ def job_row(job: Job) -> tuple[Any, ...]:
         job.client_id,
         job.external_job_uri,
         job_to_json(job),
+        pod_specs.encode(job.spec),
     )
 
 

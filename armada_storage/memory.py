@@ -356,7 +356,7 @@ class MemoryStorage:
         rows = (
             (
                 r.job.queue,
-                priority_class_name(r.job.pod_spec),
+                priority_class_name(r.job.spec.rules()),
                 tuple(sorted(r.job.scheduling_resource_requirements.requests.items())),
                 r.last_transition_ns,
             )

@@ -7,7 +7,8 @@ reading a few events from a long log fetches a few rows.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import functools
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
@@ -16,11 +17,13 @@ from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, LEASED_STATES, JobRecord, JobSetActivity, JobState
+from armada_core.ports import PodSpecCodec
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 from armada_storage._browse_sql import (
     POSTGRES,
+    RECORD_COLUMNS,
     group_statement,
     page_from_rows,
     page_statement,
@@ -33,9 +36,9 @@ from armada_storage._codec import (
     executor_from_json,
     job_from_dict,
     job_from_json,
+    job_record,
     queue_from_json,
     requests_from_json,
-    retry_from_json,
     retry_policy_from_json,
     run_from_json,
 )
@@ -43,10 +46,7 @@ from armada_storage._rows import CHUNK
 from armada_storage.postgres.pool import Connection
 from armada_storage.postgres.rows import off_loop
 
-_RECORD = (
-    "SELECT spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user,"
-    " error, retry FROM jobs"
-)
+_RECORD = f"SELECT {RECORD_COLUMNS} FROM jobs"
 _LEASED = [int(s) for s in LEASED_STATES]
 _ACTIVE = [int(s) for s in ACTIVE_STATES]
 # The row holding the first wanted event starts at or after this key, never later.
@@ -137,39 +137,45 @@ async def list_executor_settings(conn: Connection) -> list[ExecutorSettings]:
     return [ExecutorSettings(*row) for row in await cursor.fetchall()]
 
 
-async def get_jobs(conn: Connection, job_ids: list[str]) -> dict[str, JobRecord]:
+async def get_jobs(
+    conn: Connection, pod_specs: PodSpecCodec, job_ids: list[str]
+) -> dict[str, JobRecord]:
     cursor = await conn.execute(f"{_RECORD} WHERE id = ANY(%s)", (job_ids,))
-    records = await _records(await cursor.fetchall())
+    records = await _records(await cursor.fetchall(), pod_specs)
     return {record.job.id: record for record in records}
 
 
 async def jobs_in_job_set(
-    conn: Connection, queue: str, job_set_id: str, states: Collection[JobState]
+    conn: Connection,
+    pod_specs: PodSpecCodec,
+    queue: str,
+    job_set_id: str,
+    states: Collection[JobState],
 ) -> list[JobRecord]:
     cursor = await conn.execute(
         f"{_RECORD} WHERE queue = %s AND job_set_id = %s AND state = ANY(%s) ORDER BY n",
         (queue, job_set_id, _numbers(states)),
     )
-    return await _records(await cursor.fetchall())
+    return await _records(await cursor.fetchall(), pod_specs)
 
 
 async def jobs_in_queue(
-    conn: Connection, queue: str, states: Collection[JobState]
+    conn: Connection, pod_specs: PodSpecCodec, queue: str, states: Collection[JobState]
 ) -> list[JobRecord]:
     cursor = await conn.execute(
         f"{_RECORD} WHERE queue = %s AND state = ANY(%s) ORDER BY n", (queue, _numbers(states))
     )
-    return await _records(await cursor.fetchall())
+    return await _records(await cursor.fetchall(), pod_specs)
 
 
 async def jobs_by_external_uri(
-    conn: Connection, queue: str, job_set_id: str, uri: str
+    conn: Connection, pod_specs: PodSpecCodec, queue: str, job_set_id: str, uri: str
 ) -> list[JobRecord]:
     cursor = await conn.execute(
         f"{_RECORD} WHERE queue = %s AND job_set_id = %s AND external_job_uri = %s ORDER BY n",
         (queue, job_set_id, uri),
     )
-    return await _records(await cursor.fetchall())
+    return await _records(await cursor.fetchall(), pod_specs)
 
 
 async def job_set_activity(conn: Connection, queue: str) -> list[JobSetActivity]:
@@ -207,11 +213,12 @@ async def queued_jobs(conn: Connection) -> list[QueuedJobs]:
     return await off_loop(len(rows), group_queued, rows, requests_from_json)
 
 
-async def browse_jobs(conn: Connection, query: JobQuery) -> JobPage:
+async def browse_jobs(conn: Connection, pod_specs: PodSpecCodec, query: JobQuery) -> JobPage:
     sql, params = page_statement(POSTGRES, query)
     cursor = await conn.execute(sql, params)
     rows = await cursor.fetchall()
-    return await off_loop(len(rows), page_from_rows, rows, query, _record)
+    record = functools.partial(job_record, pod_specs=pod_specs)
+    return await off_loop(len(rows), page_from_rows, rows, query, record)
 
 
 async def group_jobs(conn: Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
@@ -224,7 +231,12 @@ async def group_jobs(conn: Connection, filter: JobFilter, field: GroupField) -> 
 
 
 async def read_events(
-    conn: Connection, queue: str, job_set_id: str, after: EventId | None, limit: int
+    conn: Connection,
+    pod_specs: PodSpecCodec,
+    queue: str,
+    job_set_id: str,
+    after: EventId | None,
+    limit: int,
 ) -> list[StoredEvent]:
     if limit <= 0:
         return []
@@ -233,7 +245,7 @@ async def read_events(
     found = await off_loop(count, _decode, rows, key, limit)
     wanted = [event.job_id for _, event, job in found if job == STORED_JOB]
     specs = await _specs(conn, wanted) if wanted else {}
-    return await off_loop(len(wanted), _stored, found, specs, queue, job_set_id)
+    return await off_loop(len(wanted), _stored, found, specs, pod_specs, queue, job_set_id)
 
 
 async def job_set_exists(conn: Connection, queue: str, job_set_id: str) -> bool:
@@ -289,44 +301,39 @@ def _decode(rows: list[Row], key: Key, limit: int) -> Found:
     return found
 
 
-def _stored(found: Found, specs: dict[str, str], queue: str, job_set_id: str) -> list[StoredEvent]:
+Specs = dict[str, tuple[str, bytes]]  # a job's stored `spec` and `pod_spec`, by id
+
+
+def _stored(
+    found: Found, specs: Specs, pod_specs: PodSpecCodec, queue: str, job_set_id: str
+) -> list[StoredEvent]:
     return [
-        StoredEvent(event_id, queue, job_set_id, _with_job(event, job, specs))
+        StoredEvent(event_id, queue, job_set_id, _with_job(event, job, specs, pod_specs))
         for event_id, event, job in found
     ]
 
 
-def _with_job(event: Event, job: Any, specs: dict[str, str]) -> Event:
+def _with_job(event: Event, job: Any, specs: Specs, pod_specs: PodSpecCodec) -> Event:
     if job is None:
         return event
     if job == STORED_JOB:
-        spec = specs.get(event.job_id)
-        return event if spec is None else replace(event, job=job_from_json(spec))
+        found = specs.get(event.job_id)
+        if found is None:
+            return event
+        spec, pod_spec = found
+        return replace(event, job=job_from_json(spec, pod_specs.decode(pod_spec)))
     return replace(event, job=job_from_dict(job))
 
 
-async def _specs(conn: Connection, job_ids: list[str]) -> dict[str, str]:
-    cursor = await conn.execute("SELECT id, spec FROM jobs WHERE id = ANY(%s)", (job_ids,))
-    return dict(await cursor.fetchall())
-
-
-async def _records(rows: list[Row]) -> list[JobRecord]:
-    return await off_loop(len(rows), lambda: [_record(row) for row in rows])
-
-
-def _record(row: Sequence[Any]) -> JobRecord:
-    spec, state, transition_ns, priority, cancel_ns, reason, user, error, retry = row
-    return JobRecord(
-        job=job_from_json(spec),
-        state=JobState(state),
-        last_transition_ns=transition_ns,
-        priority=priority,
-        cancel_ns=cancel_ns,
-        cancel_reason=reason,
-        cancel_user=user,
-        error=error,
-        retry=retry_from_json(retry),
+async def _specs(conn: Connection, job_ids: list[str]) -> Specs:
+    cursor = await conn.execute(
+        "SELECT id, spec, pod_spec FROM jobs WHERE id = ANY(%s)", (job_ids,)
     )
+    return {job_id: (spec, pod_spec) for job_id, spec, pod_spec in await cursor.fetchall()}
+
+
+async def _records(rows: list[Row], pod_specs: PodSpecCodec) -> list[JobRecord]:
+    return await off_loop(len(rows), lambda: [job_record(row, pod_specs) for row in rows])
 
 
 def _numbers(states: Collection[JobState]) -> list[int]:

@@ -6,7 +6,8 @@ several server processes start together one migrates and the others wait, then f
 nothing left to do. Append new migrations to `MIGRATIONS`; never edit one that shipped.
 
 The layout follows the SQLite backend (see `armada_storage.sqlite.schema`):
-- `jobs.id` is the key; `jobs.n` (an identity) is the submission order.
+- `jobs.id` is the key; `jobs.n` (an identity) is the submission order. `jobs.spec`
+  is the job's JSON without its pod spec, which is `jobs.pod_spec` (protobuf bytes).
 - `job_sets` gives each job set a small integer id and the id `(last_ms, last_seq)` of
   its last entry; a write updates that row under its row lock to number its entries.
 - `events` holds each entry as rows of at most `CHUNK` events (JSON lists, see
@@ -30,16 +31,23 @@ from collections.abc import Awaitable, Callable
 
 from psycopg import sql
 
-from armada_storage._migrations import OLDEST_JOB_PER_CLIENT_ID
+from armada_core.ports import PodSpecCodec
+from armada_storage._migrations import (
+    OLDEST_JOB_PER_CLIENT_ID,
+    UPGRADE_BATCH,
+    PodSpecStep,
+    upgraded_jobs,
+)
 from armada_storage._repairs import SELECT_QUEUES, repaired_queue
 from armada_storage.config import StorageConfigError
+from armada_storage.pod_specs import pod_spec_codec
 from armada_storage.postgres.pool import Connection
 
 logger = logging.getLogger(__name__)
 
 # A step is SQL, or a function for what SQL cannot do (it runs in the migration's
-# transaction).
-Step = str | Callable[[Connection], Awaitable[None]]
+# transaction), given the pod spec codec if it needs it.
+Step = str | Callable[[Connection], Awaitable[None]] | PodSpecStep[Connection, Awaitable[None]]
 
 
 async def _repair_queues(conn: Connection) -> None:
@@ -50,6 +58,27 @@ async def _repair_queues(conn: Connection) -> None:
         if fixed is not None:
             await conn.execute("UPDATE queues SET data = %s WHERE name = %s", (fixed, name))
 
+
+async def _move_pod_specs(conn: Connection, pod_specs: PodSpecCodec) -> None:
+    """Every job's pod spec, from its JSON into `jobs.pod_spec` (`_migrations`)."""
+    last = -1
+    while True:
+        cursor = await conn.execute(
+            "SELECT n, spec FROM jobs WHERE n > %s ORDER BY n LIMIT %s", (last, UPGRADE_BATCH)
+        )
+        rows = await cursor.fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        upgraded = list(upgraded_jobs(rows, pod_specs))
+        if upgraded:
+            specs, blobs, numbers = map(list, zip(*upgraded, strict=True))
+            await conn.execute(_UPGRADE_JOBS, (specs, blobs, numbers))
+
+
+_UPGRADE_JOBS = """UPDATE jobs SET spec = u.spec, pod_spec = u.pod_spec
+    FROM unnest(%s::text[], %s::bytea[], %s::bigint[]) AS u(spec, pod_spec, n)
+    WHERE jobs.n = u.n"""
 
 MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
@@ -137,6 +166,11 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
             set_at_ns BIGINT NOT NULL
         )""",
     ),
+    # 9: a job's pod spec as protobuf bytes (`PodSpecCodec`), no longer in its JSON.
+    (
+        "ALTER TABLE jobs ADD COLUMN pod_spec BYTEA NOT NULL DEFAULT ''",
+        PodSpecStep(_move_pod_specs),
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -148,8 +182,13 @@ _VERSION_TABLE = """CREATE TABLE schema_version (
 )"""
 
 
-async def migrate(conn: Connection, schema: str | None) -> int:
-    """Bring the schema to `SCHEMA_VERSION`; returns the version it had before."""
+async def migrate(
+    conn: Connection, schema: str | None, pod_specs: PodSpecCodec | None = None
+) -> int:
+    """Bring the schema to `SCHEMA_VERSION`; returns the version it had before.
+
+    `pod_specs` converts pod specs where a migration needs it (None: the registered
+    codec, loaded only then)."""
     async with conn.transaction():
         await conn.execute(
             "SELECT pg_advisory_xact_lock(%s, hashtext(coalesce(%s, current_schema(), '')))",
@@ -164,7 +203,9 @@ async def migrate(conn: Connection, schema: str | None) -> int:
             )
         for number in range(version, SCHEMA_VERSION):
             for statement in MIGRATIONS[number]:
-                if callable(statement):
+                if isinstance(statement, PodSpecStep):
+                    await statement.run(conn, pod_spec_codec(pod_specs))
+                elif callable(statement):
                     await statement(conn)
                 else:
                     await conn.execute(statement)

@@ -23,12 +23,13 @@ from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
-from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
+from armada_core.ports import Append, ChangeFeed, DeleteOutcome, PodSpecCodec, Storage
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 from armada_storage._rows import encode_write
 from armada_storage.config import StorageConfigError
+from armada_storage.pod_specs import pod_spec_codec
 from armada_storage.postgres import reads, writes
 from armada_storage.postgres.leader import Leadership
 from armada_storage.postgres.listener import Listener, SharedChangeFeed
@@ -43,9 +44,12 @@ logger = logging.getLogger(__name__)
 class PostgresStorage:
     """Queues, jobs and event logs in a PostgreSQL database shared by server processes."""
 
-    def __init__(self, settings: PostgresSettings, feed: SharedChangeFeed) -> None:
+    def __init__(
+        self, settings: PostgresSettings, feed: SharedChangeFeed, pod_specs: PodSpecCodec
+    ) -> None:
         """Use `await PostgresStorage.open(dsn)`; this wires an already migrated schema."""
         self.settings = settings
+        self._pod_specs = pod_specs
         self._feed = feed
         self.changes: ChangeFeed = feed
         self._pool = Pool(settings)
@@ -57,16 +61,24 @@ class PostgresStorage:
 
     @classmethod
     async def open(
-        cls, dsn: str, *, schema: str | None = None, pool_size: int = DEFAULT_POOL_SIZE
+        cls,
+        dsn: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        pod_specs: PodSpecCodec | None = None,
     ) -> PostgresStorage:
         """Connect, migrate the schema (creating it if named and missing) and start listening.
 
-        `StorageConfigError` if the database cannot be reached or is too new.
+        `pod_specs` stores job pod specs as bytes (None: the registered codec,
+        `armada_storage.pod_specs`). `StorageConfigError` if the database cannot be
+        reached or is too new.
         """
         settings = PostgresSettings(dsn, schema, pool_size)
+        codec = pod_spec_codec(pod_specs)
         try:
-            await _migrate(settings)
-            storage = cls(settings, SharedChangeFeed())
+            await _migrate(settings, codec)
+            storage = cls(settings, SharedChangeFeed(), codec)
             await storage._listener.start()
         except psycopg.Error as exc:
             raise StorageConfigError(f"storage.postgres: {_one_line(exc)}") from None
@@ -136,7 +148,9 @@ class PostgresStorage:
         runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work in one transaction; followers everywhere wake on commit."""
-        unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
+        unit = await encode_write(
+            at_ms, jobs, changes, appends, require_queue, runs, pod_specs=self._pod_specs
+        )
         started = time.perf_counter()
         ids = await self._pool.run(writes.write, unit)
         if self._observer is not None:
@@ -153,20 +167,24 @@ class PostgresStorage:
         """Known jobs by id; unknown ids are absent."""
         if not job_ids:
             return {}
-        return await self._pool.run(reads.get_jobs, list(job_ids))
+        return await self._pool.run(reads.get_jobs, self._pod_specs, list(job_ids))
 
     async def jobs_in_job_set(
         self, queue: str, job_set_id: str, states: Collection[JobState]
     ) -> list[JobRecord]:
         """Jobs of a job set in one of `states`, in submission order."""
-        return await self._pool.run(reads.jobs_in_job_set, queue, job_set_id, states)
+        return await self._pool.run(
+            reads.jobs_in_job_set, self._pod_specs, queue, job_set_id, states
+        )
 
     async def jobs_in_queue(self, queue: str, states: Collection[JobState]) -> list[JobRecord]:
         """Jobs of a queue in one of `states`, in submission order."""
-        return await self._pool.run(reads.jobs_in_queue, queue, states)
+        return await self._pool.run(reads.jobs_in_queue, self._pod_specs, queue, states)
 
     async def jobs_by_external_uri(self, queue: str, job_set_id: str, uri: str) -> list[JobRecord]:
-        return await self._pool.run(reads.jobs_by_external_uri, queue, job_set_id, uri)
+        return await self._pool.run(
+            reads.jobs_by_external_uri, self._pod_specs, queue, job_set_id, uri
+        )
 
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
@@ -182,7 +200,7 @@ class PostgresStorage:
 
     async def browse_jobs(self, query: JobQuery) -> JobPage:
         """One page of jobs by position (see `Storage.browse_jobs`)."""
-        return await self._pool.run(reads.browse_jobs, query)
+        return await self._pool.run(reads.browse_jobs, self._pod_specs, query)
 
     async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
         """Jobs matching `filter` counted per group and state."""
@@ -236,7 +254,9 @@ class PostgresStorage:
         self, queue: str, job_set_id: str, after: EventId | None, limit: int
     ) -> list[StoredEvent]:
         """Up to `limit` events strictly after `after` (None: from the start), in order."""
-        return await self._pool.run(reads.read_events, queue, job_set_id, after, limit)
+        return await self._pool.run(
+            reads.read_events, self._pod_specs, queue, job_set_id, after, limit
+        )
 
     async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
         """Whether the job set's log has at least one entry."""
@@ -252,10 +272,10 @@ class PostgresStorage:
         await self._pool.aclose()
 
 
-async def _migrate(settings: PostgresSettings) -> None:
+async def _migrate(settings: PostgresSettings, pod_specs: PodSpecCodec) -> None:
     conn = await connect(settings)
     try:
-        await migrate(conn, settings.schema)
+        await migrate(conn, settings.schema, pod_specs)
     finally:
         await close_quietly(conn)
 
@@ -265,9 +285,14 @@ def _one_line(exc: psycopg.Error) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-async def from_config(section: Mapping[str, Any]) -> Storage:
+async def from_config(
+    section: Mapping[str, Any], *, pod_specs: PodSpecCodec | None = None
+) -> Storage:
     """Registry factory for the `postgres` backend: `{dsn, schema, pool_size}`."""
     settings = PostgresSettings.from_mapping(section)
     return await PostgresStorage.open(
-        settings.dsn, schema=settings.schema, pool_size=settings.pool_size
+        settings.dsn,
+        schema=settings.schema,
+        pool_size=settings.pool_size,
+        pod_specs=pod_specs,
     )

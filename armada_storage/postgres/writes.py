@@ -41,16 +41,13 @@ from armada_storage._codec import (
     retry_policy_to_json,
     retry_to_json,
 )
-from armada_storage._rows import EncodedWrite
+from armada_storage._rows import JOB_COLUMNS, EncodedWrite
 from armada_storage._rules import detach, policy_mention
 from armada_storage.postgres.listener import CHANNEL, QUEUES_CHANNEL, payload
 from armada_storage.postgres.pool import Connection
 
 _ACTIVE = [int(s) for s in ACTIVE_STATES]
-_COPY_JOBS = (
-    "COPY jobs (id, queue, job_set_id, state, priority, last_transition_ns, client_id,"
-    " external_job_uri, spec) FROM STDIN"
-)
+_COPY_JOBS = f"COPY jobs ({', '.join(JOB_COLUMNS)}) FROM STDIN"
 # Usually one row per append: a plain INSERT costs one round trip where COPY costs two.
 _INSERT_EVENTS = "INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s)"
 _INSERT_CLIENT_IDS = """INSERT INTO client_ids

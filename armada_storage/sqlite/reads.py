@@ -16,10 +16,17 @@ from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import Event, EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, LEASED_STATES, JobRecord, JobSetActivity, JobState
+from armada_core.ports import PodSpecCodec
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
-from armada_storage._browse_sql import SQLITE, group_statement, page_from_rows, page_statement
+from armada_storage._browse_sql import (
+    RECORD_COLUMNS,
+    SQLITE,
+    group_statement,
+    page_from_rows,
+    page_statement,
+)
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
@@ -28,19 +35,16 @@ from armada_storage._codec import (
     executor_from_json,
     job_from_dict,
     job_from_json,
+    job_record,
     queue_from_json,
     requests_from_json,
-    retry_from_json,
     retry_policy_from_json,
     run_from_json,
 )
 from armada_storage._rows import CHUNK
 
 _CHUNK = 500  # ids per IN (...) list, well below SQLite's variable limit
-_RECORD = (
-    "SELECT spec, state, last_transition_ns, priority, cancel_ns, cancel_reason, cancel_user,"
-    " error, retry FROM jobs"
-)
+_RECORD = f"SELECT {RECORD_COLUMNS} FROM jobs"
 _LEASED = ",".join(str(int(s)) for s in LEASED_STATES)
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
 # The chunk holding the first wanted event starts at or after this key, never later.
@@ -87,16 +91,22 @@ def find_client_ids(
     return found
 
 
-def get_jobs(conn: sqlite3.Connection, job_ids: Collection[str]) -> dict[str, JobRecord]:
+def get_jobs(
+    conn: sqlite3.Connection, pod_specs: PodSpecCodec, job_ids: Collection[str]
+) -> dict[str, JobRecord]:
     records: dict[str, JobRecord] = {}
     for chunk in _chunks(list(job_ids)):
         rows = conn.execute(f"{_RECORD} WHERE id IN ({_marks(chunk)})", chunk).fetchall()
-        records.update((r.job.id, r) for r in map(_record, rows))
+        records.update((r.job.id, r) for r in (job_record(row, pod_specs) for row in rows))
     return records
 
 
 def jobs_in_job_set(
-    conn: sqlite3.Connection, queue: str, job_set_id: str, states: Collection[JobState]
+    conn: sqlite3.Connection,
+    pod_specs: PodSpecCodec,
+    queue: str,
+    job_set_id: str,
+    states: Collection[JobState],
 ) -> list[JobRecord]:
     if not states:
         return []
@@ -104,28 +114,28 @@ def jobs_in_job_set(
         f"{_RECORD} WHERE queue = ? AND job_set_id = ? AND state IN ({_states(states)}) ORDER BY n",
         (queue, job_set_id),
     ).fetchall()
-    return [_record(row) for row in rows]
+    return [job_record(row, pod_specs) for row in rows]
 
 
 def jobs_in_queue(
-    conn: sqlite3.Connection, queue: str, states: Collection[JobState]
+    conn: sqlite3.Connection, pod_specs: PodSpecCodec, queue: str, states: Collection[JobState]
 ) -> list[JobRecord]:
     if not states:
         return []
     rows = conn.execute(
         f"{_RECORD} WHERE queue = ? AND state IN ({_states(states)}) ORDER BY n", (queue,)
     ).fetchall()
-    return [_record(row) for row in rows]
+    return [job_record(row, pod_specs) for row in rows]
 
 
 def jobs_by_external_uri(
-    conn: sqlite3.Connection, queue: str, job_set_id: str, uri: str
+    conn: sqlite3.Connection, pod_specs: PodSpecCodec, queue: str, job_set_id: str, uri: str
 ) -> list[JobRecord]:
     rows = conn.execute(
         f"{_RECORD} WHERE queue = ? AND job_set_id = ? AND external_job_uri = ? ORDER BY n",
         (queue, job_set_id, uri),
     ).fetchall()
-    return [_record(row) for row in rows]
+    return [job_record(row, pod_specs) for row in rows]
 
 
 def job_set_activity(conn: sqlite3.Connection, queue: str) -> list[JobSetActivity]:
@@ -174,9 +184,10 @@ _QUEUED = (
 )
 
 
-def browse_jobs(conn: sqlite3.Connection, query: JobQuery) -> JobPage:
+def browse_jobs(conn: sqlite3.Connection, pod_specs: PodSpecCodec, query: JobQuery) -> JobPage:
     sql, params = page_statement(SQLITE, query)
-    return page_from_rows(conn.execute(sql, params).fetchall(), query, _record)
+    rows = conn.execute(sql, params).fetchall()
+    return page_from_rows(rows, query, lambda row: job_record(row, pod_specs))
 
 
 def group_jobs(conn: sqlite3.Connection, filter: JobFilter, field: GroupField) -> list[JobGroup]:
@@ -185,7 +196,12 @@ def group_jobs(conn: sqlite3.Connection, filter: JobFilter, field: GroupField) -
 
 
 def read_events(
-    conn: sqlite3.Connection, queue: str, job_set_id: str, after: EventId | None, limit: int
+    conn: sqlite3.Connection,
+    pod_specs: PodSpecCodec,
+    queue: str,
+    job_set_id: str,
+    after: EventId | None,
+    limit: int,
 ) -> list[StoredEvent]:
     row = conn.execute(
         "SELECT id FROM job_sets WHERE queue = ? AND job_set_id = ?", (queue, job_set_id)
@@ -197,7 +213,7 @@ def read_events(
     wanted = [event.job_id for _, event, job in found if job == STORED_JOB]
     specs = _specs(conn, wanted) if wanted else {}
     return [
-        StoredEvent(event_id, queue, job_set_id, _with_job(event, job, specs))
+        StoredEvent(event_id, queue, job_set_id, _with_job(event, job, specs, pod_specs))
         for event_id, event, job in found
     ]
 
@@ -221,12 +237,17 @@ def _events_after(
     return found
 
 
-def _with_job(event: Event, job: Any, specs: dict[str, str]) -> Event:
+def _with_job(
+    event: Event, job: Any, specs: dict[str, tuple[str, bytes]], pod_specs: PodSpecCodec
+) -> Event:
     if job is None:
         return event
     if job == STORED_JOB:
-        spec = specs.get(event.job_id)
-        return event if spec is None else replace(event, job=job_from_json(spec))
+        found = specs.get(event.job_id)
+        if found is None:
+            return event
+        spec, pod_spec = found
+        return replace(event, job=job_from_json(spec, pod_specs.decode(pod_spec)))
     return replace(event, job=job_from_dict(job))
 
 
@@ -237,28 +258,15 @@ def job_set_exists(conn: sqlite3.Connection, queue: str, job_set_id: str) -> boo
     return row is not None
 
 
-def _specs(conn: sqlite3.Connection, job_ids: list[str]) -> dict[str, str]:
-    specs: dict[str, str] = {}
+def _specs(conn: sqlite3.Connection, job_ids: list[str]) -> dict[str, tuple[str, bytes]]:
+    """The stored `spec` and `pod_spec` of these jobs, by id."""
+    specs: dict[str, tuple[str, bytes]] = {}
     for chunk in _chunks(job_ids):
-        specs.update(
-            conn.execute(f"SELECT id, spec FROM jobs WHERE id IN ({_marks(chunk)})", chunk)
+        rows = conn.execute(
+            f"SELECT id, spec, pod_spec FROM jobs WHERE id IN ({_marks(chunk)})", chunk
         )
+        specs.update((job_id, (spec, pod_spec)) for job_id, spec, pod_spec in rows)
     return specs
-
-
-def _record(row: Sequence[Any]) -> JobRecord:
-    spec, state, transition_ns, priority, cancel_ns, reason, user, error, retry = row
-    return JobRecord(
-        job=job_from_json(spec),
-        state=JobState(state),
-        last_transition_ns=transition_ns,
-        priority=priority,
-        cancel_ns=cancel_ns,
-        cancel_reason=reason,
-        cancel_user=user,
-        error=error,
-        retry=retry_from_json(retry),
-    )
 
 
 def get_runs(conn: sqlite3.Connection, run_ids: Collection[str]) -> dict[str, Run]:

@@ -9,6 +9,8 @@ Tables:
   `data` lists the names of its policies, which a queue write checks exist and a
   policy delete removes from every queue.
 - `jobs.n` is the submission order (an INTEGER PRIMARY KEY, so VACUUM keeps it).
+  `jobs.spec` is the job's JSON without its pod spec (`codec.job_to_json`), which is
+  `jobs.pod_spec`: its protobuf bytes as they arrived (`PodSpecCodec`, since migration 9).
 - `client_ids` records each `(queue, client_id)` once, with the job a later submit of
   that client id is answered with (the dedup target: the oldest, since migration 2).
 - `job_sets` gives each job set a small integer id and holds the id of its last entry.
@@ -31,15 +33,22 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from armada_storage._migrations import OLDEST_JOB_PER_CLIENT_ID
+from armada_core.ports import PodSpecCodec
+from armada_storage._migrations import (
+    OLDEST_JOB_PER_CLIENT_ID,
+    UPGRADE_BATCH,
+    PodSpecStep,
+    upgraded_jobs,
+)
 from armada_storage._repairs import SELECT_QUEUES, repaired_queue
 from armada_storage.config import StorageConfigError
+from armada_storage.pod_specs import pod_spec_codec
 
 logger = logging.getLogger(__name__)
 
 # A step is SQL, or a function for what SQL cannot do (it runs in the migration's
-# transaction and must not commit).
-Step = str | Callable[[sqlite3.Connection], None]
+# transaction and must not commit), given the pod spec codec if it needs it.
+Step = str | Callable[[sqlite3.Connection], None] | PodSpecStep[sqlite3.Connection, None]
 
 
 def _repair_queues(conn: sqlite3.Connection) -> None:
@@ -56,6 +65,18 @@ def _add_retry_column(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
     if "retry" not in columns:
         conn.execute("ALTER TABLE jobs ADD COLUMN retry TEXT NOT NULL DEFAULT ''")
+
+
+def _move_pod_specs(conn: sqlite3.Connection, pod_specs: PodSpecCodec) -> None:
+    """Every job's pod spec, from its JSON into `jobs.pod_spec` (`_migrations`)."""
+    last = -1
+    while rows := conn.execute(
+        "SELECT n, spec FROM jobs WHERE n > ? ORDER BY n LIMIT ?", (last, UPGRADE_BATCH)
+    ).fetchall():
+        last = rows[-1][0]
+        conn.executemany(
+            "UPDATE jobs SET spec = ?, pod_spec = ? WHERE n = ?", upgraded_jobs(rows, pod_specs)
+        )
 
 
 MIGRATIONS: tuple[tuple[Step, ...], ...] = (
@@ -143,6 +164,11 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
             set_at_ns INTEGER NOT NULL
         ) WITHOUT ROWID""",
     ),
+    # 9: a job's pod spec as protobuf bytes (`PodSpecCodec`), no longer in its JSON.
+    (
+        "ALTER TABLE jobs ADD COLUMN pod_spec BLOB NOT NULL DEFAULT x''",
+        PodSpecStep(_move_pod_specs),
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -173,8 +199,11 @@ def connect(path: Path, *, synchronous: str, reader: bool = False) -> sqlite3.Co
     return conn
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> int:
-    """Bring the file to `SCHEMA_VERSION`; returns the version it had before."""
+def migrate(conn: sqlite3.Connection, path: Path, pod_specs: PodSpecCodec | None = None) -> int:
+    """Bring the file to `SCHEMA_VERSION`; returns the version it had before.
+
+    `pod_specs` converts pod specs where a migration needs it (None: the registered
+    codec, loaded only then)."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = schema_version(conn)
@@ -184,7 +213,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> int:
             )
         for statements in MIGRATIONS[version:]:
             for statement in statements:
-                if callable(statement):
+                if isinstance(statement, PodSpecStep):
+                    statement.run(conn, pod_spec_codec(pod_specs))
+                elif callable(statement):
                     statement(conn)
                 else:
                     conn.execute(statement)

@@ -26,13 +26,14 @@ from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
-from armada_core.ports import Append, ChangeFeed, DeleteOutcome, Storage
+from armada_core.ports import Append, ChangeFeed, DeleteOutcome, PodSpecCodec, Storage
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 from armada_storage._rows import encode_write
 from armada_storage.config import SqliteSettings
 from armada_storage.feed import LocalChangeFeed
+from armada_storage.pod_specs import pod_spec_codec
 from armada_storage.queue_cache import QueueCache
 from armada_storage.sqlite import reads, writes
 from armada_storage.sqlite.checkpointer import Checkpointer
@@ -96,10 +97,15 @@ class SqliteStorage:
     """Queues, jobs and event logs in one SQLite file (WAL)."""
 
     def __init__(
-        self, settings: SqliteSettings, writer: sqlite3.Connection, changes: LocalChangeFeed
+        self,
+        settings: SqliteSettings,
+        writer: sqlite3.Connection,
+        changes: LocalChangeFeed,
+        pod_specs: PodSpecCodec,
     ) -> None:
         """Use `await SqliteStorage.open(path)`; this wires an already migrated file."""
         self.settings = settings
+        self._pod_specs = pod_specs
         self._feed = changes
         self.changes: ChangeFeed = changes
         self._writer = writer
@@ -116,11 +122,16 @@ class SqliteStorage:
         *,
         synchronous: str = "FULL",
         changes: LocalChangeFeed | None = None,
+        pod_specs: PodSpecCodec | None = None,
     ) -> SqliteStorage:
-        """Open (creating folders and file) and migrate the database at `path`."""
+        """Open (creating folders and file) and migrate the database at `path`.
+
+        `pod_specs` stores job pod specs as bytes (None: the registered codec,
+        `armada_storage.pod_specs`)."""
         settings = SqliteSettings(Path(path), synchronous.upper())
-        writer = await anyio.to_thread.run_sync(_open_writer, settings)
-        return cls(settings, writer, changes or LocalChangeFeed())
+        codec = pod_spec_codec(pod_specs)
+        writer = await anyio.to_thread.run_sync(_open_writer, settings, codec)
+        return cls(settings, writer, changes or LocalChangeFeed(), codec)
 
     # --- queues ----------------------------------------------------------------------
 
@@ -191,7 +202,9 @@ class SqliteStorage:
         runs: Sequence[Run] = (),
     ) -> list[EventId]:
         """Apply one unit of work atomically and durably, then wake followers."""
-        unit = await encode_write(at_ms, jobs, changes, appends, require_queue, runs)
+        unit = await encode_write(
+            at_ms, jobs, changes, appends, require_queue, runs, pod_specs=self._pod_specs
+        )
         work = functools.partial(writes.write, unit=unit)
         ids = await self._committer.run(work, unit.weight)
         for key in dict.fromkeys((a.queue, a.job_set_id) for a in appends):
@@ -208,20 +221,24 @@ class SqliteStorage:
         """Known jobs by id; unknown ids are absent."""
         if not job_ids:
             return {}
-        return await self._readers.run(reads.get_jobs, job_ids)
+        return await self._readers.run(reads.get_jobs, self._pod_specs, job_ids)
 
     async def jobs_in_job_set(
         self, queue: str, job_set_id: str, states: Collection[JobState]
     ) -> list[JobRecord]:
         """Jobs of a job set in one of `states`, in submission order."""
-        return await self._readers.run(reads.jobs_in_job_set, queue, job_set_id, states)
+        return await self._readers.run(
+            reads.jobs_in_job_set, self._pod_specs, queue, job_set_id, states
+        )
 
     async def jobs_in_queue(self, queue: str, states: Collection[JobState]) -> list[JobRecord]:
         """Jobs of a queue in one of `states`, in submission order."""
-        return await self._readers.run(reads.jobs_in_queue, queue, states)
+        return await self._readers.run(reads.jobs_in_queue, self._pod_specs, queue, states)
 
     async def jobs_by_external_uri(self, queue: str, job_set_id: str, uri: str) -> list[JobRecord]:
-        return await self._readers.run(reads.jobs_by_external_uri, queue, job_set_id, uri)
+        return await self._readers.run(
+            reads.jobs_by_external_uri, self._pod_specs, queue, job_set_id, uri
+        )
 
     async def job_set_activity(self, queue: str) -> list[JobSetActivity]:
         """Per job set with queued or leased jobs: the counts, sorted by job set id."""
@@ -237,7 +254,7 @@ class SqliteStorage:
 
     async def browse_jobs(self, query: JobQuery) -> JobPage:
         """One page of jobs by position (see `Storage.browse_jobs`)."""
-        return await self._readers.run(reads.browse_jobs, query)
+        return await self._readers.run(reads.browse_jobs, self._pod_specs, query)
 
     async def group_jobs(self, filter: JobFilter, field: GroupField) -> list[JobGroup]:
         """Jobs matching `filter` counted per group and state."""
@@ -294,7 +311,9 @@ class SqliteStorage:
         self, queue: str, job_set_id: str, after: EventId | None, limit: int
     ) -> list[StoredEvent]:
         """Up to `limit` events strictly after `after` (None: from the start), in order."""
-        return await self._readers.run(reads.read_events, queue, job_set_id, after, limit)
+        return await self._readers.run(
+            reads.read_events, self._pod_specs, queue, job_set_id, after, limit
+        )
 
     async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
         """Whether the job set's log has at least one entry."""
@@ -311,18 +330,22 @@ class SqliteStorage:
         await anyio.to_thread.run_sync(self._writer.close)
 
 
-def _open_writer(settings: SqliteSettings) -> sqlite3.Connection:
+def _open_writer(settings: SqliteSettings, pod_specs: PodSpecCodec) -> sqlite3.Connection:
     settings.path.parent.mkdir(parents=True, exist_ok=True)
     conn = connect(settings.path, synchronous=settings.synchronous)
     try:
-        migrate(conn, settings.path)
+        migrate(conn, settings.path, pod_specs)
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-async def from_config(section: Mapping[str, Any]) -> Storage:
+async def from_config(
+    section: Mapping[str, Any], *, pod_specs: PodSpecCodec | None = None
+) -> Storage:
     """Registry factory for the `sqlite` backend: `{path, synchronous}`."""
     settings = SqliteSettings.from_mapping(section)
-    return await SqliteStorage.open(settings.path, synchronous=settings.synchronous)
+    return await SqliteStorage.open(
+        settings.path, synchronous=settings.synchronous, pod_specs=pod_specs
+    )

@@ -30,17 +30,14 @@ from armada_storage._codec import (
     retry_policy_to_json,
     retry_to_json,
 )
-from armada_storage._rows import Chunk, EncodedWrite
+from armada_storage._rows import JOB_COLUMNS, Chunk, EncodedWrite
 from armada_storage._rules import detach, next_entry, policy_mention
 from armada_storage.sqlite import multirow
 from armada_storage.sqlite.reads import find_client_ids
 
 _ACTIVE = ",".join(str(int(s)) for s in ACTIVE_STATES)
 
-_INSERT_JOBS = (
-    "INSERT INTO jobs (id, queue, job_set_id, state, priority, last_transition_ns, client_id,"
-    " external_job_uri, spec) VALUES "
-)
+_INSERT_JOBS = f"INSERT INTO jobs ({', '.join(JOB_COLUMNS)}) VALUES "
 _INSERT_EVENTS = "INSERT INTO events VALUES "
 
 # A change's effect, written once for a single row (`?1`...) and for many (`c.state`...).
@@ -188,7 +185,7 @@ def _queue_exists(conn: sqlite3.Connection, name: str) -> bool:
 
 def _insert_jobs(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     try:
-        multirow.insert_rows(conn, _INSERT_JOBS, rows, 9)
+        multirow.insert_rows(conn, _INSERT_JOBS, rows, len(JOB_COLUMNS))
     except sqlite3.IntegrityError:
         raise Conflict(f"job {_taken_id(conn, [row[0] for row in rows])} exists already") from None
 

@@ -14,10 +14,10 @@ import anyio
 import anyio.lowlevel
 
 from armada_core.events import Event, EventKind
-from armada_core.jobs import Job, ResourceRequirements
+from armada_core.jobs import Job, JobState, ResourceRequirements
 from armada_core.kube_pod import KubePodSpec
 from armada_core.ports import Append, Storage
-from armada_storage import MemoryStorage, _rows
+from armada_storage import MemoryStorage, _codec, _rows
 from armada_storage.registry import open_storage
 from armada_storage.sqlite import SqliteStorage
 
@@ -64,6 +64,31 @@ def make_job(queue: str = "q", job_set_id: str = "js", **overrides: Any) -> Job:
     if "pod_spec" in values:  # a Kubernetes JSON dict, as tests write it
         values["spec"] = KubePodSpec(values.pop("pod_spec"))
     return Job(**values)
+
+
+# A jobs row as releases before migration 9 wrote it: the whole job as JSON, pod spec in it.
+OLD_JOB_COLUMNS = (
+    "id, queue, job_set_id, state, priority, last_transition_ns, client_id, external_job_uri, spec"
+)
+
+
+def old_job_row(job: Job, state: JobState = JobState.QUEUED) -> tuple[Any, ...]:
+    """The row of `OLD_JOB_COLUMNS` a release before migration 9 wrote for `job`."""
+    return (
+        job.id, job.queue, job.job_set_id, int(state), job.priority, job.created_ns,
+        job.client_id, job.external_job_uri, _codec.encode(_codec.job_to_dict(job)),
+    )  # fmt: skip
+
+
+async def insert_old_postgres_rows(schema: str, statement: str, rows: Sequence[Any]) -> None:
+    """Rows written into `schema` with `statement` (%s marks) as an earlier release did."""
+    import psycopg  # optional: only the postgres tests get here
+    from psycopg import sql
+
+    async with await psycopg.AsyncConnection.connect(POSTGRES_DSN, autocommit=True) as conn:
+        await conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        for row in rows:
+            await conn.execute(statement, row)
 
 
 def submitted(job: Job) -> tuple[Event, Event]:

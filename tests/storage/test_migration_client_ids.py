@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 from storage_helpers import (
+    OLD_JOB_COLUMNS,
     POSTGRES_DSN,
     drop_schema,
     fresh_schema,
+    insert_old_postgres_rows,
     make_job,
+    old_job_row,
     pod_spec,
-    submit_append,
 )
 
 from armada_core.commands import JobSubmitItem, SubmitJobs
@@ -106,13 +108,13 @@ async def test_an_old_postgres_schema_records_the_oldest_job(
         with monkeypatch.context() as patch:  # the schema of the previous release
             patch.setattr(pg_schema, "SCHEMA_VERSION", 1)
             old = await PostgresStorage.open(POSTGRES_DSN, schema=name)
-        first, second = make_job(client_id="c1"), make_job(client_id="c1")
-        await old.write(at_ms=1, jobs=[first], appends=[submit_append([first])])
-        await _sql(old, "UPDATE client_ids SET client_id = 'moved'")
-        await old.write(at_ms=2, jobs=[second], appends=[submit_append([second])])
-        # The race's outcome: two jobs, the newer one recorded.
-        await _sql(old, "DELETE FROM client_ids WHERE client_id = 'moved'")
         await old.aclose()
+        first, second = make_job(client_id="c1"), make_job(client_id="c1")
+        # The race's outcome, as that release wrote it: two jobs, the newer one recorded.
+        jobs = f"INSERT INTO jobs ({OLD_JOB_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})"
+        await insert_old_postgres_rows(name, jobs, [old_job_row(first), old_job_row(second)])
+        client_ids = "INSERT INTO client_ids VALUES (%s, %s, %s)"
+        await insert_old_postgres_rows(name, client_ids, [("q", "c1", second.id)])
         storage = await PostgresStorage.open(POSTGRES_DSN, schema=name)
         try:
             assert await storage.find_client_ids("q", ["c1"]) == {"c1": first.id}

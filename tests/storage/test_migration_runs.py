@@ -11,7 +11,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from storage_helpers import POSTGRES_DSN, drop_schema, fresh_schema, make_job, submit_append
+from storage_helpers import (
+    OLD_JOB_COLUMNS,
+    POSTGRES_DSN,
+    drop_schema,
+    fresh_schema,
+    insert_old_postgres_rows,
+    make_job,
+    old_job_row,
+)
 
 from armada_core.config import ServiceConfig
 from armada_core.execution import LeaseCall
@@ -66,12 +74,13 @@ async def test_an_old_postgres_schema_gains_runs(monkeypatch: pytest.MonkeyPatch
     name = fresh_schema()
     try:
         with monkeypatch.context() as patch:  # the schema of the release before runs
-            patch.setattr(pg_schema, "SCHEMA_VERSION", pg_schema.SCHEMA_VERSION - 1)
+            patch.setattr(pg_schema, "SCHEMA_VERSION", 4)
             old = await PostgresStorage.open(POSTGRES_DSN, schema=name)
         await old.upsert_queue(Queue("q", 1.0))
-        job = make_job()
-        await old.write(at_ms=1, jobs=[job], appends=[submit_append([job])])
         await old.aclose()
+        job = make_job()  # queued, as that release wrote it
+        jobs = f"INSERT INTO jobs ({OLD_JOB_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})"
+        await insert_old_postgres_rows(name, jobs, [old_job_row(job)])
         storage = await PostgresStorage.open(POSTGRES_DSN, schema=name)
         try:
             change = JobChange(job.id, JobState.QUEUED, JobState.LEASED, 2)
