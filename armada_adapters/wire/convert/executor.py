@@ -2,22 +2,30 @@
 
 Requests: `LeaseRequest` → `LeaseCall`, `EventList` → `RunEvent`s (only the run
 events that change anything; the rest are dropped here). Replies: a `LeaseAnswer` →
-the `LeaseStreamMessage`s of one lease call (CancelRuns, one lease per run, End).
+the `LeaseStreamMessage`s of one lease call (CancelRuns, one lease per run, End), as
+a `LeasePage`, whose leases carry the stored pod spec bytes with the lease's changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
+
+from google.protobuf.message import Message
 
 from armada_adapters.wire.convert.common import JsonDict, compact, integer, string_map, text
 from armada_adapters.wire.errors import WireDecodeError
+from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.pages import Page
+from armada_adapters.wire.pool import message_class
 from armada_core.execution import (
     ContainerFailure,
     ErrorReason,
     Lease,
     LeaseAnswer,
     LeaseCall,
+    LeasePatch,
     PodInfo,
     RunError,
     RunEvent,
@@ -181,28 +189,88 @@ def _cause(value: Any) -> FailureCause:
 
 # ---- LeaseStreamMessages --------------------------------------------------------------
 
+# An item of a lease call's answer: a Go-JSON message, or a lease (encoded on its own).
+LeaseItem = JsonDict | Lease
 
-def lease_messages(answer: LeaseAnswer) -> list[JsonDict]:
+
+def lease_messages(answer: LeaseAnswer) -> list[LeaseItem]:
     """CancelRuns (when there is any), one JobRunLease per run, then the End marker."""
-    messages: list[JsonDict] = []
+    messages: list[LeaseItem] = []
     if answer.cancel_run_ids:
         cancel = {"jobRunIdsToCancel": list(answer.cancel_run_ids)}
         messages.append({"Event": {"cancelRuns": cancel}})
-    messages += [{"Event": {"lease": _lease(lease)}} for lease in answer.leases]
+    messages += answer.leases
     messages.append({"Event": {"end": {}}})
     return messages
 
 
-def _lease(lease: Lease) -> JsonDict:
+class LeasePage(Page[LeaseItem]):
+    """The `LeaseStreamMessage`s of one lease call."""
+
+    def to_json(self, item: LeaseItem) -> JsonDict:
+        return lease_json(item) if isinstance(item, Lease) else item
+
+    def to_bytes(self, item: LeaseItem) -> bytes:
+        if isinstance(item, Lease):
+            return lease_bytes(item)
+        return bytes(from_json(item, _stream_class()).SerializeToString())
+
+
+def lease_json(lease: Lease) -> JsonDict:
+    """A lease's `LeaseStreamMessage` as Go-JSON, its pod spec as a dict."""
+    return {"Event": {"lease": _lease(lease, lease.pod_spec)}}
+
+
+def lease_bytes(lease: Lease) -> bytes:
+    """The protobuf bytes of `lease_json(lease)`'s message, the pod spec parsed in from
+    its stored bytes and the lease's changes merged into it as a message (no dict of
+    the pod on the way); a pod spec without bytes (a retried job's, which the core
+    rewrote) goes the dict way."""
+    data = lease.spec.encoded()
+    if data is None:
+        return bytes(from_json(lease_json(lease), _stream_class()).SerializeToString())
+    message = from_json({"Event": {"lease": _lease(lease, None)}}, _stream_class())
+    pod = message.lease.job.mainObject.pod_spec.pod_spec  # type: ignore[attr-defined]
+    pod.SetInParent()  # set even when empty, as the dict has it
+    pod.MergeFromString(data)
+    changes = _patch_message(lease.patch)
+    if changes is not None:
+        pod.MergeFrom(changes)  # map entries and set fields of `changes` win
+    return bytes(message.SerializeToString())
+
+
+def _patch_message(patch: LeasePatch) -> Message | None:
+    """The lease's changes as a PodSpec holding only them (texts by the codec's rules)."""
+    changes: JsonDict = {}
+    if patch.node_selector:
+        changes["nodeSelector"] = dict(patch.node_selector)
+    if patch.priority_class_name:
+        changes["priorityClassName"] = patch.priority_class_name
+    return from_json(changes, _pod_spec_class()) if changes else None
+
+
+@cache
+def _pod_spec_class() -> type[Message]:
+    return message_class("k8s.io.api.core.v1.PodSpec")
+
+
+@cache
+def _stream_class() -> type[Message]:
+    return message_class("executorapi.LeaseStreamMessage")
+
+
+def _lease(lease: Lease, pod_spec: KubeObject | None) -> JsonDict:
     job = lease.record.job
     out = compact(queue=job.queue, jobset=job.job_set_id, user=job.owner, groups=list(job.groups))
-    out["job"] = submit_job(lease)
+    out["job"] = submit_job(lease, pod_spec)
     out["jobRunId"] = lease.run.id
     return out
 
 
-def submit_job(lease: Lease) -> JsonDict:
-    """`armadaevents.SubmitJob` of a lease; `objectMeta` is always set (Go dereferences it)."""
+def submit_job(lease: Lease, pod_spec: KubeObject | None) -> JsonDict:
+    """`armadaevents.SubmitJob` of a lease; `objectMeta` is always set (Go dereferences it).
+
+    Without `pod_spec` the main object's pod spec is left for the caller to set."""
     job = lease.record.job
     meta = compact(
         namespace=job.namespace,
@@ -211,10 +279,8 @@ def submit_job(lease: Lease) -> JsonDict:
     )
     out = compact(priority=lease.record.priority)
     out["objectMeta"] = meta
-    out["mainObject"] = {
-        "objectMeta": dict(meta),
-        "Object": {"podSpec": {"podSpec": lease.pod_spec}},
-    }
+    main: JsonDict = {"podSpec": {"podSpec": pod_spec}} if pod_spec is not None else {}
+    out["mainObject"] = {"objectMeta": dict(meta), "Object": main}
     objects = [_object(s, "service") for s in job.services]
     objects += [_object(i, "ingress") for i in job.ingresses]
     out.update(compact(objects=objects, jobId=job.id))

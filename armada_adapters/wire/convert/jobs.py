@@ -112,6 +112,7 @@ def job_message(job: Job, target: Message) -> None:
         return
     if not _fields_into(job, target):
         target.CopyFrom(from_json(_job_json(job, None), _job_class()))
+    target.pod_spec.SetInParent()  # type: ignore[attr-defined]  # set even when empty
     target.pod_spec.MergeFromString(data)  # type: ignore[attr-defined]
 
 
