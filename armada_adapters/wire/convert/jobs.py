@@ -142,16 +142,51 @@ def _fields_into(job: Job, target: Any) -> bool:
     return True
 
 
-def _resources_into(resources: ResourceRequirements, target: Message) -> bool:
-    """Set the job's `scheduling_resource_requirements` if every amount is a quantity text."""
-    out = target.scheduling_resource_requirements  # type: ignore[attr-defined]
+def _resources_into(resources: ResourceRequirements, target: Any) -> bool:
+    """Set the job's `scheduling_resource_requirements`; False unless every amount is a
+    quantity text (numbers and junk follow the codec's own rules, the dict way).
+
+    Jobs of a job set mostly share their requirements, so each distinct one is
+    encoded once (`_RESOURCES`) and parsed in from its bytes after that.
+    """
+    key = (tuple(resources.requests.items()), tuple(resources.limits.items()))
+    try:
+        data = _RESOURCES.get(key)
+    except TypeError:  # an unhashable amount: not a quantity text
+        return False
+    if data is None:
+        data = _resources_bytes(resources)
+        if data is None:
+            return False
+        if len(_RESOURCES) >= _RESOURCES_KEPT:
+            _RESOURCES.clear()  # bounded; refilled by what replays use next
+        _RESOURCES[key] = data
+    out = target.scheduling_resource_requirements
     out.SetInParent()  # `job_json` always writes it, empty or not
-    for amounts, field in ((resources.requests, out.requests), (resources.limits, out.limits)):
+    out.MergeFromString(data)
+    return True
+
+
+_RESOURCES: dict[tuple[tuple[Any, ...], tuple[Any, ...]], bytes] = {}
+_RESOURCES_KEPT = 4096
+
+
+def _resources_bytes(resources: ResourceRequirements) -> bytes | None:
+    message: Any = _resources_class()()
+    for amounts, field in (
+        (resources.requests, message.requests),
+        (resources.limits, message.limits),
+    ):
         for name, amount in amounts.items():
             if type(amount) is not str or type(name) is not str or not is_quantity(amount):
-                return False  # numbers and junk: the codec's own rules, the dict way
+                return None
             field[name].string = amount
-    return True
+    return bytes(message.SerializeToString())
+
+
+@cache
+def _resources_class() -> type[Message]:
+    return message_class("k8s.io.api.core.v1.ResourceRequirements")
 
 
 @cache
