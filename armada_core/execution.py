@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from armada_core.executors import Executor
 from armada_core.jobs import JobRecord, KubeObject
+from armada_core.retry.mutations import RetryPatch
 from armada_core.runs import Run
 from armada_core.state_machine import FailureCause
 
@@ -38,16 +39,18 @@ class LeasePatch:
     """What a lease changes in its job's pod spec, as data: the wire adapter applies it
     to the stored pod spec message, `apply_to_kube` to a Kubernetes JSON dict.
 
-    `node_selector` entries are set over the pod's own; `priority_class_name`, when
-    non-empty, replaces the pod's.
+    `retry`: what the job's retries change (`retry.mutations.RetryPatch`), applied
+    first; `node_selector` entries are set over the pod's own; `priority_class_name`,
+    when non-empty, replaces the pod's.
     """
 
     node_selector: Mapping[str, str] = field(default_factory=dict)
     priority_class_name: str = ""
+    retry: RetryPatch | None = None
 
     def apply_to_kube(self, spec: KubeObject) -> KubeObject:
         """A new pod dict with the changes; `spec` is never modified."""
-        pod = dict(spec)
+        pod = dict(spec) if self.retry is None else self.retry.apply_to_kube(spec)
         if self.node_selector:
             pod["nodeSelector"] = {**(pod.get("nodeSelector") or {}), **self.node_selector}
         if self.priority_class_name:
@@ -59,8 +62,8 @@ class LeasePatch:
 class Lease:
     """A run to start: the job, and its pod as the executor must create it.
 
-    `spec` is the job's pod spec with what its retries changed (the stored one, bytes
-    and all, when nothing did); `patch` what this lease changes on top of it.
+    `spec` is the job's pod spec as stored (bytes and all, when it has them); `patch`
+    what this run changes in it, its retries' mutations included.
     """
 
     run: Run

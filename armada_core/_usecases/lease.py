@@ -23,7 +23,7 @@ from armada_core.execution import Lease, LeaseAnswer, LeaseCall, LeasePatch
 from armada_core.jobs import JobRecord
 from armada_core.permissions import Permission
 from armada_core.principal import Principal
-from armada_core.retry.mutations import mutated_job
+from armada_core.retry.mutations import retry_patch
 from armada_core.runs import Run
 from armada_core.scheduler_config import SchedulerConfig
 
@@ -100,10 +100,13 @@ def leased_pod(record: JobRecord, run: Run, config: SchedulerConfig) -> Lease:
     stored protobuf message, over gRPC).
     """
     label = config.scheduling.node_id_label
-    job = mutated_job(record.job, record.retry, label)  # what earlier retries changed
+    job = record.job
+    rules = job.spec.rules()
+    # What earlier retries changed (memory, nodes to avoid), as data like the rest.
+    retry = None if record.retry.empty else retry_patch(rules, record.retry, label)
     node_selector = {label: run.node} if run.node else {}
-    patch = LeasePatch(node_selector, config.priority_class_override)
-    class_name = str(job.spec.rules().get("priorityClassName", ""))
+    patch = LeasePatch(node_selector, config.priority_class_override, retry)
+    class_name = str(rules.get("priorityClassName", ""))
     preemptible = config.priority_class(class_name).preemptible
     labels = {**job.labels, PREEMPTIBLE_LABEL: "true" if preemptible else "false"}
     annotations = {**job.annotations, POOL_ANNOTATION: run.pool}

@@ -34,6 +34,7 @@ from armada_core.execution import (
 from armada_core.executors import Executor, NodeSnapshot
 from armada_core.jobs import JobState, KubeObject
 from armada_core.quantity import Quantity
+from armada_core.retry.mutations import RetryPatch
 from armada_core.state_machine import FailureCause
 
 # `armadaevents.EventSequence.Event` cases that change a run, by their JSON key.
@@ -223,30 +224,68 @@ def lease_json(lease: Lease) -> JsonDict:
 
 def lease_bytes(lease: Lease) -> bytes:
     """The protobuf bytes of `lease_json(lease)`'s message, the pod spec parsed in from
-    its stored bytes and the lease's changes merged into it as a message (no dict of
-    the pod on the way); a pod spec without bytes (a retried job's, which the core
-    rewrote) goes the dict way."""
+    its stored bytes and the lease's changes set on the message (no dict of the pod on
+    the way); a pod spec without bytes, or changes the message refuses, go the dict way."""
     data = lease.spec.encoded()
-    if data is None:
-        return bytes(from_json(lease_json(lease), _stream_class()).SerializeToString())
-    message = from_json({"Event": {"lease": _lease(lease, None)}}, _stream_class())
-    pod = message.lease.job.mainObject.pod_spec.pod_spec  # type: ignore[attr-defined]
-    pod.SetInParent()  # set even when empty, as the dict has it
-    pod.MergeFromString(data)
-    changes = _patch_message(lease.patch)
+    if data is not None:
+        message = from_json({"Event": {"lease": _lease(lease, None)}}, _stream_class())
+        pod = message.lease.job.mainObject.pod_spec.pod_spec  # type: ignore[attr-defined]
+        pod.SetInParent()  # set even when empty, as the dict has it
+        pod.MergeFromString(data)
+        try:
+            _apply(lease.patch, pod)
+            return bytes(message.SerializeToString())
+        except (ValueError, TypeError, WireDecodeError):
+            pass  # not as the patch expects (it was worked out from this pod): the dict way
+    return bytes(from_json(lease_json(lease), _stream_class()).SerializeToString())
+
+
+def _apply(patch: LeasePatch, pod: Any) -> None:
+    """`patch` set on a PodSpec message, as `LeasePatch.apply_to_kube` sets it on a dict."""
+    if patch.retry is not None:
+        _apply_retry(patch.retry, pod)
+    changes = _patch_message(patch)
     if changes is not None:
         pod.MergeFrom(changes)  # map entries and set fields of `changes` win
-    return bytes(message.SerializeToString())
+
+
+def _apply_retry(retry: RetryPatch, pod: Any) -> None:
+    for containers, texts in (
+        (pod.containers, retry.containers),
+        (pod.initContainers, retry.init_containers),
+    ):
+        for container, (requests, limits) in zip(containers, texts or (), strict=texts is not None):
+            container.resources.SetInParent()  # the dict gives every container `resources`
+            if requests is not None:
+                container.resources.requests[_MEMORY].string = requests
+            if limits is not None:
+                container.resources.limits[_MEMORY].string = limits
+    if retry.avoid:
+        required = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+        required.SetInParent()
+        if not required.nodeSelectorTerms:
+            required.nodeSelectorTerms.add()
+        avoid = [from_json(a, _requirement_class()) for a in retry.avoid]  # the codec's texts
+        for term in required.nodeSelectorTerms:
+            term.matchExpressions.extend(avoid)
+
+
+_MEMORY = "memory"
 
 
 def _patch_message(patch: LeasePatch) -> Message | None:
-    """The lease's changes as a PodSpec holding only them (texts by the codec's rules)."""
+    """The lease's node selector and priority class as a PodSpec holding only them."""
     changes: JsonDict = {}
     if patch.node_selector:
         changes["nodeSelector"] = dict(patch.node_selector)
     if patch.priority_class_name:
         changes["priorityClassName"] = patch.priority_class_name
     return from_json(changes, _pod_spec_class()) if changes else None
+
+
+@cache
+def _requirement_class() -> type[Message]:
+    return message_class("k8s.io.api.core.v1.NodeSelectorRequirement")
 
 
 @cache
