@@ -116,7 +116,7 @@ def event_stream_bytes(stored: StoredEvent) -> bytes:
             job_message(event.job, message.message.submitted.job)  # type: ignore[attr-defined]
         except (ValueError, TypeError, OverflowError, WireDecodeError, DecodeError):
             # Refused: the dict's outcome (its error, with its path) is the one to give.
-            message = from_json(event_stream_message(stored), _classes().stream)
+            message = from_json(event_stream_message(stored), _stream_class())
     return bytes(message.SerializeToString())
 
 
@@ -130,7 +130,7 @@ def event_message(stored: StoredEvent) -> Message:
     layout = _layout(event.kind)
     queue, job_set_id = stored.queue, stored.job_set_id
     own = _plain_fields(layout, queue, job_set_id, event) if layout.fast else None
-    stream = _classes().stream
+    stream = _stream_class()
     if own is not None:
         try:
             # Built in place, top down: a constructor given a sub-message copies it.
@@ -152,22 +152,9 @@ def event_message(stored: StoredEvent) -> Message:
     return message
 
 
-@dataclass(frozen=True, slots=True)
-class _Classes:
-    stream: type[Message]
-    event: type[Message]
-    job: type[Message]
-    timestamp: type[Message]
-
-
 @cache
-def _classes() -> _Classes:
-    return _Classes(
-        message_class("api.EventStreamMessage"),
-        message_class("api.EventMessage"),
-        message_class("api.Job"),
-        message_class("google.protobuf.Timestamp"),
-    )
+def _stream_class() -> type[Message]:
+    return message_class("api.EventStreamMessage")
 
 
 def case_key(kind: EventKind) -> str:

@@ -250,6 +250,7 @@ def _apply(patch: LeasePatch, pod: Any) -> None:
 
 
 def _apply_retry(retry: RetryPatch, pod: Any) -> None:
+    """The retries' changes set on a PodSpec message (`RetryPatch` gives the semantics)."""
     for containers, texts in (
         (pod.containers, retry.containers),
         (pod.initContainers, retry.init_containers),
