@@ -9,11 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from armada_core.executors import Executor
 from armada_core.jobs import JobRecord, KubeObject
+from armada_core.retry.mutations import RetryPatch
 from armada_core.runs import Run
 from armada_core.state_machine import FailureCause
+
+if TYPE_CHECKING:
+    from armada_core.ports import PodSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +35,48 @@ class LeaseCall:
 
 
 @dataclass(frozen=True, slots=True)
+class LeasePatch:
+    """What a lease changes in its job's pod spec, as data: the wire adapter applies it
+    to the stored pod spec message, `apply_to_kube` to a Kubernetes JSON dict.
+
+    `retry`: what the job's retries change (`retry.mutations.RetryPatch`), applied
+    first; `node_selector` entries are set over the pod's own; `priority_class_name`,
+    when non-empty, replaces the pod's.
+    """
+
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    priority_class_name: str = ""
+    retry: RetryPatch | None = None
+
+    def apply_to_kube(self, spec: KubeObject) -> KubeObject:
+        """A new pod dict with the changes; `spec` is never modified."""
+        pod = dict(spec) if self.retry is None else self.retry.apply_to_kube(spec)
+        if self.node_selector:
+            pod["nodeSelector"] = {**(pod.get("nodeSelector") or {}), **self.node_selector}
+        if self.priority_class_name:
+            pod["priorityClassName"] = self.priority_class_name
+        return pod
+
+
+@dataclass(frozen=True, slots=True)
 class Lease:
-    """A run to start: the job, and its pod as the executor must create it."""
+    """A run to start: the job, and its pod as the executor must create it.
+
+    `spec` is the job's pod spec as stored (bytes and all, when it has them); `patch`
+    what this run changes in it, its retries' mutations included.
+    """
 
     run: Run
     record: JobRecord
-    pod_spec: KubeObject
+    spec: PodSpec
+    patch: LeasePatch
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
+
+    @property
+    def pod_spec(self) -> KubeObject:
+        """The pod as the executor must create it, in Kubernetes JSON shape (cold paths)."""
+        return self.patch.apply_to_kube(self.spec.kube())
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,8 @@ from armada_adapters.grpc.auth import principal
 from armada_adapters.grpc.errors import status_for
 from armada_adapters.grpc.frames import send_encoded
 from armada_adapters.grpc.gzip import install_gzip_support, message_limit
-from armada_adapters.grpc.replies import ReplyEncoder, SubmittedCache, reply_encoder
 from armada_adapters.grpc.request_id import prefixed, request_scope, trailers
-from armada_adapters.wire.jsoncodec import prepare
+from armada_adapters.wire.jsoncodec import from_json, prepare
 from armada_adapters.wire.limits import DEFAULT_MAX_MESSAGE_BYTES, check_message_limit
 from armada_adapters.wire.operations import (
     OPERATIONS,
@@ -43,6 +42,7 @@ from armada_core.pacing import paced_map
 from armada_core.service import ArmadaService
 
 HandlerFunc = Callable[[Stream[Any, Any]], Coroutine[Any, Any, None]]
+ReplyEncoder = Callable[[dict[str, Any]], Message]
 
 
 class Servable:
@@ -62,21 +62,17 @@ def build_servables(
     tracker: CallTracker | None = None,
     operations: Mapping[str, Operation] = OPERATIONS,
     services: Iterable[str] = SERVICES,
-    submitted_cache: SubmittedCache | None = None,
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
 ) -> list[Servable]:
     """A servable per gRPC service, every method of its descriptor wired to `operations`.
 
-    `submitted_cache`: where event streams keep encoded `submitted` events for the
-    next replay (see `replies`); by default a new one of the default size.
     `max_message_bytes`: the largest request message accepted (decompressed); larger
     ones are refused with RESOURCE_EXHAUSTED before they are read.
     """
     install_gzip_support()  # our reader enforces the size limit
     calls = tracker or CallTracker()
-    cache = submitted_cache if submitted_cache is not None else SubmittedCache()
     limit = check_message_limit(max_message_bytes)
-    servables = [_servable(name, service, calls, operations, cache, limit) for name in services]
+    servables = [_servable(name, service, calls, operations, limit) for name in services]
     _prepare_codecs(servables)
     return servables
 
@@ -86,7 +82,6 @@ def _servable(
     service: ArmadaService,
     tracker: CallTracker,
     operations: Mapping[str, Operation],
-    cache: SubmittedCache,
     limit: int,
 ) -> Servable:
     mapping = {}
@@ -101,7 +96,7 @@ def _servable(
             (method.server_streaming, method.client_streaming),
         )
         own = operation.max_message_bytes  # the executor API's messages are bigger
-        mapping[path] = _grpc_handler(path, operation, service, tracker, cache, own or limit)
+        mapping[path] = _grpc_handler(path, operation, service, tracker, own or limit)
     return Servable(name, mapping)
 
 
@@ -134,14 +129,16 @@ def _grpc_handler(
     operation: Operation,
     service: ArmadaService,
     tracker: CallTracker,
-    cache: SubmittedCache,
     limit: int,
 ) -> GrpcHandler:
     reply_type = message_class(operation.response_type_name)
     request_type = message_class(operation.request_type_name)
     if operation.streaming:
-        encode = reply_encoder(reply_type, cache)
-        func = _stream_handler(path, operation, service, tracker, encode, cache, limit)
+
+        def encode(item: dict[str, Any]) -> Message:
+            return from_json(item, reply_type)
+
+        func = _stream_handler(path, operation, service, tracker, encode, limit)
         # A bidirectional call reads one request and answers like a server stream.
         cardinality = (
             Cardinality.STREAM_STREAM if operation.client_streaming else Cardinality.UNARY_STREAM
@@ -190,7 +187,6 @@ def _stream_handler(
     service: ArmadaService,
     tracker: CallTracker,
     encode: ReplyEncoder,
-    cache: SubmittedCache,
     limit: int,
 ) -> HandlerFunc:
     async def handle(stream: Stream[Message, Message]) -> None:
@@ -209,7 +205,7 @@ def _stream_handler(
             except Exception as exc:
                 await _send_error(stream, exc, path)
                 return
-            await _relay(stream, items, encode, cache, tracker, path)
+            await _relay(stream, items, encode, tracker, path)
 
     return handle
 
@@ -218,7 +214,6 @@ async def _relay(
     stream: Stream[Message, Message],
     items: AsyncIterator[StreamItem],
     encode: ReplyEncoder,
-    cache: SubmittedCache,
     tracker: CallTracker,
     path: str,
 ) -> None:
@@ -235,7 +230,7 @@ async def _relay(
         try:
             with tracker.stream():
                 async for item in ahead:
-                    await _send_item(stream, item, encode, cache)
+                    await _send_item(stream, item, encode)
         except StreamTerminatedError:
             raise
         except Exception as exc:
@@ -245,11 +240,11 @@ async def _relay(
 
 
 async def _send_item(
-    stream: Stream[Message, Message], item: StreamItem, encode: ReplyEncoder, cache: SubmittedCache
+    stream: Stream[Message, Message], item: StreamItem, encode: ReplyEncoder
 ) -> None:
     if isinstance(item, Page):
         # Paced: a page of big events takes long enough to hold up other calls.
-        await send_encoded(stream, await paced_map(cache.page_encoder(item), item.items))
+        await send_encoded(stream, await paced_map(item.to_bytes, item.items))
     else:
         await stream.send_message(encode(item))
 

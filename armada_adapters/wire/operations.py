@@ -472,12 +472,12 @@ _REPORTING_OPS: Mapping[str, Operation] = {
 
 async def _lease_job_runs(
     s: ArmadaService, p: Principal, r: JsonDict, h: Hints
-) -> AsyncIterator[JsonDict]:
+) -> AsyncIterator[StreamItem]:
     answer = await s.lease_job_runs(p, executor.lease_call(r, h.lease_wait_ns))
-    return _iterate(executor.lease_messages(answer))
+    return _iterate([executor.LeasePage(executor.lease_messages(answer))])
 
 
-async def _iterate(items: list[JsonDict]) -> AsyncIterator[JsonDict]:
+async def _iterate(items: list[StreamItem]) -> AsyncIterator[StreamItem]:
     for item in items:
         yield item
 

@@ -19,11 +19,11 @@ from collections.abc import Awaitable, Callable
 import anyio
 
 from armada_core._usecases.context import Context
-from armada_core.execution import Lease, LeaseAnswer, LeaseCall
+from armada_core.execution import Lease, LeaseAnswer, LeaseCall, LeasePatch
 from armada_core.jobs import JobRecord
 from armada_core.permissions import Permission
 from armada_core.principal import Principal
-from armada_core.retry.mutations import mutated_job
+from armada_core.retry.mutations import retry_patch
 from armada_core.runs import Run
 from armada_core.scheduler_config import SchedulerConfig
 
@@ -95,17 +95,19 @@ def leased_pod(record: JobRecord, run: Run, config: SchedulerConfig) -> Lease:
     With the mutations its retries were granted (memory, nodes to avoid), pinned to
     its node by `<nodeIdLabel>=<node>`, annotated with the run's pool,
     labelled preemptible or not by its priority class, whose name the configured
-    override replaces.
+    override replaces. The pod spec itself is not copied here: the lease names its
+    changes (`LeasePatch`) and the transport applies them where the pod lives (the
+    stored protobuf message, over gRPC).
     """
     label = config.scheduling.node_id_label
-    job = mutated_job(record.job, record.retry, label)  # what earlier retries changed
-    spec = dict(job.pod_spec)
-    if run.node:
-        spec["nodeSelector"] = {**spec.get("nodeSelector", {}), label: run.node}
-    class_name = str(spec.get("priorityClassName", ""))
-    if config.priority_class_override:
-        spec["priorityClassName"] = config.priority_class_override
+    job = record.job
+    rules = job.spec.rules()
+    # What earlier retries changed (memory, nodes to avoid), as data like the rest.
+    retry = None if record.retry.empty else retry_patch(rules, record.retry, label)
+    node_selector = {label: run.node} if run.node else {}
+    patch = LeasePatch(node_selector, config.priority_class_override, retry)
+    class_name = str(rules.get("priorityClassName", ""))
     preemptible = config.priority_class(class_name).preemptible
     labels = {**job.labels, PREEMPTIBLE_LABEL: "true" if preemptible else "false"}
     annotations = {**job.annotations, POOL_ANNOTATION: run.pool}
-    return Lease(run, record, spec, labels, annotations)
+    return Lease(run, record, job.spec, patch, labels, annotations)

@@ -9,10 +9,10 @@ from functools import cache
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
-from armada_adapters.wire.convert.common import JsonDict, compact, flag, text, timestamp
-from armada_adapters.wire.convert.jobs import job_json
+from armada_adapters.wire.convert.common import JsonDict, flag, text, timestamp
+from armada_adapters.wire.convert.jobs import job_json, job_message
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pages import Page
@@ -47,7 +47,7 @@ def watch_request(data: Mapping[str, Any]) -> WatchJobSet:
 
 # ---- responses ----------------------------------------------------------------------
 
-# The leading fields every `api.Job*Event` declares, which `_fast_body` writes itself.
+# The leading fields every `api.Job*Event` declares, which `event_message` sets itself.
 _COMMON = ("job_id", "job_set_id", "queue", "created")
 _STRING, _BOOL, _DOUBLE, _INT = range(4)
 _INT_RANGES = {
@@ -75,16 +75,21 @@ class _Layout:
     fast: bool
 
 
+# One encoder: `event_message` builds every event's `api.EventStreamMessage` (without
+# the job); gRPC sends its bytes with the job's encoded in (`event_stream_bytes`), REST
+# writes its Go-JSON with the job's dict (`event_stream_message`).
+
+
 def event_stream_message(stored: StoredEvent) -> JsonDict:
-    """`api.EventStreamMessage`: `{"id": ..., "message": {"<case>": {...}}}`."""
+    """`api.EventStreamMessage` as REST writes it: `{"id": ..., "message": {"<case>": {...}}}`.
+
+    A `submitted` event's job is `job_json` (its pod spec passed through as it is).
+    """
+    out = to_json(event_message(stored))
     event = stored.event
-    layout = _layout(event.kind)
-    body = _fast_body(layout, stored.queue, stored.job_set_id, event) if layout.fast else None
-    if body is None:
-        body = _checked_body(layout, stored.queue, stored.job_set_id, event)
     if event.kind is EventKind.SUBMITTED and event.job is not None:
-        body["job"] = job_json(event.job)
-    return {"id": str(stored.id), "message": {layout.case_key: body}}
+        out["message"][_layout(event.kind).case_key]["job"] = job_json(event.job)
+    return out
 
 
 class EventPage(Page[StoredEvent]):
@@ -100,79 +105,61 @@ class EventPage(Page[StoredEvent]):
 def event_stream_bytes(stored: StoredEvent) -> bytes:
     """The protobuf bytes of the `api.EventStreamMessage` `event_stream_message` describes.
 
-    Events whose fields are plain scalars (nearly all) are built as messages directly,
-    without the dict; a `submitted` event's job still goes through `job_json`, whose
-    pod spec only the wire codec reads. Anything else, or anything upb refuses, takes
-    the dict (which then fails, or not, exactly as it always did).
+    A `submitted` event's job is written from its fields, its pod spec parsed in from the
+    stored bytes (`job_message`; a pod spec without bytes comes from `job_json`); a job
+    that is refused takes the whole dict, which then fails exactly as it always did.
     """
-    message = _direct_message(stored)
-    if message is None:
-        message = from_json(event_stream_message(stored), _classes().stream)
+    message = event_message(stored)
+    event = stored.event
+    if event.kind is EventKind.SUBMITTED and event.job is not None:
+        try:
+            job_message(event.job, message.message.submitted.job)  # type: ignore[attr-defined]
+        except (ValueError, TypeError, OverflowError, WireDecodeError, DecodeError):
+            # Refused: the dict's outcome (its error, with its path) is the one to give.
+            message = from_json(event_stream_message(stored), _stream_class())
     return bytes(message.SerializeToString())
 
 
-def _direct_message(stored: StoredEvent) -> Message | None:
+def event_message(stored: StoredEvent) -> Message:
+    """The event's `api.EventStreamMessage`, without a `submitted` event's job.
+
+    Plain scalar fields (nearly all events) are set directly; anything else goes
+    through the schema (`_checked_body`), which raises ValueError if it does not fit.
+    """
     event = stored.event
     layout = _layout(event.kind)
-    own = _plain_fields(layout, stored.queue, stored.job_set_id, event) if layout.fast else None
-    if own is None:
-        return None
-    classes = _classes()
-    try:
-        # Built in place, top down: a constructor given a sub-message copies it.
-        message = classes.stream(id=str(stored.id))
-        body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
-        body.SetInParent()  # an event with all fields zero is still this case
-        body.job_id = event.job_id
-        body.job_set_id = stored.job_set_id
-        body.queue = stored.queue
-        body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
-        for name, _, value in own:
-            setattr(body, name, value)
-        if event.kind is EventKind.SUBMITTED and event.job is not None:
-            body.job.CopyFrom(from_json(job_json(event.job), classes.job))
-        return message
-    except (ValueError, TypeError, OverflowError, WireDecodeError):
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class _Classes:
-    stream: type[Message]
-    event: type[Message]
-    job: type[Message]
-    timestamp: type[Message]
+    queue, job_set_id = stored.queue, stored.job_set_id
+    own = _plain_fields(layout, queue, job_set_id, event) if layout.fast else None
+    stream = _stream_class()
+    if own is not None:
+        try:
+            # Built in place, top down: a constructor given a sub-message copies it.
+            message = stream(id=str(stored.id))
+            body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
+            body.SetInParent()  # an event with all fields zero is still this case
+            body.job_id = event.job_id
+            body.job_set_id = job_set_id
+            body.queue = queue
+            body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
+            for name, _, value in own:
+                setattr(body, name, value)
+            return message
+        except (ValueError, TypeError, OverflowError):
+            pass  # the schema decides, below
+    message = stream(id=str(stored.id))
+    body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
+    body.CopyFrom(_checked_body(layout, queue, job_set_id, event))
+    return message
 
 
 @cache
-def _classes() -> _Classes:
-    return _Classes(
-        message_class("api.EventStreamMessage"),
-        message_class("api.EventMessage"),
-        message_class("api.Job"),
-        message_class("google.protobuf.Timestamp"),
-    )
+def _stream_class() -> type[Message]:
+    return message_class("api.EventStreamMessage")
 
 
 def case_key(kind: EventKind) -> str:
     """The JSON key of an `EventMessage` case (`lease_returned` → `leaseReturned`)."""
     return _layout(kind).case_key
-
-
-def _fast_body(layout: _Layout, queue: str, job_set_id: str, event: Event) -> JsonDict | None:
-    """The body as `to_json(from_json(...))` writes it, when every field is a plain scalar.
-
-    None when some field is not (a message, a list, a value of the wrong type, a
-    name that is not the field's proto name): `_checked_body` then decides.
-    """
-    own = _plain_fields(layout, queue, job_set_id, event)
-    if own is None:
-        return None
-    body = compact(jobId=event.job_id, jobSetId=job_set_id, queue=queue)
-    body["created"] = timestamp(event.created_ns)
-    for _, key, value in own:
-        body[key] = value
-    return body
 
 
 def _plain_fields(
@@ -220,7 +207,7 @@ def _clean(kind: int, low: int, high: int, value: Any) -> Any:
     return value
 
 
-def _checked_body(layout: _Layout, queue: str, job_set_id: str, event: Event) -> JsonDict:
+def _checked_body(layout: _Layout, queue: str, job_set_id: str, event: Event) -> Message:
     common = {
         "job_id": event.job_id,
         "job_set_id": job_set_id,
@@ -230,7 +217,7 @@ def _checked_body(layout: _Layout, queue: str, job_set_id: str, event: Event) ->
     # The kind's own fields come by proto name; decoding them through the schema
     # checks names and types and gives quantities, enums and maps their JSON form.
     try:
-        return to_json(from_json({**common, **event.fields}, layout.cls))
+        return from_json({**common, **event.fields}, layout.cls)
     except WireDecodeError as error:
         # The core made these fields: a mismatch is our bug, not the client's request.
         raise ValueError(

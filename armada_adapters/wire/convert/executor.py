@@ -2,22 +2,30 @@
 
 Requests: `LeaseRequest` → `LeaseCall`, `EventList` → `RunEvent`s (only the run
 events that change anything; the rest are dropped here). Replies: a `LeaseAnswer` →
-the `LeaseStreamMessage`s of one lease call (CancelRuns, one lease per run, End).
+the `LeaseStreamMessage`s of one lease call (CancelRuns, one lease per run, End), as
+a `LeasePage`, whose leases carry the stored pod spec bytes with the lease's changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
+
+from google.protobuf.message import Message
 
 from armada_adapters.wire.convert.common import JsonDict, compact, integer, string_map, text
 from armada_adapters.wire.errors import WireDecodeError
+from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.pages import Page
+from armada_adapters.wire.pool import message_class
 from armada_core.execution import (
     ContainerFailure,
     ErrorReason,
     Lease,
     LeaseAnswer,
     LeaseCall,
+    LeasePatch,
     PodInfo,
     RunError,
     RunEvent,
@@ -26,6 +34,7 @@ from armada_core.execution import (
 from armada_core.executors import Executor, NodeSnapshot
 from armada_core.jobs import JobState, KubeObject
 from armada_core.quantity import Quantity
+from armada_core.retry.mutations import RetryPatch
 from armada_core.state_machine import FailureCause
 
 # `armadaevents.EventSequence.Event` cases that change a run, by their JSON key.
@@ -181,28 +190,127 @@ def _cause(value: Any) -> FailureCause:
 
 # ---- LeaseStreamMessages --------------------------------------------------------------
 
+# An item of a lease call's answer: a Go-JSON message, or a lease (encoded on its own).
+LeaseItem = JsonDict | Lease
 
-def lease_messages(answer: LeaseAnswer) -> list[JsonDict]:
+
+def lease_messages(answer: LeaseAnswer) -> list[LeaseItem]:
     """CancelRuns (when there is any), one JobRunLease per run, then the End marker."""
-    messages: list[JsonDict] = []
+    messages: list[LeaseItem] = []
     if answer.cancel_run_ids:
         cancel = {"jobRunIdsToCancel": list(answer.cancel_run_ids)}
         messages.append({"Event": {"cancelRuns": cancel}})
-    messages += [{"Event": {"lease": _lease(lease)}} for lease in answer.leases]
+    messages += answer.leases
     messages.append({"Event": {"end": {}}})
     return messages
 
 
-def _lease(lease: Lease) -> JsonDict:
+class LeasePage(Page[LeaseItem]):
+    """The `LeaseStreamMessage`s of one lease call."""
+
+    def to_json(self, item: LeaseItem) -> JsonDict:
+        return lease_json(item) if isinstance(item, Lease) else item
+
+    def to_bytes(self, item: LeaseItem) -> bytes:
+        if isinstance(item, Lease):
+            return lease_bytes(item)
+        return bytes(from_json(item, _stream_class()).SerializeToString())
+
+
+def lease_json(lease: Lease) -> JsonDict:
+    """A lease's `LeaseStreamMessage` as Go-JSON, its pod spec as a dict."""
+    return {"Event": {"lease": _lease(lease, lease.pod_spec)}}
+
+
+def lease_bytes(lease: Lease) -> bytes:
+    """The protobuf bytes of `lease_json(lease)`'s message, the pod spec parsed in from
+    its stored bytes and the lease's changes set on the message (no dict of the pod on
+    the way); a pod spec without bytes, or changes the message refuses, go the dict way."""
+    data = lease.spec.encoded()
+    if data is not None:
+        message = from_json({"Event": {"lease": _lease(lease, None)}}, _stream_class())
+        pod = message.lease.job.mainObject.pod_spec.pod_spec  # type: ignore[attr-defined]
+        pod.SetInParent()  # set even when empty, as the dict has it
+        pod.MergeFromString(data)
+        try:
+            _apply(lease.patch, pod)
+            return bytes(message.SerializeToString())
+        except (ValueError, TypeError, WireDecodeError):
+            pass  # not as the patch expects (it was worked out from this pod): the dict way
+    return bytes(from_json(lease_json(lease), _stream_class()).SerializeToString())
+
+
+def _apply(patch: LeasePatch, pod: Any) -> None:
+    """`patch` set on a PodSpec message, as `LeasePatch.apply_to_kube` sets it on a dict."""
+    if patch.retry is not None:
+        _apply_retry(patch.retry, pod)
+    changes = _patch_message(patch)
+    if changes is not None:
+        pod.MergeFrom(changes)  # map entries and set fields of `changes` win
+
+
+def _apply_retry(retry: RetryPatch, pod: Any) -> None:
+    """The retries' changes set on a PodSpec message (`RetryPatch` gives the semantics)."""
+    for containers, texts in (
+        (pod.containers, retry.containers),
+        (pod.initContainers, retry.init_containers),
+    ):
+        for container, (requests, limits) in zip(containers, texts or (), strict=texts is not None):
+            container.resources.SetInParent()  # the dict gives every container `resources`
+            if requests is not None:
+                container.resources.requests[_MEMORY].string = requests
+            if limits is not None:
+                container.resources.limits[_MEMORY].string = limits
+    if retry.avoid:
+        required = pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution
+        required.SetInParent()
+        if not required.nodeSelectorTerms:
+            required.nodeSelectorTerms.add()
+        avoid = [from_json(a, _requirement_class()) for a in retry.avoid]  # the codec's texts
+        for term in required.nodeSelectorTerms:
+            term.matchExpressions.extend(avoid)
+
+
+_MEMORY = "memory"
+
+
+def _patch_message(patch: LeasePatch) -> Message | None:
+    """The lease's node selector and priority class as a PodSpec holding only them."""
+    changes: JsonDict = {}
+    if patch.node_selector:
+        changes["nodeSelector"] = dict(patch.node_selector)
+    if patch.priority_class_name:
+        changes["priorityClassName"] = patch.priority_class_name
+    return from_json(changes, _pod_spec_class()) if changes else None
+
+
+@cache
+def _requirement_class() -> type[Message]:
+    return message_class("k8s.io.api.core.v1.NodeSelectorRequirement")
+
+
+@cache
+def _pod_spec_class() -> type[Message]:
+    return message_class("k8s.io.api.core.v1.PodSpec")
+
+
+@cache
+def _stream_class() -> type[Message]:
+    return message_class("executorapi.LeaseStreamMessage")
+
+
+def _lease(lease: Lease, pod_spec: KubeObject | None) -> JsonDict:
     job = lease.record.job
     out = compact(queue=job.queue, jobset=job.job_set_id, user=job.owner, groups=list(job.groups))
-    out["job"] = submit_job(lease)
+    out["job"] = submit_job(lease, pod_spec)
     out["jobRunId"] = lease.run.id
     return out
 
 
-def submit_job(lease: Lease) -> JsonDict:
-    """`armadaevents.SubmitJob` of a lease; `objectMeta` is always set (Go dereferences it)."""
+def submit_job(lease: Lease, pod_spec: KubeObject | None) -> JsonDict:
+    """`armadaevents.SubmitJob` of a lease; `objectMeta` is always set (Go dereferences it).
+
+    Without `pod_spec` the main object's pod spec is left for the caller to set."""
     job = lease.record.job
     meta = compact(
         namespace=job.namespace,
@@ -211,10 +319,8 @@ def submit_job(lease: Lease) -> JsonDict:
     )
     out = compact(priority=lease.record.priority)
     out["objectMeta"] = meta
-    out["mainObject"] = {
-        "objectMeta": dict(meta),
-        "Object": {"podSpec": {"podSpec": lease.pod_spec}},
-    }
+    main: JsonDict = {"podSpec": {"podSpec": pod_spec}} if pod_spec is not None else {}
+    out["mainObject"] = {"objectMeta": dict(meta), "Object": main}
     objects = [_object(s, "service") for s in job.services]
     objects += [_object(i, "ingress") for i in job.ingresses]
     out.update(compact(objects=objects, jobId=job.id))

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from google.protobuf.message import Message
+
+from armada_adapters.wire._k8s import is_quantity
 from armada_adapters.wire.convert.common import JsonDict, compact, flag, strings, text, timestamp
+from armada_adapters.wire.errors import WireDecodeError
+from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.pool import message_class
 from armada_core.jobs import Job, JobState, ResourceRequirements
 from armada_core.results import JobDetails
 from armada_core.runs import Run
@@ -66,6 +73,10 @@ def job_details_query(data: Mapping[str, Any]) -> JobDetailsQuery:
 
 def job_json(job: Job) -> JsonDict:
     """`api.Job` as the `submitted` event carries it (armada-api.md §7.4)."""
+    return _job_json(job, job.pod_spec)
+
+
+def _job_json(job: Job, pod_spec: JsonDict | None) -> JsonDict:
     out = compact(
         id=job.id,
         clientId=job.client_id,
@@ -78,11 +89,117 @@ def job_json(job: Job) -> JsonDict:
         queueOwnershipUserGroups=sorted(job.groups),
         priority=float(job.priority),
     )
-    out["podSpec"] = job.pod_spec
+    if pod_spec is not None:
+        out["podSpec"] = pod_spec
     out["schedulingResourceRequirements"] = resources_json(job.scheduling_resource_requirements)
     out["created"] = timestamp(job.created_ns)
     out.update(compact(k8sIngress=list(job.ingresses), k8sService=list(job.services)))
     return out
+
+
+def job_message(job: Job, target: Message) -> None:
+    """Write `job` into `target`, an empty `api.Job`: `from_json(job_json(job))`, except
+    that a pod spec with stored bytes (`PodSpec.encoded()`) is parsed in from them as
+    they are (unknown fields too), and no dict is made on the way.
+
+    The job's other fields are set directly; values upb or the codec would not take as
+    they are (a lone surrogate, a number as a quantity) go through the codec. Raises
+    what `from_json` raises.
+    """
+    data = job.spec.encoded()
+    if data is None:
+        target.CopyFrom(from_json(job_json(job), _job_class()))
+        return
+    if not _fields_into(job, target):
+        target.CopyFrom(from_json(_job_json(job, None), _job_class()))
+    target.pod_spec.SetInParent()  # type: ignore[attr-defined]  # set even when empty
+    target.pod_spec.MergeFromString(data)  # type: ignore[attr-defined]
+
+
+def _fields_into(job: Job, target: Any) -> bool:
+    """Set every field of the job but its pod spec; False if one needs the codec."""
+    try:
+        target.id = job.id
+        target.client_id = job.client_id
+        target.job_set_id = job.job_set_id
+        target.queue = job.queue
+        target.namespace = job.namespace
+        target.labels.update(job.labels)
+        target.annotations.update(job.annotations)
+        target.owner = job.owner
+        target.queue_ownership_user_groups.extend(sorted(job.groups))
+        target.priority = float(job.priority)
+        if not _resources_into(job.scheduling_resource_requirements, target):
+            return False
+        target.created.seconds, target.created.nanos = divmod(job.created_ns, 1_000_000_000)
+        target.created.SetInParent()  # set, even at zero: `job_json` always writes it
+        if job.ingresses or job.services:
+            ingress, service = _k8s_classes()
+            target.k8s_ingress.extend(from_json(i, ingress) for i in job.ingresses)
+            target.k8s_service.extend(from_json(s, service) for s in job.services)
+    except (ValueError, TypeError, OverflowError, WireDecodeError):
+        return False  # the codec's own rules decide (a lone surrogate becomes U+FFFD)
+    return True
+
+
+def _resources_into(resources: ResourceRequirements, target: Any) -> bool:
+    """Set the job's `scheduling_resource_requirements`; False unless every amount is a
+    quantity text (numbers and junk follow the codec's own rules, the dict way).
+
+    Jobs of a job set mostly share their requirements, so each distinct one is
+    encoded once (`_RESOURCES`) and parsed in from its bytes after that.
+    """
+    key = (tuple(resources.requests.items()), tuple(resources.limits.items()))
+    try:
+        data = _RESOURCES.get(key)
+    except TypeError:  # an unhashable amount: not a quantity text
+        return False
+    if data is None:
+        data = _resources_bytes(resources)
+        if data is None:
+            return False
+        if len(_RESOURCES) >= _RESOURCES_KEPT:
+            _RESOURCES.clear()  # bounded; refilled by what replays use next
+        _RESOURCES[key] = data
+    out = target.scheduling_resource_requirements
+    out.SetInParent()  # `job_json` always writes it, empty or not
+    out.MergeFromString(data)
+    return True
+
+
+_RESOURCES: dict[tuple[tuple[Any, ...], tuple[Any, ...]], bytes] = {}
+_RESOURCES_KEPT = 4096
+
+
+def _resources_bytes(resources: ResourceRequirements) -> bytes | None:
+    message: Any = _resources_class()()
+    for amounts, field in (
+        (resources.requests, message.requests),
+        (resources.limits, message.limits),
+    ):
+        for name, amount in amounts.items():
+            if type(amount) is not str or type(name) is not str or not is_quantity(amount):
+                return None
+            field[name].string = amount
+    return bytes(message.SerializeToString())
+
+
+@cache
+def _resources_class() -> type[Message]:
+    return message_class("k8s.io.api.core.v1.ResourceRequirements")
+
+
+@cache
+def _job_class() -> type[Message]:
+    return message_class("api.Job")
+
+
+@cache
+def _k8s_classes() -> tuple[type[Message], type[Message]]:
+    return (
+        message_class("k8s.io.api.networking.v1.Ingress"),
+        message_class("k8s.io.api.core.v1.Service"),
+    )
 
 
 def resources_json(resources: ResourceRequirements) -> JsonDict:

@@ -14,7 +14,6 @@ from grpclib.exceptions import GRPCError
 from grpclib.testing import ChannelFor
 
 from armada_adapters.grpc.handlers import build_servables
-from armada_adapters.grpc.replies import SubmittedCache
 from armada_adapters.wire.operations import OPERATIONS, Operation
 from armada_adapters.wire.pool import message_class
 from armada_adapters.wire.shutdown import CallTracker
@@ -37,12 +36,9 @@ async def channel_for(
     *,
     operations: Mapping[str, Operation] = OPERATIONS,
     tracker: CallTracker | None = None,
-    submitted_cache: SubmittedCache | None = None,
 ) -> AsyncIterator[Channel]:
     """An in-memory channel to our servables (no socket)."""
-    servables = build_servables(
-        service, operations=operations, tracker=tracker, submitted_cache=submitted_cache
-    )
+    servables = build_servables(service, operations=operations, tracker=tracker)
     async with ChannelFor(servables) as ch:
         yield ch
 

@@ -145,7 +145,8 @@ def test_lease_messages_fit_the_schema_with_services_and_ingresses() -> None:
         await service.submit_jobs(ANONYMOUS, SubmitJobs("q", "js", (item,)))
         return await service.lease_job_runs(ANONYMOUS, call(unassigned=("gone",)))
 
-    messages = executor.lease_messages(anyio.run(leased))
+    page = executor.LeasePage(executor.lease_messages(anyio.run(leased)))
+    messages = [page.to_json(item) for item in page.items]
     assert [next(iter(m["Event"])) for m in messages] == ["cancelRuns", "lease", "end"]
     for message in messages:
         assert_valid(message, "executorapi.LeaseStreamMessage")

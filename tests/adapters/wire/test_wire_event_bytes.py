@@ -1,5 +1,8 @@
 """`event_stream_bytes` builds event messages without the dict: the same messages.
 
+A `submitted` event whose pod spec has its stored bytes (`UpbPodSpec`) is sent with
+those bytes parsed in: the same message the dict path sent for that pod spec.
+
 Property: for any stored event (every kind, fields right or wrong, `submitted` events
 with their job and pod spec: random schema-shaped pod specs, and Kubernetes JSON as
 clients write it, with non-canonical quantities, GPUs, init containers, no priority
@@ -11,15 +14,18 @@ the message the dict path sends; or both paths fail alike.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from wire_strategies import MessageStrategies
 
 from armada_adapters.wire.convert import events
+from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
+from armada_adapters.wire.pod_spec import UpbPodSpec
 from armada_adapters.wire.pool import message_class
 from armada_core.events import Event, EventId, EventKind, StoredEvent
 from armada_core.jobs import Job, ResourceRequirements
@@ -163,8 +169,60 @@ def test_event_bytes_are_the_dict_paths_message(stored: StoredEvent) -> None:
     )
 
 
+def _stored_bytes_twins(job: Job) -> tuple[Job, Job] | None:
+    """The job with its pod spec as stored bytes (`UpbPodSpec`), and the same job with
+    that pod spec as a Kubernetes dict keeping its unknown fields (what the dict path
+    sent); None if the pod spec is not one a submit would have stored."""
+    try:
+        # Once through the dict: the bytes then say nothing the dict cannot (an empty
+        # quantity, which the dict writes as "0", is sent as it was stored).
+        message = from_json(to_json(from_json(job.pod_spec, POD_SPEC), keep_unknown=True), POD_SPEC)
+    except WireDecodeError:
+        return None
+    stored = UpbPodSpec(data=message.SerializeToString())
+    twin = KubePodSpec(to_json(message, keep_unknown=True))
+    return dataclasses.replace(job, spec=stored), dataclasses.replace(job, spec=twin)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(stored=stored_events())
+def test_submitted_bytes_from_stored_pod_specs_are_the_dict_paths(stored: StoredEvent) -> None:
+    job = stored.event.job
+    twins = _stored_bytes_twins(job) if job is not None else None
+    assume(twins is not None)
+    assert twins is not None
+    upb, kube = (
+        dataclasses.replace(stored, event=dataclasses.replace(stored.event, job=twin))
+        for twin in twins
+    )
+    assert _outcome(lambda: events.event_stream_bytes(upb)) == _outcome(lambda: _dict_path(kube))
+
+
+def _refuse(*_: Any) -> Any:
+    raise AssertionError("the dict (or schema) way was taken")
+
+
 @pytest.mark.parametrize("kind", list(EventKind))
-def test_plain_events_skip_the_dict(kind: EventKind) -> None:
+def test_plain_events_skip_the_schema(kind: EventKind, monkeypatch: pytest.MonkeyPatch) -> None:
     stored = StoredEvent(EventId(1, 0, 0, True), "q", "s", Event(kind, "j", 5, {}))
-    assert events._direct_message(stored) is not None
-    assert events.event_stream_bytes(stored) == _dict_path(stored)
+    expected = _dict_path(stored)
+    monkeypatch.setattr(events, "_checked_body", _refuse)
+    assert events.event_stream_bytes(stored) == expected
+
+
+def test_a_stored_pod_spec_is_parsed_in_without_any_dict(monkeypatch: pytest.MonkeyPatch) -> None:
+    pod = {"containers": [{"name": "main", "image": "busybox"}], "priorityClassName": "p"}
+    spec = UpbPodSpec(data=from_json(pod, POD_SPEC).SerializeToString())
+    job = Job("j", "q", "s", "ns", "me", ("g",), 1, 5, spec, labels={"a": "b"})
+    stored = StoredEvent(
+        EventId(1, 0, 0, True), "q", "s", Event(EventKind.SUBMITTED, "j", 5, {}, job=job)
+    )
+    expected = _dict_path(stored)
+    for name in ("job_json", "from_json", "_checked_body", "event_stream_message"):
+        monkeypatch.setattr(events, name, _refuse)
+    monkeypatch.setattr(UpbPodSpec, "kube", _refuse)
+    assert ESM.FromString(events.event_stream_bytes(stored)) == ESM.FromString(expected)
