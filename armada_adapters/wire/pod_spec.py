@@ -12,8 +12,9 @@ whole dict.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from google.protobuf.message import Message
@@ -28,6 +29,7 @@ from armada_core.submission.patch import ContainerTexts, PodPatch
 
 POD_SPEC = message_class("k8s.io.api.core.v1.PodSpec")
 TOLERATION = message_class("k8s.io.api.core.v1.Toleration")
+RESOURCES = message_class("k8s.io.api.core.v1.ResourceRequirements")
 
 # The fields `PodSpec.rules()` promises (armada_core/ports.py), by proto name.
 POD_RULE_FIELDS = frozenset(
@@ -164,7 +166,9 @@ def apply_to_message(pod: Any, patch: PodPatch) -> None:
             for container, own in zip(containers, texts, strict=True):
                 _set_texts(container, own)
     if patch.tolerations:
-        pod.tolerations.extend([_toleration(t) for t in patch.tolerations])
+        pod.tolerations.extend(
+            [_TOLERATIONS.get(t, _toleration_message) for t in patch.tolerations]
+        )
     grace = patch.termination_grace_period_seconds
     if grace is not None and not pod.terminationGracePeriodSeconds:
         pod.terminationGracePeriodSeconds = grace
@@ -173,31 +177,56 @@ def apply_to_message(pod: Any, patch: PodPatch) -> None:
 def _set_texts(container: Any, texts: ContainerTexts) -> None:
     requests, limits = texts
     resources = container.resources
-    for entries, own in ((resources.requests, requests), (resources.limits, limits)):
-        if own or len(entries):
-            entries.clear()
-            for name, text in own.items():
-                entries[name].string = text
+    if requests or len(resources.requests):
+        resources.requests.clear()
+    if limits or len(resources.limits):
+        resources.limits.clear()
+    if requests or limits:
+        resources.MergeFrom(_RESOURCES.get(texts, _resources_message))  # sets the entries
 
 
-# Toleration messages by their JSON's content: the configuration's few tolerations are
-# added to every job, so each is converted once. Bounded: a full memo starts over.
-_TOLERATIONS: dict[Hashable, Message] = {}
-_TOLERATIONS_SIZE = 256
+def _resources_message(texts: ContainerTexts) -> Message:
+    requests, limits = texts
+    message = RESOURCES()
+    for entries, own in ((message.requests, requests), (message.limits, limits)):
+        for name, text in own.items():
+            entries[name].string = text
+    return message
 
 
-def _toleration(data: KubeObject) -> Message:
-    try:
-        key: Hashable = tuple((k, type(v), v) for k, v in data.items())
-        known = _TOLERATIONS.get(key)
-    except TypeError:  # a value that is not hashable: convert it every time
-        return from_json(data, TOLERATION)
-    if known is None:
-        known = from_json(data, TOLERATION)
-        if len(_TOLERATIONS) >= _TOLERATIONS_SIZE:
-            _TOLERATIONS.clear()
-        _TOLERATIONS[key] = known
-    return known
+def _toleration_message(data: KubeObject) -> Message:
+    return from_json(data, TOLERATION)
+
+
+class _Converted:
+    """Messages made from the patch's pure data, by the data object's identity.
+
+    A patch's pieces are shared by every job alike: the configuration's tolerations,
+    and the memoised plan's texts (`submission.memo`). So each is converted once. An
+    entry holds its object (so its id cannot be reused) and a snapshot of it, compared
+    on each use (so a changed object is converted again). Bounded: a full memo starts
+    over.
+    """
+
+    __slots__ = ("_entries", "_size")
+
+    def __init__(self, size: int = 1024) -> None:
+        self._entries: dict[int, tuple[Any, Any, Message]] = {}
+        self._size = size
+
+    def get(self, data: Any, convert: Callable[[Any], Message]) -> Message:
+        entry = self._entries.get(id(data))
+        if entry is not None and entry[0] is data and entry[1] == data:
+            return entry[2]
+        message = convert(data)
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[id(data)] = (data, copy.deepcopy(data), message)
+        return message
+
+
+_RESOURCES = _Converted()
+_TOLERATIONS = _Converted()
 
 
 class ProtobufPodSpecs:
