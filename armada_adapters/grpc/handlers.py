@@ -3,9 +3,10 @@
 There is one generic unary handler and one generic server-stream handler. Each
 receives a upb message (classes from the private pool; grpclib's `ProtoCodec` calls
 their `FromString`/`SerializeToString`), turns it into Go-style JSON with the wire
-codec (unless the operation takes the message itself), runs the operation of `armada_adapters.wire.operations`, and encodes the
-answer back. No RPC has code of its own here: what a method does lives in the
-operation table, which the REST adapter shares.
+codec (unless the operation takes the message itself: SubmitJobs), runs the
+operation of `armada_adapters.wire.operations`, and encodes the answer back. No RPC
+has code of its own here: what a method does lives in the operation table, which the
+REST adapter shares.
 """
 
 from __future__ import annotations

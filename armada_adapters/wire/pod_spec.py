@@ -187,7 +187,7 @@ def _set_texts(container: Any, texts: ContainerTexts) -> None:
 
 def _resources_message(texts: ContainerTexts) -> Message:
     requests, limits = texts
-    message = RESOURCES()
+    message: Any = RESOURCES()
     for entries, own in ((message.requests, requests), (message.limits, limits)):
         for name, text in own.items():
             entries[name].string = text
