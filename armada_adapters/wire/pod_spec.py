@@ -187,8 +187,9 @@ def _set_texts(container: Any, texts: ContainerTexts) -> None:
 
 def _resources_message(texts: ContainerTexts) -> Message:
     requests, limits = texts
-    message: Any = RESOURCES()
-    for entries, own in ((message.requests, requests), (message.limits, limits)):
+    message = RESOURCES()
+    maps: Any = (message.requests, message.limits)  # type: ignore[attr-defined]
+    for entries, own in zip(maps, (requests, limits), strict=True):
         for name, text in own.items():
             entries[name].string = text
     return message
