@@ -1,9 +1,9 @@
 """The two ASGI endpoints every route uses: one for unary RPCs, one for streams.
 
 Each does the same few steps, for any route: decode the request with the wire
-codec (`decoding.py`), hand its normalised JSON to the route's operation from
-`armada_adapters.wire.operations` (the table the gRPC adapter runs too), and write
-the answer. No RPC has code of its own here.
+codec (`decoding.py`), hand its normalised JSON (or, for SubmitJobs, the parsed
+message itself) to the route's operation from `armada_adapters.wire.operations` (the
+table the gRPC adapter runs too), and write the answer. No RPC has code of its own here.
 
 Both run the core under the request's deadline (`Grpc-Timeout`, `deadline.py`):
 decoding and the operation of a unary call, the opening and every line of a
