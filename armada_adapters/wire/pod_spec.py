@@ -15,11 +15,12 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from google.protobuf.message import Message
 
-from armada_adapters.wire._encode import message_encoder
+from armada_adapters.wire._encode import _probing_encoder
 from armada_adapters.wire._plans import FieldPlan, MessagePlan, plan_for
 from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pool import message_class
@@ -51,7 +52,7 @@ Encode = Callable[[Any, bool], dict[str, Any]]
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Subset:
-    """A plan's field table cut down to some fields: what `message_encoder` compiles."""
+    """A plan's field table cut down to some fields: what `_probing_encoder` compiles."""
 
     fields: tuple[tuple[Any, FieldPlan], ...]
 
@@ -67,7 +68,8 @@ def _subset_encoder(
     fields = tuple(
         (field, (replaced or {}).get(p.name, p)) for field, p in plan.fields if p.name in names
     )
-    return message_encoder(_Subset(fields))  # type: ignore[arg-type]  # only `fields` is read
+    # Probing (a test per field), never listing: `ListFields()` would list the others too.
+    return _probing_encoder(_Subset(fields))  # type: ignore[arg-type]  # only `fields` is read
 
 
 def _built(name: str) -> MessagePlan:
@@ -76,7 +78,9 @@ def _built(name: str) -> MessagePlan:
     return plan.built()
 
 
+@cache
 def _rules_encoder() -> Encode:
+    """The encoder of `rules()`, compiled on first use (building the plans takes ~30 ms)."""
     container = _subset_encoder(_built("k8s.io.api.core.v1.Container"), CONTAINER_RULE_FIELDS)
     pod = _built("k8s.io.api.core.v1.PodSpec")
 
@@ -88,9 +92,6 @@ def _rules_encoder() -> Encode:
         for name in ("containers", "initContainers")
     }
     return _subset_encoder(pod, POD_RULE_FIELDS, lists)
-
-
-_RULES = _rules_encoder()
 
 
 class UpbPodSpec:
@@ -116,7 +117,7 @@ class UpbPodSpec:
 
     def rules(self) -> KubeObject:
         if self._rules is None:
-            self._rules = _RULES(self.message, False)
+            self._rules = _rules_encoder()(self.message, False)
         return self._rules
 
     def kube(self) -> KubeObject:
