@@ -47,9 +47,6 @@ class JobSubmitItem:
     services: tuple[KubeServiceConfig, ...] = ()
     scheduler: str = ""
     external_job_uri: str = ""
-    # Protobuf size of the main pod spec when the transport knows it (gRPC);
-    # None lets the core estimate it.
-    pod_spec_size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ Run: `nox -s bench` or `python bench/bench_core.py [--batches N] [--synchronous 
 1. From wire bytes through the core: each 100-job batch of realistic pod specs
    starts as the bytes of a serialized `api.JobSubmitRequest` and goes the way the
    gRPC handler takes it, without the socket: decoded, converted to the core's
-   command (the Go-JSON dict, the size hints), `ArmadaService.submit_jobs` into a
+   command (items read from the message, pod specs kept as protobuf messages),
+   `ArmadaService.submit_jobs` into a
    fresh SQLite file (validation, defaults, ids, events, commit), and the answer
    encoded back to bytes. Conversion is counted.
 2. The storage port alone: the same jobs and events, built beforehand by the core's
@@ -65,7 +66,8 @@ async def through_core(path: Path, batches: int, synchronous: str, writers: int)
     async def submit_all(share: list[bytes]) -> None:
         for wire in share:
             request = SUBMIT.FromString(wire)
-            data = await to_json_paced(request, keep_unknown=True)
+            # What the gRPC handler hands the operation (`handlers._request_data`).
+            data = request if submit.takes_message else await to_json_paced(request)
             reply = await submit.call_unary(service, USER, data, hints_for(request))
             (await from_json_paced(reply, SUBMIT_REPLY)).SerializeToString()
 
@@ -130,7 +132,7 @@ def _request(k: int) -> Any:
 
 
 def _command(k: int) -> Any:
-    return submit_jobs(_data(k), pod_spec_sizes=hints_for(_request(k)).pod_spec_sizes)
+    return submit_jobs(_request(k))
 
 
 def _write_of(command: Any, ids: UlidFactory, config: ServiceConfig) -> tuple[Any, Any]:

@@ -33,7 +33,6 @@ from workload import submit_items
 
 from armada_adapters.wire.convert.submit import submit_jobs
 from armada_adapters.wire.jsoncodec import from_json
-from armada_adapters.wire.operations import hints_for
 from armada_adapters.wire.pool import message_class
 from armada_core import ArmadaService, PermissionConfig, Principal, ServiceConfig
 from armada_core._usecases.context import Context
@@ -69,8 +68,8 @@ def _command(k: int, size: int) -> Any:
         "jobSetId": f"set-{k % 10}",
         "jobRequestItems": submit_items(size, start=k * size),
     }
-    sizes = hints_for(from_json(data, message_class("api.JobSubmitRequest"))).pod_spec_sizes
-    return submit_jobs(data, pod_spec_sizes=sizes)
+    request = from_json(data, message_class("api.JobSubmitRequest"))
+    return submit_jobs(request)
 
 
 async def _rate(jobs: int, size: int, with_nodes: bool) -> float:

@@ -14,7 +14,6 @@ from workload import submit_items
 from armada_adapters.wire.convert.events import event_stream_message
 from armada_adapters.wire.convert.submit import submit_jobs
 from armada_adapters.wire.jsoncodec import from_json
-from armada_adapters.wire.operations import hints_for
 from armada_adapters.wire.pool import message_class
 from armada_core import ArmadaService, PermissionConfig, Principal, ServiceConfig
 from armada_core.commands import WatchJobSet
@@ -37,7 +36,7 @@ async def event_messages(jobs: int) -> list[Any]:
             "jobSetId": "replay",
             "jobRequestItems": submit_items(min(100, jobs - start), start=start),
         }
-        sizes = hints_for(from_json(data, message_class("api.JobSubmitRequest"))).pod_spec_sizes
-        await service.submit_jobs(_USER, submit_jobs(data, pod_spec_sizes=sizes))
+        request = from_json(data, message_class("api.JobSubmitRequest"))
+        await service.submit_jobs(_USER, submit_jobs(request))
     stream = await service.job_set_events(_USER, WatchJobSet(queue="bench", job_set_id="replay"))
     return [from_json(event_stream_message(stored), EVENT) async for stored in stream]

@@ -3,9 +3,10 @@
 There is one generic unary handler and one generic server-stream handler. Each
 receives a upb message (classes from the private pool; grpclib's `ProtoCodec` calls
 their `FromString`/`SerializeToString`), turns it into Go-style JSON with the wire
-codec, runs the operation of `armada_adapters.wire.operations`, and encodes the
-answer back. No RPC has code of its own here: what a method does lives in the
-operation table, which the REST adapter shares.
+codec (unless the operation takes the message itself: SubmitJobs), runs the
+operation of `armada_adapters.wire.operations`, and encodes the answer back. No RPC
+has code of its own here: what a method does lives in the operation table, which the
+REST adapter shares.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ def _unary_handler(
             try:
                 tracker.refuse_if_closing()
                 request = await _receive(stream, limit)
-                data = await _request_json(request)
+                data = await _request_data(operation, request)
                 try:
                     reply = await operation.call_unary(
                         service, principal(), data, hints_for(request)
@@ -198,7 +199,7 @@ def _stream_handler(
                 # header goes out, so they end the call as a trailers-only error.
                 hints = hints_for(request, stream.metadata)
                 items = await operation.open_stream(
-                    service, principal(), await _request_json(request), hints
+                    service, principal(), await _request_data(operation, request), hints
                 )
             except StreamTerminatedError:
                 raise
@@ -271,7 +272,9 @@ async def _send_error(stream: Stream[Message, Message], exc: Exception, path: st
     )
 
 
-async def _request_json(request: Message) -> dict[str, Any]:
-    # Fields a newer client sends that our schema lacks ride along under the codec's
-    # unknown key and come back byte for byte (in the job's `submitted` event).
-    return await to_json_paced(request, keep_unknown=True)
+async def _request_data(operation: Operation, request: Message) -> Any:
+    """What the operation takes: the message itself (SubmitJobs: its pod specs go to the
+    core as protobuf, unknown fields and all), else its Go-JSON dict."""
+    if operation.takes_message:
+        return request
+    return await to_json_paced(request)

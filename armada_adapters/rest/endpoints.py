@@ -1,9 +1,9 @@
 """The two ASGI endpoints every route uses: one for unary RPCs, one for streams.
 
 Each does the same few steps, for any route: decode the request with the wire
-codec (`decoding.py`), hand its normalised JSON to the route's operation from
-`armada_adapters.wire.operations` (the table the gRPC adapter runs too), and write
-the answer. No RPC has code of its own here.
+codec (`decoding.py`), hand its normalised JSON (or, for SubmitJobs, the parsed
+message itself) to the route's operation from `armada_adapters.wire.operations` (the
+table the gRPC adapter runs too), and write the answer. No RPC has code of its own here.
 
 Both run the core under the request's deadline (`Grpc-Timeout`, `deadline.py`):
 decoding and the operation of a unary call, the opening and every line of a
@@ -62,12 +62,15 @@ class _Endpoint:
         self.calls = calls or CallTracker()
         self.max_body_bytes = max_body_bytes
 
-    async def _decode(self, request: Request) -> tuple[dict[str, Any], Hints]:
+    async def _decode(self, request: Request) -> tuple[Any, Hints]:
         body = await read_body(request, self.max_body_bytes) if self.route.body else b""
         message: Message = await decode_request(
             self.route, body, request.query_params.multi_items(), request.path_params
         )
-        return await to_json_paced(message), hints_for(message)
+        # SubmitJobs takes the message itself: its JSON was parsed into protobuf once,
+        # here at the edge, and goes on as the same message a gRPC call would carry.
+        data = message if self.operation.takes_message else await to_json_paced(message)
+        return data, hints_for(message)
 
     def _failure(self, exc: Exception, scope: Scope) -> tuple[StatusCode, str]:
         request_id = request_id_of(scope)

@@ -3,7 +3,10 @@
 An operation names its request and response messages and knows how to serve one
 call: Go-JSON request dict → core command (`convert`) → `ArmadaService` use case →
 Go-JSON response dict. The gRPC adapter decodes protobuf into that dict and the REST
-adapter parses JSON into it, so no rule or mapping is written twice.
+adapter parses JSON into it, so no rule or mapping is written twice. SubmitJobs takes
+the parsed request message instead (`takes_message`): both transports have it (REST
+parses its JSON body into one at the edge), and its pod specs reach the core as
+protobuf, with the same size and rules whichever transport sent them.
 
 Unary calls return the response dict. Server streams (GetQueues, GetJobSetEvents,
 Watch) return an async iterator of response dicts, or of `Page`s of replies read
@@ -20,6 +23,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
+
+from google.protobuf.message import Message
 
 from armada_adapters.wire.convert import (
     events,
@@ -56,40 +61,24 @@ EXECUTOR_SERVICES = ("executorapi.ExecutorApi",)  # gRPC only (no HTTP rules)
 class Hints:
     """Transport facts the core may use.
 
-    `pod_spec_sizes`: per submitted item, the protobuf size of its main pod spec,
-    which Armada's size rule counts (both transports decode into protobuf messages,
-    so both know it; None leaves the core to estimate it).
     `lease_wait_ns`: how long a lease call may be held (gRPC metadata, see
     `executor.LEASE_WAIT_HEADER`).
     """
 
-    pod_spec_sizes: tuple[int | None, ...] | None = None
     lease_wait_ns: int = 0
 
 
 def hints_for(request: Any, metadata: Mapping[str, Any] | None = None) -> Hints:
     """The hints a decoded request message and its call's metadata give."""
-    wait = executor.lease_wait_ns((metadata or {}).get(executor.LEASE_WAIT_HEADER))
-    items = getattr(request, "job_request_items", None)
-    if items is None:
-        return Hints(lease_wait_ns=wait)
-    sizes = tuple(_main_pod_spec_size(item) for item in items)
-    return Hints(pod_spec_sizes=sizes, lease_wait_ns=wait)
-
-
-def _main_pod_spec_size(item: Any) -> int | None:
-    if item.HasField("pod_spec"):
-        return int(item.pod_spec.ByteSize())
-    if len(item.pod_specs):
-        return int(item.pod_specs[0].ByteSize())
-    return None
+    return Hints(
+        lease_wait_ns=executor.lease_wait_ns((metadata or {}).get(executor.LEASE_WAIT_HEADER))
+    )
 
 
 StreamItem = JsonDict | Page[Any]
-UnaryCall = Callable[[ArmadaService, Principal, JsonDict, Hints], Awaitable[JsonDict]]
-StreamCall = Callable[
-    [ArmadaService, Principal, JsonDict, Hints], Awaitable[AsyncIterator[StreamItem]]
-]
+# The request is its Go-JSON dict, or the parsed message itself for `takes_message`.
+UnaryCall = Callable[[ArmadaService, Principal, Any, Hints], Awaitable[JsonDict]]
+StreamCall = Callable[[ArmadaService, Principal, Any, Hints], Awaitable[AsyncIterator[StreamItem]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +91,12 @@ class Operation:
     call: UnaryCall | StreamCall
     client_streaming: bool = False
     max_message_bytes: int | None = None  # its own request size limit (None: the server's)
+    # The call takes the parsed request message rather than its Go-JSON dict: SubmitJobs,
+    # whose pod specs go to the core as protobuf (`pod_spec.UpbPodSpec`), never as dicts.
+    takes_message: bool = False
 
     async def call_unary(
-        self, service: ArmadaService, principal: Principal, request: JsonDict, hints: Hints
+        self, service: ArmadaService, principal: Principal, request: Any, hints: Hints
     ) -> JsonDict:
         """Serve a unary RPC: the response dict."""
         if self.streaming:
@@ -112,7 +104,7 @@ class Operation:
         return await cast(UnaryCall, self.call)(service, principal, request, hints)
 
     async def open_stream(
-        self, service: ArmadaService, principal: Principal, request: JsonDict, hints: Hints
+        self, service: ArmadaService, principal: Principal, request: Any, hints: Hints
     ) -> AsyncIterator[StreamItem]:
         """Check and open a server stream: an async iterator of response dicts or pages."""
         if not self.streaming:
@@ -123,9 +115,10 @@ class Operation:
 # ---- api.Submit: jobs ------------------------------------------------------------------
 
 
-async def _submit_jobs(s: ArmadaService, p: Principal, r: JsonDict, h: Hints) -> JsonDict:
-    # Paced: 10,000 items take long enough to hold up other calls.
-    items = await paced_map(submit.submit_item, submit.item_data(r, h.pod_spec_sizes))
+async def _submit_jobs(s: ArmadaService, p: Principal, r: Message, h: Hints) -> JsonDict:
+    # `r` is the request message (`takes_message`). Paced: 10,000 items take long
+    # enough to hold up other calls.
+    items = await paced_map(submit.submit_item, r.job_request_items)  # type: ignore[attr-defined]
     job_ids = await s.submit_jobs(p, submit.submit_command(r, items))
     await paced_release(items)  # the command is gone: this list holds the last references
     return submit.submit_response(job_ids)
@@ -384,7 +377,9 @@ _QUEUE_OPS: Mapping[str, Operation] = {
     ),
 }
 _SUBMIT_OPS: Mapping[str, Operation] = {
-    "SubmitJobs": Operation("api.JobSubmitRequest", "api.JobSubmitResponse", False, _submit_jobs),
+    "SubmitJobs": Operation(
+        "api.JobSubmitRequest", "api.JobSubmitResponse", False, _submit_jobs, takes_message=True
+    ),
     "CancelJobs": Operation("api.JobCancelRequest", "api.CancellationResult", False, _cancel_jobs),
     "CancelJobSet": Operation("api.JobSetCancelRequest", _EMPTY, False, _cancel_job_set),
     "ReprioritizeJobs": Operation(

@@ -67,7 +67,7 @@ def validate_item(item: JobSubmitItem, config: SubmissionConfig) -> PodKey | Non
     """Raise InvalidArgument for the first rule one item breaks; else its pod key."""
     _check_namespace(item, config)
     pod = _single_pod_spec(item)
-    _check_size(item, pod, config)
+    _check_size(pod, config)
     spec = pod.rules()
     key = pod_key(spec)
     for rule in _ITEM_RULES:
@@ -107,11 +107,10 @@ def _single_pod_spec(item: JobSubmitItem) -> PodSpec:
     return as_pod_spec(item.pod_spec if item.pod_spec is not None else item.pod_specs[0])
 
 
-def _check_size(item: JobSubmitItem, pod: PodSpec, config: SubmissionConfig) -> None:
-    # The protobuf size where known; otherwise compact JSON stands in for it.
+def _check_size(pod: PodSpec, config: SubmissionConfig) -> None:
+    # The protobuf size where the pod spec knows it (the wire's pod specs are protobuf
+    # messages); otherwise, for a Kubernetes JSON dict, compact JSON stands in for it.
     size = pod.size()
-    if size is None:
-        size = item.pod_spec_size
     if size is None:
         size = len(_COMPACT_JSON.encode(pod.kube()))
     if size > config.max_pod_spec_size_bytes:

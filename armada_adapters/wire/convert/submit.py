@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from armada_adapters.wire.convert.common import (
     JsonDict,
     compact,
-    flag,
-    integer,
     job_states,
     number,
-    string_map,
     strings,
     text,
     unique,
 )
+from armada_adapters.wire.pod_spec import UpbPodSpec
 from armada_core.commands import (
     CancelJobs,
     CancelJobSet,
@@ -31,75 +29,57 @@ from armada_core.commands import (
 # ---- requests -----------------------------------------------------------------------
 
 
-def submit_jobs(
-    data: Mapping[str, Any], pod_spec_sizes: Sequence[int | None] | None = None
-) -> SubmitJobs:
-    """`api.JobSubmitRequest`; pod specs stay Kubernetes JSON.
+def submit_jobs(request: Any) -> SubmitJobs:
+    """An `api.JobSubmitRequest` message as a command; its pod specs stay protobuf."""
+    return submit_command(request, [submit_item(item) for item in request.job_request_items])
 
-    `pod_spec_sizes`: the protobuf size of each item's main pod spec, when the
-    transport knows them (ignored unless there is one per item); else unknown.
+
+def submit_item(item: Any) -> JobSubmitItem:
+    """One `api.JobSubmitRequestItem` message as a core item.
+
+    Its pod specs are `UpbPodSpec`s over the request's own messages (never a dict:
+    protobuf keeps unknown fields, and the size rule reads their protobuf size); the
+    other fields are small and read directly. Maps in Go's (sorted key) order, as the
+    JSON gives them.
     """
-    items = [submit_item(pair) for pair in item_data(data, pod_spec_sizes)]
-    return submit_command(data, items)
-
-
-def item_data(
-    data: Mapping[str, Any], pod_spec_sizes: Sequence[int | None] | None
-) -> list[tuple[Mapping[str, Any], int | None]]:
-    """Each item's JSON with its pod spec size (None where unknown), for `submit_item`."""
-    items = data.get("jobRequestItems") or ()
-    if pod_spec_sizes is None or len(pod_spec_sizes) != len(items):
-        pod_spec_sizes = [None] * len(items)
-    return list(zip(items, pod_spec_sizes, strict=True))
-
-
-def submit_item(pair: tuple[Mapping[str, Any], int | None]) -> JobSubmitItem:
-    """One `api.JobSubmitRequestItem` (with its pod spec size) as a core item."""
-    return _item(*pair)
-
-
-def submit_command(data: Mapping[str, Any], items: Iterable[JobSubmitItem]) -> SubmitJobs:
-    """The request's command, given its items already converted."""
-    return SubmitJobs(
-        queue=text(data, "queue"), job_set_id=text(data, "jobSetId"), items=tuple(items)
-    )
-
-
-def _item(data: Mapping[str, Any], pod_spec_size: int | None = None) -> JobSubmitItem:
-    pod_spec = data.get("podSpec")
     return JobSubmitItem(
-        priority=number(data, "priority"),
-        namespace=text(data, "namespace"),
-        client_id=text(data, "clientId"),
-        labels=string_map(data, "labels"),
-        annotations=string_map(data, "annotations"),
-        pod_spec=dict(pod_spec) if pod_spec is not None else None,
-        pod_specs=tuple(dict(p) for p in data.get("podSpecs") or ()),
-        ingress=tuple(_ingress(i) for i in data.get("ingress") or ()),
-        services=tuple(_service(s) for s in data.get("services") or ()),
-        scheduler=text(data, "scheduler"),
-        external_job_uri=text(data, "externalJobUri"),
-        pod_spec_size=pod_spec_size,
+        priority=float(item.priority),
+        namespace=item.namespace,
+        client_id=item.client_id,
+        labels=_string_map(item.labels),
+        annotations=_string_map(item.annotations),
+        pod_spec=UpbPodSpec(item.pod_spec) if item.HasField("pod_spec") else None,
+        pod_specs=tuple(UpbPodSpec(p) for p in item.pod_specs),
+        ingress=tuple(_ingress(i) for i in item.ingress),
+        services=tuple(_service(s) for s in item.services),
+        scheduler=item.scheduler,
+        external_job_uri=item.external_job_uri,
     )
 
 
-def _ingress(data: Mapping[str, Any]) -> IngressConfig:
+def submit_command(request: Any, items: Iterable[JobSubmitItem]) -> SubmitJobs:
+    """The request message's command, given its items already converted."""
+    return SubmitJobs(queue=request.queue, job_set_id=request.job_set_id, items=tuple(items))
+
+
+def _string_map(values: Any) -> dict[str, str]:
+    # (upb maps' `items()` is the slow abc mixin)
+    return {key: values[key] for key in sorted(values)} if values else {}
+
+
+def _ingress(message: Any) -> IngressConfig:
     # `type` is deprecated and ignored by Armada.
     return IngressConfig(
-        ports=tuple(int(p) for p in data.get("ports") or ()),
-        annotations=string_map(data, "annotations"),
-        tls_enabled=flag(data, "tlsEnabled"),
-        cert_name=text(data, "certName"),
-        use_cluster_ip=flag(data, "useClusterIP"),
+        ports=tuple(message.ports),
+        annotations=_string_map(message.annotations),
+        tls_enabled=message.tls_enabled,
+        cert_name=message.cert_name,
+        use_cluster_ip=message.use_clusterIP,
     )
 
 
-def _service(data: Mapping[str, Any]) -> KubeServiceConfig:
-    return KubeServiceConfig(
-        type=integer(data, "type"),
-        ports=tuple(int(p) for p in data.get("ports") or ()),
-        name=text(data, "name"),
-    )
+def _service(message: Any) -> KubeServiceConfig:
+    return KubeServiceConfig(type=int(message.type), ports=tuple(message.ports), name=message.name)
 
 
 def cancel_jobs(data: Mapping[str, Any]) -> CancelJobs:

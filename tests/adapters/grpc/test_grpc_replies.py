@@ -58,7 +58,7 @@ async def test_submit_hands_the_core_each_pod_spec_size(
         reply = await call_raw(channel, "/api.Submit/SubmitJobs", request)
     assert reply.error is None
     size = request.job_request_items[0].pod_spec.ByteSize()  # type: ignore[attr-defined]
-    assert [item.pod_spec_size for item in seen[0].items] == [size]
+    assert [item.pod_spec.size() for item in seen[0].items] == [size]  # type: ignore[union-attr]
 
 
 def _queue(name: str) -> QueueSpec:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from wire_helpers import assert_valid, normalised
 
 from armada_adapters.wire.convert import submit
+from armada_adapters.wire.jsoncodec import from_json
+from armada_adapters.wire.pod_spec import UpbPodSpec
+from armada_adapters.wire.pool import message_class
 from armada_core.commands import (
     CancelJobs,
     CancelJobSet,
@@ -16,6 +19,7 @@ from armada_core.commands import (
     SubmitJobs,
 )
 from armada_core.jobs import JobState
+from armada_core.kube_pod import KubePodSpec
 
 POD = {
     "containers": [
@@ -58,7 +62,7 @@ def test_submit_request_becomes_a_command_with_pod_specs_as_kubernetes_json() ->
             {"podSpecs": [POD]},
         ],
     }
-    command = submit.submit_jobs(normalised(body, "api.JobSubmitRequest"))
+    command = submit.submit_jobs(from_json(body, message_class("api.JobSubmitRequest")))
     canonical_pod = {
         **POD,
         "containers": [
@@ -78,16 +82,15 @@ def test_submit_request_becomes_a_command_with_pod_specs_as_kubernetes_json() ->
                 client_id="c1",
                 labels={"l": "1"},
                 annotations={"a": "2"},
-                pod_spec=canonical_pod,
+                pod_spec=KubePodSpec(canonical_pod),
                 ingress=(IngressConfig((80,), {"x": "y"}, True, "cert", True),),
                 services=(KubeServiceConfig(type=1, ports=(81,), name="svc"),),
                 scheduler="sched",
                 external_job_uri="uri",
             ),
-            JobSubmitItem(pod_specs=(canonical_pod,)),
+            JobSubmitItem(pod_specs=(KubePodSpec(canonical_pod),)),
         ),
     )
-    assert command.items[0].pod_spec_size is None
 
 
 def test_cancel_jobs_collects_ids_then_id_without_repeats() -> None:
@@ -143,14 +146,12 @@ def test_responses() -> None:
         assert_valid(out, message)
 
 
-def test_pod_spec_sizes_the_transport_knows_go_to_their_items() -> None:
+def test_pod_specs_stay_the_request_messages_with_their_protobuf_size() -> None:
     body = {"queue": "q", "jobRequestItems": [{"podSpec": POD}, {"podSpecs": [POD]}, {}]}
-    command = submit.submit_jobs(body, (120, 80, None))
-    assert [item.pod_spec_size for item in command.items] == [120, 80, None]
-    assert command.items[0].pod_spec == POD
-
-
-def test_pod_spec_sizes_that_do_not_match_the_items_are_ignored() -> None:
-    body = {"queue": "q", "jobRequestItems": [{"podSpec": POD}, {"podSpec": POD}]}
-    command = submit.submit_jobs(body, (120,))
-    assert [item.pod_spec_size for item in command.items] == [None, None]
+    request = from_json(body, message_class("api.JobSubmitRequest"))
+    command = submit.submit_jobs(request)
+    first, second, third = command.items
+    assert isinstance(first.pod_spec, UpbPodSpec) and isinstance(second.pod_specs[0], UpbPodSpec)
+    assert first.pod_spec.size() == request.job_request_items[0].pod_spec.ByteSize()
+    assert second.pod_spec is None and second.pod_specs[0].size() == first.pod_spec.size()
+    assert third.pod_spec is None and third.pod_specs == ()
