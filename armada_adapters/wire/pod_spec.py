@@ -26,7 +26,7 @@ from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pool import message_class
 from armada_core.jobs import KubeObject
 from armada_core.ports import PodSpec
-from armada_core.submission.patch import ContainerTexts, PodPatch
+from armada_core.submission.patch import ContainerTexts, PodPatch, apply_to_kube
 
 POD_SPEC = message_class("k8s.io.api.core.v1.PodSpec")
 TOLERATION = message_class("k8s.io.api.core.v1.Toleration")
@@ -166,7 +166,10 @@ class UpbPodSpec:
         copy = POD_SPEC()
         copy.CopyFrom(self.message)
         apply_to_message(copy, patch)
-        return UpbPodSpec(copy)
+        patched = UpbPodSpec(copy)
+        if self._rules is not None:  # the patch touches rule fields only: patch them too
+            patched._rules = apply_to_kube(self._rules, patch)
+        return patched
 
     def __eq__(self, other: object) -> bool:
         kube = getattr(other, "kube", None)

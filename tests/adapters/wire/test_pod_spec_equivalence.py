@@ -202,8 +202,11 @@ def test_patched_is_apply_to_kube(case: tuple[KubeObject, PodPatch], unknown: bo
     spec, patch = case
     message = message_of(spec, unknown)
     before = message.SerializeToString()
-    patched = UpbPodSpec(message).patched(patch)
+    original = UpbPodSpec(message)
+    original.rules()  # known before the patch: the patched spec's rules are patched too
+    patched = original.patched(patch)
     assert patched.kube() == apply_to_kube(to_json(message, keep_unknown=True), patch)
+    assert patched.rules() == UpbPodSpec(patched.message).rules()
     assert message.SerializeToString() == before  # the request's message is left alone
     assert patched.size() == patched.message.ByteSize() == len(patched.encoded())
     if unknown:
