@@ -346,10 +346,34 @@ def events_from_json(text: str) -> list[EventItem]:
     return [_event_from(item) for item in _decode(text)]
 
 
+_KINDS = {kind.value: kind for kind in EventKind}  # a dict lookup, not EnumType.__call__
+
+
 def _event_from(item: list[Any]) -> EventItem:
     fields = item[3] if len(item) > 3 else {}
-    event = Event(EventKind(item[0]), item[1], item[2], fields)
+    event = Event(_KINDS[item[0]], item[1], item[2], fields)
     return event, item[4] if len(item) > 4 else None
+
+
+# A job's stored `spec` JSON and `pod_spec` bytes, by id: what a read of `submitted`
+# events fetches for the jobs their rows name by `STORED_JOB`.
+StoredSpecs = dict[str, tuple[str, bytes]]
+
+
+def with_job(event: Event, job: Any, specs: StoredSpecs, pod_specs: PodSpecCodec) -> Event:
+    """A read event with its job put back: the job's row for `STORED_JOB` (if found),
+    else the job the event row holds itself (None: no job)."""
+    if job is None:
+        return event
+    if job == STORED_JOB:
+        found = specs.get(event.job_id)
+        if found is None:
+            return event
+        spec, pod_spec = found
+        job = job_from_json(spec, pod_specs.decode(pod_spec))
+    else:
+        job = job_from_dict(job)
+    return Event(event.kind, event.job_id, event.created_ns, event.fields, job)
 
 
 # --- runs and executors ----------------------------------------------------------------

@@ -146,10 +146,10 @@ class UpbPodSpec:
         return self._rules
 
     def kube(self) -> KubeObject:
-        # Unknown fields ride along under the codec's key, so that what still stores or
-        # sends the dict (JSON rows, event conversion) keeps them; the bytes have them.
+        # Without protobuf fields our schema lacks: the bytes keep those (storage, events
+        # and leases carry the bytes); the Kubernetes JSON shape has no place for them.
         if self._kube is None:
-            self._kube = to_json(self.message, keep_unknown=True)
+            self._kube = to_json(self.message)
         return self._kube
 
     def size(self) -> int | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection
-from dataclasses import replace
 from typing import Any
 
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
@@ -32,15 +31,15 @@ from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
     STORED_JOB,
+    StoredSpecs,
     events_from_json,
     executor_from_json,
-    job_from_dict,
-    job_from_json,
     job_record,
     queue_from_json,
     requests_from_json,
     retry_policy_from_json,
     run_from_json,
+    with_job,
 )
 from armada_storage._rows import CHUNK
 from armada_storage.postgres.pool import Connection
@@ -301,28 +300,16 @@ def _decode(rows: list[Row], key: Key, limit: int) -> Found:
     return found
 
 
-Specs = dict[str, tuple[str, bytes]]  # a job's stored `spec` and `pod_spec`, by id
+Specs = StoredSpecs
 
 
 def _stored(
     found: Found, specs: Specs, pod_specs: PodSpecCodec, queue: str, job_set_id: str
 ) -> list[StoredEvent]:
     return [
-        StoredEvent(event_id, queue, job_set_id, _with_job(event, job, specs, pod_specs))
+        StoredEvent(event_id, queue, job_set_id, with_job(event, job, specs, pod_specs))
         for event_id, event, job in found
     ]
-
-
-def _with_job(event: Event, job: Any, specs: Specs, pod_specs: PodSpecCodec) -> Event:
-    if job is None:
-        return event
-    if job == STORED_JOB:
-        found = specs.get(event.job_id)
-        if found is None:
-            return event
-        spec, pod_spec = found
-        return replace(event, job=job_from_json(spec, pod_specs.decode(pod_spec)))
-    return replace(event, job=job_from_dict(job))
 
 
 async def _specs(conn: Connection, job_ids: list[str]) -> Specs:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import replace
 from typing import Any
 
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
@@ -31,15 +30,15 @@ from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
     STORED_JOB,
+    StoredSpecs,
     events_from_json,
     executor_from_json,
-    job_from_dict,
-    job_from_json,
     job_record,
     queue_from_json,
     requests_from_json,
     retry_policy_from_json,
     run_from_json,
+    with_job,
 )
 from armada_storage._rows import CHUNK
 
@@ -213,7 +212,7 @@ def read_events(
     wanted = [event.job_id for _, event, job in found if job == STORED_JOB]
     specs = _specs(conn, wanted) if wanted else {}
     return [
-        StoredEvent(event_id, queue, job_set_id, _with_job(event, job, specs, pod_specs))
+        StoredEvent(event_id, queue, job_set_id, with_job(event, job, specs, pod_specs))
         for event_id, event, job in found
     ]
 
@@ -237,20 +236,6 @@ def _events_after(
     return found
 
 
-def _with_job(
-    event: Event, job: Any, specs: dict[str, tuple[str, bytes]], pod_specs: PodSpecCodec
-) -> Event:
-    if job is None:
-        return event
-    if job == STORED_JOB:
-        found = specs.get(event.job_id)
-        if found is None:
-            return event
-        spec, pod_spec = found
-        return replace(event, job=job_from_json(spec, pod_specs.decode(pod_spec)))
-    return replace(event, job=job_from_dict(job))
-
-
 def job_set_exists(conn: sqlite3.Connection, queue: str, job_set_id: str) -> bool:
     row = conn.execute(
         "SELECT 1 FROM job_sets WHERE queue = ? AND job_set_id = ?", (queue, job_set_id)
@@ -258,9 +243,9 @@ def job_set_exists(conn: sqlite3.Connection, queue: str, job_set_id: str) -> boo
     return row is not None
 
 
-def _specs(conn: sqlite3.Connection, job_ids: list[str]) -> dict[str, tuple[str, bytes]]:
+def _specs(conn: sqlite3.Connection, job_ids: list[str]) -> StoredSpecs:
     """The stored `spec` and `pod_spec` of these jobs, by id."""
-    specs: dict[str, tuple[str, bytes]] = {}
+    specs: StoredSpecs = {}
     for chunk in _chunks(job_ids):
         rows = conn.execute(
             f"SELECT id, spec, pod_spec FROM jobs WHERE id IN ({_marks(chunk)})", chunk
