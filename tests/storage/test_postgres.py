@@ -31,13 +31,13 @@ from armada_core.events import EventId
 from armada_core.jobs import JobChange, JobState
 from armada_core.ports import Append, Storage
 from armada_core.queues import Queue
-from armada_storage import StorageConfigError, open_storage
+from armada_storage import StorageConfigError, _codec, open_storage
 
 pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
 
 import psycopg
 
-from armada_storage.postgres import PostgresSettings, PostgresStorage, reads
+from armada_storage.postgres import PostgresSettings, PostgresStorage
 from armada_storage.postgres.listener import MAX_PAYLOAD
 from armada_storage.postgres.schema import SCHEMA_VERSION
 
@@ -310,7 +310,7 @@ async def test_a_big_write_and_read_leave_the_event_loop_free(
     await encoding.run(lambda: storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)]))
     encoding.check(len(jobs))
     threads: set[int] = set()
-    monkeypatch.setattr(reads, "job_from_json", _recording(reads.job_from_json, threads))
+    monkeypatch.setattr(_codec, "job_from_json", _recording(_codec.job_from_json, threads))
     assert len(await storage.read_events("q", "js", None, 10_000)) == 8000
     assert threads, "the codec was not called"
     assert threading.get_ident() not in threads
