@@ -116,7 +116,9 @@ def event_stream_bytes(stored: StoredEvent) -> bytes:
             job_message(event.job, message.message.submitted.job)  # type: ignore[attr-defined]
         except (ValueError, TypeError, OverflowError, WireDecodeError, DecodeError):
             # Refused: the dict's outcome (its error, with its path) is the one to give.
-            message = from_json(event_stream_message(stored), _stream_class())
+            message = from_json(
+                event_stream_message(stored), message_class("api.EventStreamMessage")
+            )
     return bytes(message.SerializeToString())
 
 
@@ -130,7 +132,7 @@ def event_message(stored: StoredEvent) -> Message:
     layout = _layout(event.kind)
     queue, job_set_id = stored.queue, stored.job_set_id
     own = _plain_fields(layout, queue, job_set_id, event) if layout.fast else None
-    stream = _stream_class()
+    stream = message_class("api.EventStreamMessage")
     if own is not None:
         try:
             # Built in place, top down: a constructor given a sub-message copies it.
@@ -150,11 +152,6 @@ def event_message(stored: StoredEvent) -> Message:
     body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
     body.CopyFrom(_checked_body(layout, queue, job_set_id, event))
     return message
-
-
-@cache
-def _stream_class() -> type[Message]:
-    return message_class("api.EventStreamMessage")
 
 
 def case_key(kind: EventKind) -> str:

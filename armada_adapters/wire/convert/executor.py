@@ -9,7 +9,6 @@ a `LeasePage`, whose leases carry the stored pod spec bytes with the lease's cha
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
 from typing import Any
 
 from google.protobuf.message import Message
@@ -214,7 +213,9 @@ class LeasePage(Page[LeaseItem]):
     def to_bytes(self, item: LeaseItem) -> bytes:
         if isinstance(item, Lease):
             return lease_bytes(item)
-        return bytes(from_json(item, _stream_class()).SerializeToString())
+        return bytes(
+            from_json(item, message_class("executorapi.LeaseStreamMessage")).SerializeToString()
+        )
 
 
 def lease_json(lease: Lease) -> JsonDict:
@@ -228,7 +229,10 @@ def lease_bytes(lease: Lease) -> bytes:
     the way); a pod spec without bytes, or changes the message refuses, go the dict way."""
     data = lease.spec.encoded()
     if data is not None:
-        message = from_json({"Event": {"lease": _lease(lease, None)}}, _stream_class())
+        message = from_json(
+            {"Event": {"lease": _lease(lease, None)}},
+            message_class("executorapi.LeaseStreamMessage"),
+        )
         pod = message.lease.job.mainObject.pod_spec.pod_spec  # type: ignore[attr-defined]
         pod.SetInParent()  # set even when empty, as the dict has it
         pod.MergeFromString(data)
@@ -237,7 +241,11 @@ def lease_bytes(lease: Lease) -> bytes:
             return bytes(message.SerializeToString())
         except (ValueError, TypeError, WireDecodeError):
             pass  # not as the patch expects (it was worked out from this pod): the dict way
-    return bytes(from_json(lease_json(lease), _stream_class()).SerializeToString())
+    return bytes(
+        from_json(
+            lease_json(lease), message_class("executorapi.LeaseStreamMessage")
+        ).SerializeToString()
+    )
 
 
 def _apply(patch: LeasePatch, pod: Any) -> None:
@@ -266,7 +274,10 @@ def _apply_retry(retry: RetryPatch, pod: Any) -> None:
         required.SetInParent()
         if not required.nodeSelectorTerms:
             required.nodeSelectorTerms.add()
-        avoid = [from_json(a, _requirement_class()) for a in retry.avoid]  # the codec's texts
+        avoid = [
+            from_json(a, message_class("k8s.io.api.core.v1.NodeSelectorRequirement"))
+            for a in retry.avoid
+        ]  # the codec's texts
         for term in required.nodeSelectorTerms:
             term.matchExpressions.extend(avoid)
 
@@ -281,22 +292,7 @@ def _patch_message(patch: LeasePatch) -> Message | None:
         changes["nodeSelector"] = dict(patch.node_selector)
     if patch.priority_class_name:
         changes["priorityClassName"] = patch.priority_class_name
-    return from_json(changes, _pod_spec_class()) if changes else None
-
-
-@cache
-def _requirement_class() -> type[Message]:
-    return message_class("k8s.io.api.core.v1.NodeSelectorRequirement")
-
-
-@cache
-def _pod_spec_class() -> type[Message]:
-    return message_class("k8s.io.api.core.v1.PodSpec")
-
-
-@cache
-def _stream_class() -> type[Message]:
-    return message_class("executorapi.LeaseStreamMessage")
+    return from_json(changes, message_class("k8s.io.api.core.v1.PodSpec")) if changes else None
 
 
 def _lease(lease: Lease, pod_spec: KubeObject | None) -> JsonDict:

@@ -108,10 +108,10 @@ def job_message(job: Job, target: Message) -> None:
     """
     data = job.spec.encoded()
     if data is None:
-        target.CopyFrom(from_json(job_json(job), _job_class()))
+        target.CopyFrom(from_json(job_json(job), message_class("api.Job")))
         return
     if not _fields_into(job, target):
-        target.CopyFrom(from_json(_job_json(job, None), _job_class()))
+        target.CopyFrom(from_json(_job_json(job, None), message_class("api.Job")))
     target.pod_spec.SetInParent()  # type: ignore[attr-defined]  # set even when empty
     target.pod_spec.MergeFromString(data)  # type: ignore[attr-defined]
 
@@ -172,7 +172,7 @@ _RESOURCES_KEPT = 4096
 
 
 def _resources_bytes(resources: ResourceRequirements) -> bytes | None:
-    message: Any = _resources_class()()
+    message: Any = message_class("k8s.io.api.core.v1.ResourceRequirements")()
     for amounts, field in (
         (resources.requests, message.requests),
         (resources.limits, message.limits),
@@ -182,16 +182,6 @@ def _resources_bytes(resources: ResourceRequirements) -> bytes | None:
                 return None
             field[name].string = amount
     return bytes(message.SerializeToString())
-
-
-@cache
-def _resources_class() -> type[Message]:
-    return message_class("k8s.io.api.core.v1.ResourceRequirements")
-
-
-@cache
-def _job_class() -> type[Message]:
-    return message_class("api.Job")
 
 
 @cache
