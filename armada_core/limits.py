@@ -12,6 +12,7 @@ it has none we take Kubernetes' bound for the same kind of thing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument
@@ -112,12 +113,17 @@ def check_labels(field: str, labels: Mapping[str, str]) -> None:
     Their characters are not checked: Armada does not, and values may hold the
     `{JobId}` template that submission replaces.
     """
-    for key, value in labels.items():
-        check_label_key(field, key)
+    key = _passed_key("labels", labels)
+    if key is None:
+        return
+    for name, value in labels.items():
+        check_label_key(field, name)
         if len(value) > LABEL_VALUE_BYTES or utf8_length(value) > LABEL_VALUE_BYTES:
             raise InvalidArgument(
-                f"{field}: the value of {shown(key)} is longer than {LABEL_VALUE_BYTES} bytes"
+                f"{field}: the value of {shown(name)} is longer than {LABEL_VALUE_BYTES} bytes"
             )
+    if key and len(labels) <= _PASSED_ENTRIES:  # at most 16 * 380 characters
+        _remember(key)
 
 
 def check_label_key(field: str, key: str) -> None:
@@ -132,14 +138,48 @@ def check_label_key(field: str, key: str) -> None:
 
 def check_annotations(field: str, annotations: Mapping[str, str]) -> None:
     """Keys as label keys; keys and values together at most 256 KiB, as Kubernetes."""
+    key = _passed_key("annotations", annotations)
+    if key is None:
+        return
     total = 0
-    for key, value in annotations.items():
-        check_label_key(field, key)
-        total += utf8_length(key) + utf8_length(value)
+    for name, value in annotations.items():
+        check_label_key(field, name)
+        total += utf8_length(name) + utf8_length(value)
     if total > ANNOTATIONS_BYTES:
         raise InvalidArgument(
             f"{field} are too long: {total} bytes in total, at most {ANNOTATIONS_BYTES} allowed"
         )
+    if key and total <= _PASSED_BYTES:
+        _remember(key)
+
+
+# Labels and annotations that passed, by content (the field name only shows in messages):
+# a batch's items repeat the same few maps (templates such as `{JobId}` are still
+# unreplaced here). Only small maps are kept, and a full memo starts over, so it stays
+# small whatever clients send; thread-safe under the GIL (a lost race re-checks once).
+_Key = tuple[str, tuple[Any, ...]]
+_PASSED: dict[_Key, bool] = {}
+_PASSED_SIZE = 1024  # maps kept at most
+_PASSED_ENTRIES = 16  # labels of a kept map, at most
+_PASSED_BYTES = 4096  # annotations' bytes of a kept map, at most
+
+
+def _passed_key(kind: str, values: Mapping[str, str]) -> _Key | tuple[()] | None:
+    """None when `values` passed before; else its memo key, or `()` when it cannot
+    have one (not text where text belongs: checked, and refused, each time)."""
+    if not values:
+        return None
+    key = (kind, tuple(values.items()))
+    try:
+        return None if key in _PASSED else key
+    except TypeError:
+        return ()
+
+
+def _remember(key: _Key) -> None:
+    if len(_PASSED) >= _PASSED_SIZE:
+        _PASSED.clear()
+    _PASSED[key] = True
 
 
 def check_number(field: str, value: float, low: float, high: float) -> float:

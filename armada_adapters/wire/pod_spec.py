@@ -193,7 +193,8 @@ def apply_to_message(pod: Any, patch: PodPatch) -> None:
             if len(containers) != len(texts):
                 raise ValueError("the patch's containers do not match the pod's")
             for container, own in zip(containers, texts, strict=True):
-                _set_texts(container, own)
+                if own is not None:
+                    _set_texts(container, own)
     if patch.tolerations:
         pod.tolerations.extend(
             [_TOLERATIONS.get(t, _toleration_message) for t in patch.tolerations]

@@ -12,11 +12,13 @@ and configuration by `plan_of`, and kept in the configuration's memo.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from armada_core.jobs import KubeObject, ResourceRequirements
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.memo import PodKey, PodPlan, pod_key
-from armada_core.submission.patch import ContainerTexts, PodPatch, apply_to_kube
+from armada_core.submission.patch import ContainerTexts, PodPatch, apply_to_kube, holds_texts
+from armada_core.submission.podspec import containers, init_containers
 from armada_core.submission.resources import (
     ContainerResources,
     PodResources,
@@ -76,8 +78,8 @@ def plan_of(spec: KubeObject, config: SubmissionConfig) -> PodPlan:
     """Work out what `spec`'s container resources imply under `config`."""
     resources = PodResources.of(spec)
     deadline = _active_deadline(resources, config)  # on the requests before the defaults
-    regular = tuple(_defaulted_texts(own, config) for own in resources.regular)
-    init = tuple(_defaulted_texts(own, config) for own in resources.init)
+    regular = _patch_texts(containers(spec), resources.regular, config)
+    init = _patch_texts(init_containers(spec), resources.init, config)
     requests = resources.total("requests")
     return PodPlan(
         containers=regular,
@@ -106,6 +108,19 @@ def _requested(resources: PodResources, resource: str) -> bool:
         if quantity is not None and quantity.sign() > 0:
             return True
     return False
+
+
+def _patch_texts(
+    pod: Sequence[KubeObject], resources: Sequence[ContainerResources], config: SubmissionConfig
+) -> tuple[ContainerTexts | None, ...]:
+    """Each container's defaulted texts, None where its own are those already: decided
+    here, once per distinct content (the plan's memo key is the resources' content), so
+    that applying the patch compares nothing per job."""
+    texts = [_defaulted_texts(own, config) for own in resources]
+    return tuple(
+        None if holds_texts(container, own) else own
+        for container, own in zip(pod, texts, strict=True)
+    )
 
 
 def _defaulted_texts(own: ContainerResources, config: SubmissionConfig) -> ContainerTexts:

@@ -121,8 +121,9 @@ class PodPlan:
     Shared by every job with the same resources: whoever uses it copies the dicts.
     """
 
-    containers: tuple[ContainerTexts, ...]
-    init_containers: tuple[ContainerTexts, ...]
+    # None: the container's resources are its texts already (`patch.holds_texts`)
+    containers: tuple[ContainerTexts | None, ...]
+    init_containers: tuple[ContainerTexts | None, ...]
     active_deadline: int | None  # seconds; None: no default deadline
     tolerations: tuple[KubeObject, ...]  # those due to the requested resources
     requests: Mapping[str, str]  # scheduling resource requirements

@@ -9,7 +9,9 @@ these semantics, in Armada's order:
 - `priority_class_name` is set where the pod's is empty;
 - each container (then each init container) gets the canonical `requests` and
   `limits` texts of `containers` (`init_containers`) in place of its own, where the
-  texts are non-empty or the pod named that list (an empty tuple: containers as they are);
+  texts are non-empty or the pod named that list (an empty tuple: containers as they are;
+  None for one container: that one as it is, as where its resources already are the
+  texts, see `holds_texts`: the defaults' common case, which then copies nothing);
 - `tolerations` are appended to the pod's own;
 - `termination_grace_period_seconds` is set where the pod's is unset or zero.
 """
@@ -31,8 +33,8 @@ class PodPatch:
 
     active_deadline_seconds: int | None = None
     priority_class_name: str = ""
-    containers: tuple[ContainerTexts, ...] = ()
-    init_containers: tuple[ContainerTexts, ...] = ()
+    containers: tuple[ContainerTexts | None, ...] = ()
+    init_containers: tuple[ContainerTexts | None, ...] = ()
     tolerations: tuple[KubeObject, ...] = ()
     termination_grace_period_seconds: int | None = None
 
@@ -60,7 +62,19 @@ def apply_to_kube(spec: KubeObject, patch: PodPatch) -> KubeObject:
     return pod
 
 
-def _with_texts(container: KubeObject, texts: ContainerTexts) -> KubeObject:
+def holds_texts(container: KubeObject, texts: ContainerTexts) -> bool:
+    """Whether `container`'s `requests` and `limits` already are `texts` (an absent or
+    empty list as none): then setting the texts would change nothing."""
+    resources = container.get("resources") or {}
+    requests, limits = texts
+    return (resources.get("requests") or {}) == requests and (
+        resources.get("limits") or {}
+    ) == limits
+
+
+def _with_texts(container: KubeObject, texts: ContainerTexts | None) -> KubeObject:
+    if texts is None:
+        return container
     requests, limits = texts
     resources = dict(container.get("resources") or {})
     # Copies: a job's dicts are its own, never the memo's.
