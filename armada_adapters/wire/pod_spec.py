@@ -196,9 +196,7 @@ def apply_to_message(pod: Any, patch: PodPatch) -> None:
                 if own is not None:
                     _set_texts(container, own)
     if patch.tolerations:
-        pod.tolerations.extend(
-            [_TOLERATIONS.get(t, _toleration_message) for t in patch.tolerations]
-        )
+        pod.tolerations.extend(_TOLERATION_LISTS.get(patch.tolerations, _toleration_messages))
     grace = patch.termination_grace_period_seconds
     if grace is not None and not pod.terminationGracePeriodSeconds:
         pod.terminationGracePeriodSeconds = grace
@@ -229,11 +227,17 @@ def _toleration_message(data: KubeObject) -> Message:
     return from_json(data, TOLERATION)
 
 
+def _toleration_messages(data: tuple[KubeObject, ...]) -> Any:
+    # (the defaults' patches are memoised: one tuple for every job alike, one look-up)
+    return [_TOLERATIONS.get(t, _toleration_message) for t in data]
+
+
 class _Converted:
     """Messages made from the patch's pure data, by the data object's identity.
 
     A patch's pieces are shared by every job alike: the configuration's tolerations,
-    and the memoised plan's texts (`submission.memo`). So each is converted once. An
+    the memoised patch's tuple of them and the memoised plan's texts
+    (`submission.memo`). So each is converted once. An
     entry holds its object (so its id cannot be reused) and a snapshot of it, compared
     on each use (so a changed object is converted again). Bounded: a full memo starts
     over.
@@ -242,10 +246,10 @@ class _Converted:
     __slots__ = ("_entries", "_size")
 
     def __init__(self, size: int = 1024) -> None:
-        self._entries: dict[int, tuple[Any, Any, Message]] = {}
+        self._entries: dict[int, tuple[Any, Any, Any]] = {}
         self._size = size
 
-    def get(self, data: Any, convert: Callable[[Any], Message]) -> Message:
+    def get(self, data: Any, convert: Callable[[Any], Any]) -> Any:
         entry = self._entries.get(id(data))
         if entry is not None and entry[0] is data and entry[1] == data:
             return entry[2]
@@ -258,6 +262,7 @@ class _Converted:
 
 _RESOURCES = _Converted()
 _TOLERATIONS = _Converted()
+_TOLERATION_LISTS = _Converted()
 
 
 class ProtobufPodSpecs:

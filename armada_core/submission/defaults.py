@@ -45,13 +45,29 @@ def defaults_patch(
     (`PodSpec.rules()`), and the pod's scheduling resource requirements."""
     plan = pod_plan(rules, config, key)
     class_name = rules.get("priorityClassName") or config.default_priority_class_name
+    # The patch depends on the plan and the class name only: made once per pair, and
+    # then the same object for every job alike (which lets the adapters memoise what
+    # they make of its pieces). A class name of another type is not memoised.
+    patch = plan.patches.get(class_name) if type(class_name) is str else None
+    if patch is None:
+        patch = _patch_of(plan, class_name, config)
+        if type(class_name) is str and len(plan.patches) < _PATCHES_PER_PLAN:
+            plan.patches[class_name] = patch
+    requirements = ResourceRequirements(requests=dict(plan.requests), limits=dict(plan.limits))
+    return patch, requirements
+
+
+_PATCHES_PER_PLAN = 16  # distinct class names a plan keeps patches for
+
+
+def _patch_of(plan: PodPlan, class_name: str, config: SubmissionConfig) -> PodPatch:
     tolerations = (
         *config.default_job_tolerations,
         *config.default_job_tolerations_by_priority_class.get(class_name or "", ()),
         *plan.tolerations,
     )
     minimum = config.min_termination_grace_period.total_seconds()
-    patch = PodPatch(
+    return PodPatch(
         active_deadline_seconds=plan.active_deadline,
         priority_class_name=config.default_priority_class_name,
         containers=plan.containers,
@@ -59,8 +75,6 @@ def defaults_patch(
         tolerations=tolerations,
         termination_grace_period_seconds=int(minimum) if minimum != 0 else None,
     )
-    requirements = ResourceRequirements(requests=dict(plan.requests), limits=dict(plan.limits))
-    return patch, requirements
 
 
 def pod_plan(spec: KubeObject, config: SubmissionConfig, key: PodKey | None = None) -> PodPlan:

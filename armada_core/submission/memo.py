@@ -15,11 +15,11 @@ many or long resource texts. A full memo starts over.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from armada_core.jobs import KubeObject
-from armada_core.submission.patch import ContainerTexts
+from armada_core.submission.patch import ContainerTexts, PodPatch
 
 # ((requests items), (limits items)) of one container
 ResourcesKey = tuple[tuple[tuple[Any, Any], ...], tuple[tuple[Any, Any], ...]]
@@ -128,6 +128,9 @@ class PodPlan:
     tolerations: tuple[KubeObject, ...]  # those due to the requested resources
     requests: Mapping[str, str]  # scheduling resource requirements
     limits: Mapping[str, str]
+    # The defaults' patches made from this plan, by priority class name (filled by
+    # `defaults.defaults_patch`; the plan is per configuration, as they are).
+    patches: dict[str, PodPatch] = field(default_factory=dict, compare=False, repr=False)
 
 
 class SubmissionMemo:
