@@ -163,10 +163,14 @@ class UpbPodSpec:
         return self._bytes
 
     def patched(self, patch: PodPatch) -> UpbPodSpec:
-        copy = POD_SPEC()
-        copy.CopyFrom(self.message)
-        apply_to_message(copy, patch)
-        patched = UpbPodSpec(copy)
+        suffix = _suffix(self.message, patch)
+        if suffix is not None:  # no container changes: the bytes, then what is set
+            patched = UpbPodSpec(data=self.encoded() + suffix)
+        else:
+            copy = POD_SPEC()
+            copy.CopyFrom(self.message)
+            apply_to_message(copy, patch)
+            patched = UpbPodSpec(copy)
         if self._rules is not None:  # the patch touches rule fields only: patch them too
             patched._rules = apply_to_kube(self._rules, patch)
         return patched
@@ -183,10 +187,11 @@ def apply_to_message(pod: Any, patch: PodPatch) -> None:
     """Apply `patch` to a `PodSpec` message in place, with `patch.apply_to_kube`'s
     semantics read through the codec: a scalar the JSON would show is one the message
     has (`HasField`), a map the JSON would show is a non-empty one."""
-    if patch.active_deadline_seconds is not None and not pod.HasField("activeDeadlineSeconds"):
-        pod.activeDeadlineSeconds = patch.active_deadline_seconds
-    if patch.priority_class_name and not pod.priorityClassName:
-        pod.priorityClassName = patch.priority_class_name
+    deadline, class_name, grace = _unset_scalars(pod, patch)
+    if deadline is not None:
+        pod.activeDeadlineSeconds = deadline
+    if class_name:
+        pod.priorityClassName = class_name
     lists = ((pod.containers, patch.containers), (pod.initContainers, patch.init_containers))
     for containers, texts in lists:
         if texts:
@@ -197,9 +202,67 @@ def apply_to_message(pod: Any, patch: PodPatch) -> None:
                     _set_texts(container, own)
     if patch.tolerations:
         pod.tolerations.extend(_TOLERATION_LISTS.get(patch.tolerations, _toleration_messages))
-    grace = patch.termination_grace_period_seconds
-    if grace is not None and not pod.terminationGracePeriodSeconds:
+    if grace is not None:
         pod.terminationGracePeriodSeconds = grace
+
+
+def _unset_scalars(pod: Any, patch: PodPatch) -> tuple[int | None, str, int | None]:
+    """The patch's deadline, class name and grace period the pod takes (None or "": not
+    set): those it lacks, as `patch` says."""
+    deadline = patch.active_deadline_seconds
+    if deadline is not None and pod.HasField("activeDeadlineSeconds"):
+        deadline = None
+    class_name = patch.priority_class_name if not pod.priorityClassName else ""
+    grace = patch.termination_grace_period_seconds
+    if grace is not None and pod.terminationGracePeriodSeconds:
+        grace = None
+    return deadline, class_name, grace
+
+
+def _suffix(pod: Any, patch: PodPatch) -> bytes | None:
+    """The bytes that, appended to `pod`'s, give the patched pod; None when the patch
+    changes a container.
+
+    Protobuf's merge semantics: parsing the concatenation of two messages gives the
+    first with the second merged in, where a scalar field set again takes the last
+    value and a repeated field appends. A patch without container changes only sets
+    scalars the pod lacks and appends tolerations, so where those scalars are absent
+    (not merely empty) the appended message holds just them: the pod's own bytes (unknown fields too) are kept as they are, with no copy
+    of the message and no second serialization. Memoised: the same few patches and
+    scalars recur for every job alike.
+    """
+    lists = ((pod.containers, patch.containers), (pod.initContainers, patch.init_containers))
+    for containers, texts in lists:
+        if texts and (len(containers) != len(texts) or any(t is not None for t in texts)):
+            return None  # (a length mismatch is the full path's error to raise)
+    deadline, class_name, grace = _unset_scalars(pod, patch)
+    if (class_name and pod.HasField("priorityClassName")) or (
+        grace is not None and pod.HasField("terminationGracePeriodSeconds")
+    ):
+        return None  # set to "" or 0: appended, it would be in the bytes twice
+    tolerations: Any = ()
+    if patch.tolerations:
+        tolerations = _TOLERATION_LISTS.get(patch.tolerations, _toleration_messages)
+    key = (deadline, class_name, grace, id(tolerations))
+    entry = _SUFFIXES.get(key)
+    if entry is not None and entry[0] is tolerations:  # (holding it: the id is its own)
+        return entry[1]
+    message = POD_SPEC()
+    if deadline is not None:
+        message.activeDeadlineSeconds = deadline
+    if class_name:
+        message.priorityClassName = class_name
+    message.tolerations.extend(tolerations)
+    if grace is not None:
+        message.terminationGracePeriodSeconds = grace
+    data = message.SerializeToString()
+    if len(_SUFFIXES) >= _MEMO_SIZE:
+        _SUFFIXES.clear()
+    _SUFFIXES[key] = (tolerations, data)
+    return data
+
+
+_SUFFIXES: dict[tuple[Any, ...], tuple[Any, bytes]] = {}
 
 
 def _set_texts(container: Any, texts: ContainerTexts) -> None:

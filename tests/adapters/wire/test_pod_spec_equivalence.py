@@ -7,6 +7,7 @@ fields carried along), a `KubePodSpec` over it, `apply_to_kube` for the defaults
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,12 @@ from hypothesis import strategies as st
 
 from armada_adapters.wire.convert.jobs import job_message
 from armada_adapters.wire.jsoncodec import from_json, to_json
-from armada_adapters.wire.pod_spec import CONTAINER_RULE_FIELDS, POD_RULE_FIELDS, UpbPodSpec
+from armada_adapters.wire.pod_spec import (
+    CONTAINER_RULE_FIELDS,
+    POD_RULE_FIELDS,
+    UpbPodSpec,
+    apply_to_message,
+)
 from armada_adapters.wire.pool import message_class
 from armada_core.commands import JobSubmitItem
 from armada_core.jobs import KubeObject
@@ -165,7 +171,7 @@ def _texts(spec: KubeObject, key: str) -> st.SearchStrategy[tuple[Any, ...]]:
             _resource_list() if not resources.get(kind) else _resource_list().filter(bool)
             for kind in ("requests", "limits")
         ]
-        return st.tuples(*lists)
+        return st.none() | st.tuples(*lists)  # None: the container as it is
 
     return st.one_of(st.just(()), st.tuples(*map(one, containers)))
 
@@ -213,6 +219,53 @@ def test_patched_is_apply_to_kube(case: tuple[KubeObject, PodPatch], unknown: bo
         again = POD_SPEC.FromString(patched.encoded())
         assert len(UnknownFieldSet(again)) == 1
         assert len(UnknownFieldSet(again.containers[0])) == 1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pods_and_patches(), st.booleans())
+def test_appended_patch_is_the_patched_message(
+    case: tuple[KubeObject, PodPatch], unknown: bool
+) -> None:
+    """Without container changes, the patched bytes are the pod's own with the set fields
+    appended: the same message as patching a copy, unknown fields included."""
+    spec, patch = case
+    patch = dataclasses.replace(
+        patch,
+        containers=tuple(None for _ in patch.containers),
+        init_containers=tuple(None for _ in patch.init_containers),
+    )
+    message = message_of(spec, unknown)
+    fast = UpbPodSpec(message).patched(patch)
+    slow = POD_SPEC()
+    slow.CopyFrom(message)
+    apply_to_message(slow, patch)
+    again = POD_SPEC.FromString(fast.encoded())
+    assert again == slow
+    assert again.SerializeToString(deterministic=True) == slow.SerializeToString(deterministic=True)
+    assert fast.size() == slow.ByteSize() == len(fast.encoded())
+    assert len(UnknownFieldSet(again)) == len(UnknownFieldSet(slow)) == int(unknown)
+    for ours, theirs in zip(again.containers, slow.containers, strict=True):
+        assert len(UnknownFieldSet(ours)) == len(UnknownFieldSet(theirs))
+    if not (
+        message.HasField("priorityClassName") or message.HasField("terminationGracePeriodSeconds")
+    ):
+        assert fast._message is None  # the appended path: bytes only, no copy
+
+
+def test_appended_patch_follows_the_pods_own_fields() -> None:
+    toleration = {"key": "t", "operator": "Exists"}
+    patch = PodPatch(
+        active_deadline_seconds=60,
+        priority_class_name="armada-default",
+        containers=(None,),
+        tolerations=(toleration,),
+        termination_grace_period_seconds=1,
+    )
+    bare = {"containers": [{"name": "c"}], "tolerations": [{"key": "own"}]}
+    own = {**bare, "activeDeadlineSeconds": 5, "priorityClassName": "x"}
+    for pod in (bare, own, {**bare, "terminationGracePeriodSeconds": 0}):
+        patched = UpbPodSpec(from_json(pod, POD_SPEC)).patched(patch)
+        assert UpbPodSpec(data=patched.encoded()).kube() == apply_to_kube(pod, patch)
 
 
 def _items(spec: KubeObject, message: Any, labels: dict[str, str]) -> tuple[JobSubmitItem, ...]:
