@@ -91,6 +91,28 @@ def test_annotations_total_at_most_256_kib() -> None:
         check_label_key("annotations", "k" * 64)
 
 
+def test_passing_maps_are_remembered_by_kind_and_content_only() -> None:
+    # The memo of passing labels and annotations: a map one kind accepts is still
+    # checked as the other kind, failures are never remembered, big maps are not kept.
+    from armada_core import limits
+
+    long_value = {"memo-k": "v" * 64}
+    check_annotations("annotations", long_value)  # fine as an annotation
+    for _ in range(2):
+        with pytest.raises(InvalidArgument, match=r"^labels: the value of"):
+            check_labels("labels", long_value)
+    assert ("labels", tuple(long_value.items())) not in limits._PASSED
+    assert ("annotations", tuple(long_value.items())) in limits._PASSED
+    big = {"memo-big": "x" * 5000}
+    check_annotations("annotations", big)
+    assert ("annotations", tuple(big.items())) not in limits._PASSED
+    for n in range(limits._PASSED_SIZE + 10):
+        check_labels("labels", {"memo-n": str(n)})
+    assert len(limits._PASSED) <= limits._PASSED_SIZE
+    # Not text: no key, so checked (and refused) each time.
+    assert limits._passed_key("labels", {"k": ["v"]}) == ()  # type: ignore[dict-item]
+
+
 def test_a_megabyte_message_shows_only_a_prefix() -> None:
     with pytest.raises(InvalidArgument) as caught:
         check_label_key("labels", "k" * MB)

@@ -19,7 +19,7 @@ from submission_support import build, container, item, pod, rejection, submit
 from armada_core.errors import InvalidArgument
 from armada_core.quantity import Quantity
 from armada_core.submission import SubmissionConfig
-from armada_core.submission.defaults import plan_of, pod_plan
+from armada_core.submission.defaults import default_pod_spec, defaults_patch, plan_of, pod_plan
 from armada_core.submission.memo import Memo, is_plain, pod_key
 
 # Shared on purpose: their memos fill up across examples.
@@ -216,6 +216,25 @@ def test_the_plan_is_the_one_worked_out_afresh() -> None:
     spec = pod(container(cpu="0.1"), initContainers=[container("side", restartPolicy="Always")])
     assert pod_plan(spec, config) is pod_plan(spec, config)
     assert pod_plan(spec, config) == plan_of(spec, config)
+
+
+def test_containers_holding_their_texts_are_left_as_they_are() -> None:
+    config = SubmissionConfig()
+    storage = {"ephemeral-storage": "8Gi"}  # the default the others lack
+    full = container("full", cpu="1", memory="1Gi")
+    for kind in ("requests", "limits"):
+        full["resources"][kind].update(storage)
+    spec = pod(full, container("short", cpu="0.5"))
+    plan = pod_plan(spec, config)
+    assert plan.containers[0] is None  # already the canonical texts
+    assert plan.containers[1] == ({**storage, "cpu": "500m", "memory": "1Gi"},) * 2
+    patch, _ = defaults_patch(spec, config)
+    assert defaults_patch(spec, config)[0] is patch  # one patch per plan and class name
+    assert defaults_patch({**spec, "priorityClassName": "other"}, config)[0] is not patch
+    defaulted, _ = default_pod_spec(spec, config)
+    assert (
+        defaulted["containers"][0] is full and defaulted["containers"][1] != spec["containers"][1]
+    )
 
 
 def test_the_memo_is_not_part_of_the_config_value() -> None:
