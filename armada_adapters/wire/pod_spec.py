@@ -227,9 +227,9 @@ def _suffix(pod: Any, patch: PodPatch) -> bytes | None:
     first with the second merged in, where a scalar field set again takes the last
     value and a repeated field appends. A patch without container changes only sets
     scalars the pod lacks and appends tolerations, so where those scalars are absent
-    (not merely empty) the appended message holds just them: the pod's own bytes (unknown fields too) are kept as they are, with no copy
-    of the message and no second serialization. Memoised: the same few patches and
-    scalars recur for every job alike.
+    (not merely empty) the appended message holds just them: the pod's own bytes
+    (unknown fields too) are kept as they are, with no copy of the message and no second
+    serialization. Memoised: the same few patches and scalars recur for every job alike.
     """
     lists = ((pod.containers, patch.containers), (pod.initContainers, patch.init_containers))
     for containers, texts in lists:
@@ -247,7 +247,7 @@ def _suffix(pod: Any, patch: PodPatch) -> bytes | None:
     entry = _SUFFIXES.get(key)
     if entry is not None and entry[0] is tolerations:  # (holding it: the id is its own)
         return entry[1]
-    message = POD_SPEC()
+    message: Any = POD_SPEC()
     if deadline is not None:
         message.activeDeadlineSeconds = deadline
     if class_name:
@@ -255,7 +255,7 @@ def _suffix(pod: Any, patch: PodPatch) -> bytes | None:
     message.tolerations.extend(tolerations)
     if grace is not None:
         message.terminationGracePeriodSeconds = grace
-    data = message.SerializeToString()
+    data: bytes = message.SerializeToString()
     if len(_SUFFIXES) >= _MEMO_SIZE:
         _SUFFIXES.clear()
     _SUFFIXES[key] = (tolerations, data)
