@@ -164,13 +164,17 @@ class UpbPodSpec:
 
     def patched(self, patch: PodPatch) -> UpbPodSpec:
         suffix = _suffix(self.message, patch)
-        if suffix is not None:  # no container changes: the bytes, then what is set
-            patched = UpbPodSpec(data=self.encoded() + suffix)
-        else:
+        if suffix is None:  # the general way: a copy of the message, patched
             copy = POD_SPEC()
             copy.CopyFrom(self.message)
             apply_to_message(copy, patch)
             patched = UpbPodSpec(copy)
+        elif not _changes_containers(patch):  # the bytes, then what is set
+            patched = UpbPodSpec(data=self.encoded() + suffix)
+        else:  # parsing the bytes costs less than copying the message (upb)
+            message = POD_SPEC.FromString(self.encoded() + suffix)
+            _apply_containers(message, patch)
+            patched = UpbPodSpec(message)
         if self._rules is not None:  # the patch touches rule fields only: patch them too
             patched._rules = apply_to_kube(self._rules, patch)
         return patched
@@ -192,6 +196,15 @@ def apply_to_message(pod: Any, patch: PodPatch) -> None:
         pod.activeDeadlineSeconds = deadline
     if class_name:
         pod.priorityClassName = class_name
+    _apply_containers(pod, patch)
+    if patch.tolerations:
+        pod.tolerations.extend(_TOLERATION_LISTS.get(patch.tolerations, _toleration_messages))
+    if grace is not None:
+        pod.terminationGracePeriodSeconds = grace
+
+
+def _apply_containers(pod: Any, patch: PodPatch) -> None:
+    """The container part of `apply_to_message`."""
     lists = ((pod.containers, patch.containers), (pod.initContainers, patch.init_containers))
     for containers, texts in lists:
         if texts:
@@ -200,10 +213,12 @@ def apply_to_message(pod: Any, patch: PodPatch) -> None:
             for container, own in zip(containers, texts, strict=True):
                 if own is not None:
                     _set_texts(container, own)
-    if patch.tolerations:
-        pod.tolerations.extend(_TOLERATION_LISTS.get(patch.tolerations, _toleration_messages))
-    if grace is not None:
-        pod.terminationGracePeriodSeconds = grace
+
+
+def _changes_containers(patch: PodPatch) -> bool:
+    return any(t is not None for t in patch.containers) or any(
+        t is not None for t in patch.init_containers
+    )
 
 
 def _unset_scalars(pod: Any, patch: PodPatch) -> tuple[int | None, str, int | None]:
@@ -220,21 +235,21 @@ def _unset_scalars(pod: Any, patch: PodPatch) -> tuple[int | None, str, int | No
 
 
 def _suffix(pod: Any, patch: PodPatch) -> bytes | None:
-    """The bytes that, appended to `pod`'s, give the patched pod; None when the patch
-    changes a container.
+    """The bytes that, appended to `pod`'s, give the pod with the patch's scalars and
+    tolerations (all but the containers' part); None where they cannot.
 
     Protobuf's merge semantics: parsing the concatenation of two messages gives the
     first with the second merged in, where a scalar field set again takes the last
-    value and a repeated field appends. A patch without container changes only sets
-    scalars the pod lacks and appends tolerations, so where those scalars are absent
-    (not merely empty) the appended message holds just them: the pod's own bytes
-    (unknown fields too) are kept as they are, with no copy of the message and no second
-    serialization. Memoised: the same few patches and scalars recur for every job alike.
+    value and a repeated field appends. A patch sets only scalars the pod lacks and
+    appends tolerations, so where those scalars are absent (not merely empty) the
+    appended message holds just them: the pod's own bytes (unknown fields too) are kept
+    as they are, with no copy of the message. Memoised: the same few patches and
+    scalars recur for every job alike.
     """
     lists = ((pod.containers, patch.containers), (pod.initContainers, patch.init_containers))
     for containers, texts in lists:
-        if texts and (len(containers) != len(texts) or any(t is not None for t in texts)):
-            return None  # (a length mismatch is the full path's error to raise)
+        if texts and len(containers) != len(texts):
+            return None  # the general way's error to raise
     deadline, class_name, grace = _unset_scalars(pod, patch)
     if (class_name and pod.HasField("priorityClassName")) or (
         grace is not None and pod.HasField("terminationGracePeriodSeconds")
