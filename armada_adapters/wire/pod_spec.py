@@ -5,9 +5,10 @@ A `UpbPodSpec` holds a parsed `k8s.io.api.core.v1.PodSpec` message, or only its 
 until something needs the message. Its bytes are what storage keeps and what events
 and leases carry: nothing turns the pod spec into a dict on the way. The rules read
 only the rule fields (`rules()`, written by the codec's own compiled field encoders,
-so exactly as `to_json` writes them), and the server's defaults are applied to a copy
-of the message itself (`patched`); only a cold path asking for `kube()` pays for the
-whole dict.
+so exactly as `to_json` writes them), and the server's defaults are applied to the
+message's own bytes (`patched`: the fields they set appended, protobuf merging them;
+containers whose resources change set on a parse of those); only a cold path asking
+for `kube()` pays for the whole dict.
 """
 
 from __future__ import annotations
