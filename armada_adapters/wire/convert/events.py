@@ -12,11 +12,12 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from armada_adapters.wire.convert.common import JsonDict, flag, text, timestamp
-from armada_adapters.wire.convert.jobs import job_json, job_message
+from armada_adapters.wire.convert.jobs import job_bytes, job_json, job_message
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pages import Page
 from armada_adapters.wire.pool import message_class
+from armada_adapters.wire.protobytes import delimited, string, tag, varint
 from armada_core.commands import WatchJobSet
 from armada_core.events import Event, EventKind, StoredEvent
 
@@ -73,6 +74,8 @@ class _Layout:
     cls: type[Message]
     fields: tuple[tuple[str, str, int, int, int], ...]
     fast: bool
+    case_tag: bytes  # the key of the kind's `EventMessage` field
+    job_tag: bytes  # the key of its `job` field (b"" if it has none)
 
 
 # One encoder: `event_message` builds every event's `api.EventStreamMessage` (without
@@ -105,10 +108,19 @@ class EventPage(Page[StoredEvent]):
 def event_stream_bytes(stored: StoredEvent) -> bytes:
     """The protobuf bytes of the `api.EventStreamMessage` `event_stream_message` describes.
 
-    A `submitted` event's job is written from its fields, its pod spec parsed in from the
-    stored bytes (`job_message`; a pod spec without bytes comes from `job_json`); a job
-    that is refused takes the whole dict, which then fails exactly as it always did.
+    A plain event (nearly all: see `_plain_bytes`) is written by hand, a `submitted`
+    event's job from its fields with its stored pod spec bytes as they are
+    (`job_bytes`). Anything else takes `_built_bytes`.
     """
+    data = _plain_bytes(stored)
+    return _built_bytes(stored) if data is None else data
+
+
+def _built_bytes(stored: StoredEvent) -> bytes:
+    """The message built field by field: a `submitted` event's job is written from its
+    fields, its pod spec parsed in from the stored bytes (`job_message`; a pod spec
+    without bytes comes from `job_json`); a job that is refused takes the whole dict,
+    which then fails exactly as it always did."""
     message = event_message(stored)
     event = stored.event
     if event.kind is EventKind.SUBMITTED and event.job is not None:
@@ -120,6 +132,47 @@ def event_stream_bytes(stored: StoredEvent) -> bytes:
                 event_stream_message(stored), message_class("api.EventStreamMessage")
             )
     return bytes(message.SerializeToString())
+
+
+# `EventStreamMessage.id` and `.message`, and `Timestamp.seconds` and `.nanos`.
+_ID, _MESSAGE, _SECONDS, _NANOS = tag(1), tag(2), tag(1, 0), tag(2, 0)
+_JOB_ID, _JOB_SET_ID, _QUEUE, _CREATED = (tag(n) for n in range(1, 5))  # `_COMMON`
+
+
+def _plain_bytes(stored: StoredEvent) -> bytes | None:
+    """The reply written by hand, as upb writes it: an event whose own fields are clean
+    scalars (`_plain_fields`) and, if `submitted`, whose job `job_bytes` writes; None
+    for any other event."""
+    event = stored.event
+    layout = _layout(event.kind)
+    if not layout.fast:
+        return None
+    queue, job_set_id = stored.queue, stored.job_set_id
+    own = _plain_fields(layout, queue, job_set_id, event)
+    if own is None:
+        return None
+    seconds, nanos = divmod(event.created_ns, 1_000_000_000)
+    created = (_SECONDS + varint(seconds) if seconds else b"") + (
+        _NANOS + varint(nanos) if nanos else b""
+    )
+    parts = [
+        string(_JOB_ID, event.job_id),
+        string(_JOB_SET_ID, job_set_id),
+        string(_QUEUE, queue),
+        delimited(_CREATED, created),
+    ]
+    if own:
+        try:
+            parts.append(layout.cls(**{name: value for name, _, value in own}).SerializeToString())
+        except (ValueError, TypeError, OverflowError):
+            return None  # the schema decides
+    if event.job is not None and event.kind is EventKind.SUBMITTED:
+        job = job_bytes(event.job)
+        if job is None:
+            return None
+        parts.append(delimited(layout.job_tag, job))
+    body = delimited(layout.case_tag, b"".join(parts))
+    return string(_ID, str(stored.id)) + delimited(_MESSAGE, body)
 
 
 def event_message(stored: StoredEvent) -> Message:
@@ -230,7 +283,16 @@ def _layout(kind: EventKind) -> _Layout:
     own = fields[len(_COMMON) :]
     scalars = tuple(s for s in map(_scalar, own) if s is not None)
     names = tuple(f.name for f in fields[: len(_COMMON)])
-    return _Layout(str(field.json_name), cls, scalars, fast=names == _COMMON)
+    numbers = tuple(f.number for f in fields[: len(_COMMON)])
+    job = cls.DESCRIPTOR.fields_by_name.get("job")
+    return _Layout(
+        str(field.json_name),
+        cls,
+        scalars,
+        fast=names == _COMMON and numbers == (1, 2, 3, 4),  # the keys `_plain_bytes` writes
+        case_tag=tag(field.number),
+        job_tag=b"" if job is None else tag(job.number),
+    )
 
 
 def _message_name(field: Any) -> str:

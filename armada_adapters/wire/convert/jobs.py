@@ -14,6 +14,7 @@ from armada_adapters.wire.convert.common import JsonDict, compact, flag, strings
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json
 from armada_adapters.wire.pool import message_class
+from armada_adapters.wire.protobytes import delimited, tag
 from armada_core.jobs import Job, JobState, ResourceRequirements
 from armada_core.results import JobDetails
 from armada_core.runs import Run
@@ -116,6 +117,25 @@ def job_message(job: Job, target: Message) -> None:
     target.pod_spec.MergeFromString(data)  # type: ignore[attr-defined]
 
 
+def job_bytes(job: Job) -> bytes | None:
+    """The bytes of the `api.Job` `job_message` writes, for a job whose pod spec has its
+    stored bytes and whose other fields need no codec; None for any other job.
+
+    The stored pod spec bytes are written as they are (our own encoder made them at
+    submit), not parsed in and serialised again: the same message for its reader.
+    """
+    data = job.spec.encoded()
+    if data is None:
+        return None
+    target = message_class("api.Job")()
+    if not _fields_into(job, target):
+        return None
+    return bytes(target.SerializeToString()) + delimited(_POD_SPEC_KEY, data)
+
+
+_POD_SPEC_KEY = tag(5)  # api.Job.pod_spec
+
+
 def _fields_into(job: Job, target: Any) -> bool:
     """Set every field of the job but its pod spec; False if one needs the codec."""
     try:
@@ -124,8 +144,12 @@ def _fields_into(job: Job, target: Any) -> bool:
         target.job_set_id = job.job_set_id
         target.queue = job.queue
         target.namespace = job.namespace
-        target.labels.update(job.labels)
-        target.annotations.update(job.annotations)
+        # Item by item: `update` on a upb map is `MutableMapping.update`, slower in Python.
+        labels, annotations = target.labels, target.annotations
+        for key, value in job.labels.items():
+            labels[key] = value
+        for key, value in job.annotations.items():
+            annotations[key] = value
         target.owner = job.owner
         target.queue_ownership_user_groups.extend(sorted(job.groups))
         target.priority = float(job.priority)

@@ -1,0 +1,42 @@
+"""Protobuf wire-format pieces written by hand, where building a message costs more.
+
+An event reply is a few nested length-delimited fields around bytes we already have
+(a stored pod spec) or make once (a job's fields): joining them here spares parsing
+the pod spec into a message only to serialise it again. What these write is what
+upb writes for the same fields, so a reader sees the same message.
+"""
+
+from __future__ import annotations
+
+_ONE_BYTE = [bytes((n,)) for n in range(0x80)]
+_UINT64 = (1 << 64) - 1
+
+
+def varint(n: int) -> bytes:
+    """`n` as a base-128 varint; a negative int as its 64-bit two's complement."""
+    if 0 <= n < 0x80:
+        return _ONE_BYTE[n]
+    n &= _UINT64
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def tag(number: int, wire_type: int = 2) -> bytes:
+    """A field's key (wire type 2: length-delimited)."""
+    return varint(number << 3 | wire_type)
+
+
+def delimited(key: bytes, data: bytes) -> bytes:
+    """A length-delimited field: its key, the length, the bytes."""
+    return key + varint(len(data)) + data
+
+
+def string(key: bytes, value: str) -> bytes:
+    """A string field as proto3 writes it (nothing when empty); `value` is ASCII."""
+    if not value:
+        return b""
+    return delimited(key, value.encode())
