@@ -40,3 +40,30 @@ def string(key: bytes, value: str) -> bytes:
     if not value:
         return b""
     return delimited(key, value.encode())
+
+
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+_SECONDS, _NANOS = tag(1, 0), tag(2, 0)  # google.protobuf.Timestamp's fields
+# The last timestamp written, as one tuple (replaced whole: safe across threads): a
+# job's events, and the job itself, mostly share their time.
+_LAST_TIMESTAMP: list[tuple[int, bytes]] = [(0, b"")]
+
+
+def timestamp_body(ns: int) -> bytes:
+    """The body of a `google.protobuf.Timestamp` for `ns` nanoseconds since the epoch.
+
+    Raises OverflowError beyond int64 seconds, TypeError for a value that is not an int.
+    """
+    last_ns, last = _LAST_TIMESTAMP[0]
+    if ns == last_ns and type(ns) is int:
+        return last
+    if type(ns) is not int:
+        raise TypeError(f"a timestamp is an int of nanoseconds, not {type(ns).__name__}")
+    seconds, nanos = divmod(ns, 1_000_000_000)
+    if not _INT64[0] <= seconds <= _INT64[1]:
+        raise OverflowError(f"{ns} ns is beyond a Timestamp")
+    data = (_SECONDS + varint(seconds) if seconds else b"") + (
+        _NANOS + varint(nanos) if nanos else b""
+    )
+    _LAST_TIMESTAMP[0] = (ns, data)
+    return data

@@ -17,7 +17,7 @@ from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pages import Page
 from armada_adapters.wire.pool import message_class
-from armada_adapters.wire.protobytes import delimited, string, tag, varint
+from armada_adapters.wire.protobytes import delimited, string, tag, timestamp_body
 from armada_core.commands import WatchJobSet
 from armada_core.events import Event, EventKind, StoredEvent
 
@@ -134,9 +134,8 @@ def _built_bytes(stored: StoredEvent) -> bytes:
     return bytes(message.SerializeToString())
 
 
-# `EventStreamMessage.id` and `.message`, and `Timestamp.seconds` and `.nanos`.
-_ID, _MESSAGE, _SECONDS, _NANOS = tag(1), tag(2), tag(1, 0), tag(2, 0)
-_JOB_ID, _JOB_SET_ID, _QUEUE, _CREATED = (tag(n) for n in range(1, 5))  # `_COMMON`
+# `EventStreamMessage.id` and `.message`; `_COMMON`'s `job_id` and `created`.
+_ID, _MESSAGE, _JOB_ID, _CREATED = tag(1), tag(2), tag(1), tag(4)
 
 
 def _plain_bytes(stored: StoredEvent) -> bytes | None:
@@ -151,21 +150,17 @@ def _plain_bytes(stored: StoredEvent) -> bytes | None:
     own = _plain_fields(layout, queue, job_set_id, event)
     if own is None:
         return None
-    seconds, nanos = divmod(event.created_ns, 1_000_000_000)
-    created = (_SECONDS + varint(seconds) if seconds else b"") + (
-        _NANOS + varint(nanos) if nanos else b""
-    )
-    parts = [
-        string(_JOB_ID, event.job_id),
-        string(_JOB_SET_ID, job_set_id),
-        string(_QUEUE, queue),
-        delimited(_CREATED, created),
-    ]
-    if own:
-        try:
+    try:
+        created = timestamp_body(event.created_ns)
+        parts = [
+            string(_JOB_ID, event.job_id),
+            _job_set_bytes(job_set_id, queue),
+            delimited(_CREATED, created),
+        ]
+        if own:
             parts.append(layout.cls(**{name: value for name, _, value in own}).SerializeToString())
-        except (ValueError, TypeError, OverflowError):
-            return None  # the schema decides
+    except (ValueError, TypeError, OverflowError):
+        return None  # the schema decides
     if event.job is not None and event.kind is EventKind.SUBMITTED:
         job = job_bytes(event.job)
         if job is None:
@@ -173,6 +168,23 @@ def _plain_bytes(stored: StoredEvent) -> bytes | None:
         parts.append(delimited(layout.job_tag, job))
     body = delimited(layout.case_tag, b"".join(parts))
     return string(_ID, str(stored.id)) + delimited(_MESSAGE, body)
+
+
+def _job_set_bytes(job_set_id: str, queue: str) -> bytes:
+    """`_COMMON`'s `job_set_id` and `queue` fields: the same for every event of a stream."""
+    key = (job_set_id, queue)
+    data = _JOB_SETS.get(key)
+    if data is None:
+        data = string(_JOB_SET_ID, job_set_id) + string(_QUEUE, queue)
+        if len(_JOB_SETS) >= _JOB_SETS_KEPT:
+            _JOB_SETS.clear()  # bounded; refilled by the streams being sent
+        _JOB_SETS[key] = data
+    return data
+
+
+_JOB_SET_ID, _QUEUE = tag(2), tag(3)
+_JOB_SETS: dict[tuple[str, str], bytes] = {}
+_JOB_SETS_KEPT = 1024
 
 
 def event_message(stored: StoredEvent) -> Message:
