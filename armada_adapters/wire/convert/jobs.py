@@ -155,21 +155,18 @@ def _written_fields(job: Job) -> bytes | None:
     and text that encodes as it is; None for any other (the message decides)."""
     if job.ingresses or job.services:
         return None
-    resources = _resources_of(job.scheduling_resource_requirements)
-    if resources is None:
-        return None
     try:
+        shared = _shared_fields(job)
+        if shared is None:
+            return None
         priority = float(job.priority)
         parts = [
             string(_ID, job.id),
-            _shared_fields(job.job_set_id, job.queue, job.namespace, job.owner, job.groups),
+            shared,
             _PRIORITY + _DOUBLE.pack(priority) if priority else b"",
             delimited(_CREATED, timestamp_body(job.created_ns)),
             string(_CLIENT_ID, job.client_id),
-            delimited(_REQUIREMENTS, resources),
         ]
-        for key, value in job.labels.items():
-            parts.append(delimited(_LABELS, string(_KEY, key) + string(_VALUE, value)))
         for key, value in job.annotations.items():
             parts.append(delimited(_ANNOTATIONS, string(_KEY, key) + string(_VALUE, value)))
     except (ValueError, TypeError, OverflowError, AttributeError):
@@ -177,22 +174,43 @@ def _written_fields(job: Job) -> bytes | None:
     return b"".join(parts)
 
 
-def _shared_fields(
-    job_set_id: str, queue: str, namespace: str, owner: str, groups: tuple[str, ...]
-) -> bytes:
-    """The fields a job set's jobs mostly share, written once per distinct set of them."""
-    key = (job_set_id, queue, namespace, owner, groups)
+def _shared_fields(job: Job) -> bytes | None:
+    """The fields a job set's jobs mostly share (all but id, time, client id and
+    annotations), written once per distinct set of them; None if the requirements
+    are not quantity texts. Raises what `_written_fields` catches.
+
+    Only text is written, and only what was written is kept: a key holding anything
+    else (`1`, which equals `True`) never finds another's bytes.
+    """
+    requirements = job.scheduling_resource_requirements
+    key = (
+        job.job_set_id,
+        job.queue,
+        job.namespace,
+        job.owner,
+        job.groups,
+        tuple(job.labels.items()),
+        tuple(requirements.requests.items()),
+        tuple(requirements.limits.items()),
+    )
     data = _SHARED.get(key)
     if data is None:
-        data = b"".join(
-            [
-                string(_JOB_SET_ID, job_set_id),
-                string(_QUEUE, queue),
-                string(_NAMESPACE, namespace),
-                string(_OWNER, owner),
-                *(delimited(_GROUPS, group.encode()) for group in sorted(groups)),
-            ]
-        )
+        resources = _resources_of(requirements)
+        if resources is None:
+            return None
+        parts = [
+            string(_JOB_SET_ID, job.job_set_id),
+            string(_QUEUE, job.queue),
+            string(_NAMESPACE, job.namespace),
+            string(_OWNER, job.owner),
+            *(delimited(_GROUPS, group.encode()) for group in sorted(job.groups)),
+            *(
+                delimited(_LABELS, string(_KEY, name) + string(_VALUE, value))
+                for name, value in job.labels.items()
+            ),
+            delimited(_REQUIREMENTS, resources),
+        ]
+        data = b"".join(parts)
         if len(_SHARED) >= _SHARED_KEPT:
             _SHARED.clear()  # bounded; refilled by what replays use next
         _SHARED[key] = data
