@@ -16,6 +16,8 @@ def varint(n: int) -> bytes:
     """`n` as a base-128 varint; a negative int as its 64-bit two's complement."""
     if 0 <= n < 0x80:
         return _ONE_BYTE[n]
+    if 0 < n < 0x4000:  # two bytes: most lengths of a reply's parts
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
     n &= _UINT64
     out = bytearray()
     while n > 0x7F:
@@ -32,14 +34,17 @@ def tag(number: int, wire_type: int = 2) -> bytes:
 
 def delimited(key: bytes, data: bytes) -> bytes:
     """A length-delimited field: its key, the length, the bytes."""
-    return key + varint(len(data)) + data
+    size = len(data)
+    return key + (_ONE_BYTE[size] if size < 0x80 else varint(size)) + data
 
 
 def string(key: bytes, value: str) -> bytes:
     """A string field as proto3 writes it (nothing when empty); `value` is ASCII."""
     if not value:
         return b""
-    return delimited(key, value.encode())
+    data = value.encode()
+    size = len(data)
+    return key + (_ONE_BYTE[size] if size < 0x80 else varint(size)) + data
 
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)
