@@ -39,7 +39,8 @@ def delimited(key: bytes, data: bytes) -> bytes:
 
 
 def string(key: bytes, value: str) -> bytes:
-    """A string field as proto3 writes it (nothing when empty); `value` is ASCII."""
+    """A string field as proto3 writes it (nothing when empty); `value` encodes as UTF-8
+    (a lone surrogate raises UnicodeEncodeError, a ValueError)."""
     if not value:
         return b""
     data = value.encode()
