@@ -78,9 +78,10 @@ class _Layout:
     job_tag: bytes  # the key of its `job` field (b"" if it has none)
 
 
-# One encoder: `event_message` builds every event's `api.EventStreamMessage` (without
-# the job); gRPC sends its bytes with the job's encoded in (`event_stream_bytes`), REST
-# writes its Go-JSON with the job's dict (`event_stream_message`).
+# `event_message` builds an event's `api.EventStreamMessage` (without the job): REST
+# writes its Go-JSON with the job's dict (`event_stream_message`). gRPC sends bytes
+# (`event_stream_bytes`): a replay's plain events written by hand, the same fields
+# `event_message` sets (`_plain_bytes`), anything else from that message.
 
 
 def event_stream_message(stored: StoredEvent) -> JsonDict:
