@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from armada_core.events import Event, EventKind
+from armada_core.events import Event, EventId, EventKind, StoredEvent
 from armada_core.executors import Executor, NodeSnapshot
 from armada_core.jobs import Job, JobRecord, JobState, ResourceRequirements
 from armada_core.kube_pod import KubePodSpec
@@ -270,23 +270,24 @@ def requests_from_json(text: str | None) -> dict[str, str]:
 
 def _job_from(data: Mapping[str, Any], spec: PodSpec) -> Job:
     requests, limits = data["requirements"]
+    # Positional, in `Job`'s field order: a replay builds one per `submitted` event.
     return Job(
-        id=data["id"],
-        queue=data["queue"],
-        job_set_id=data["job_set_id"],
-        namespace=data["namespace"],
-        owner=data["owner"],
-        groups=tuple(data["groups"]),
-        priority=data["priority"],
-        created_ns=data["created_ns"],
-        spec=spec,
-        client_id=data["client_id"],
-        labels=data["labels"],
-        annotations=data["annotations"],
-        scheduling_resource_requirements=ResourceRequirements(requests, limits),
-        external_job_uri=data["external_job_uri"],
-        services=tuple(data["services"]),
-        ingresses=tuple(data["ingresses"]),
+        data["id"],
+        data["queue"],
+        data["job_set_id"],
+        data["namespace"],
+        data["owner"],
+        tuple(data["groups"]),
+        data["priority"],
+        data["created_ns"],
+        spec,
+        data["client_id"],
+        data["labels"],
+        data["annotations"],
+        ResourceRequirements(requests, limits),
+        data["external_job_uri"],
+        tuple(data["services"]),
+        tuple(data["ingresses"]),
     )
 
 
@@ -360,20 +361,75 @@ def _event_from(item: list[Any]) -> EventItem:
 StoredSpecs = dict[str, tuple[str, bytes]]
 
 
-def with_job(event: Event, job: Any, specs: StoredSpecs, pod_specs: PodSpecCodec) -> Event:
-    """A read event with its job put back: the job's row for `STORED_JOB` (if found),
-    else the job the event row holds itself (None: no job)."""
-    if job is None:
-        return event
-    if job == STORED_JOB:
-        found = specs.get(event.job_id)
-        if found is None:
-            return event
-        spec, pod_spec = found
-        job = job_from_json(spec, pod_specs.decode(pod_spec))
+def event_items(text: str) -> list[list[Any]]:
+    """A log entry's stored events as their JSON lists (`stored_events` makes them events)."""
+    items: list[list[Any]] = _decode(text)
+    return items
+
+
+def events_after(
+    ms: int,
+    seq: int,
+    start: int,
+    count: int,
+    final: bool,
+    items: list[list[Any]],
+    key: tuple[int, int, int],
+) -> list[tuple[EventId, list[Any]]]:
+    """The `event_items` of one stored row (`ms`, `seq`, `start`, `count`, `final`) that
+    come after `key`, each with its id: the last event of a `final` row ends its entry."""
+    entry = (ms, seq)
+    if entry > key[:2]:
+        first = 0
+    elif entry == key[:2]:
+        first = max(0, key[2] - start + 1)
     else:
-        job = job_from_dict(job)
-    return Event(event.kind, event.job_id, event.created_ns, event.fields, job)
+        return []
+    last = count - 1 if final else -1
+    return [
+        (EventId(ms, seq, start + offset, offset == last), items[offset])
+        for offset in range(first, len(items))
+    ]
+
+
+def stored_events(
+    found: Sequence[tuple[EventId, list[Any]]],
+    queue: str,
+    job_set_id: str,
+    specs: StoredSpecs,
+    pod_specs: PodSpecCodec,
+) -> list[StoredEvent]:
+    """The read events of `event_items`' lists, each made once with its job put back
+    (`with_job`'s rules), in one pass: a replay makes one per event it sends."""
+    kinds = _KINDS
+    out: list[StoredEvent] = []
+    append = out.append
+    for event_id, item in found:
+        size = len(item)
+        if size <= 3:
+            event = Event(kinds[item[0]], item[1], item[2], {})
+        elif size == 4 or item[4] is None:
+            event = Event(kinds[item[0]], item[1], item[2], item[3])
+        else:
+            job = _job_of(item[1], item[4], specs, pod_specs)
+            event = Event(kinds[item[0]], item[1], item[2], item[3], job)
+        append(StoredEvent(event_id, queue, job_set_id, event))
+    return out
+
+
+def stored_job_ids(found: Sequence[tuple[EventId, list[Any]]]) -> list[str]:
+    """The ids of the jobs these `event_items` lists name by `STORED_JOB`."""
+    return [item[1] for _, item in found if len(item) > 4 and item[4] == STORED_JOB]
+
+
+def _job_of(job_id: str, job: Any, specs: StoredSpecs, pod_specs: PodSpecCodec) -> Job | None:
+    if job == STORED_JOB:
+        found = specs.get(job_id)
+        if found is None:
+            return None
+        spec, pod_spec = found
+        return job_from_json(spec, pod_specs.decode(pod_spec))
+    return job_from_dict(job)
 
 
 # --- runs and executors ----------------------------------------------------------------

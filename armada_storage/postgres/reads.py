@@ -13,7 +13,7 @@ from typing import Any
 
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
-from armada_core.events import Event, EventId, StoredEvent
+from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, LEASED_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.ports import PodSpecCodec
@@ -30,16 +30,17 @@ from armada_storage._browse_sql import (
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
-    STORED_JOB,
     StoredSpecs,
-    events_from_json,
+    event_items,
+    events_after,
     executor_from_json,
     job_record,
     queue_from_json,
     requests_from_json,
     retry_policy_from_json,
     run_from_json,
-    with_job,
+    stored_events,
+    stored_job_ids,
 )
 from armada_storage._rows import CHUNK
 from armada_storage.postgres.pool import Connection
@@ -56,7 +57,7 @@ _EVENTS = """SELECT ms, seq, start, count, final, data FROM events
     ORDER BY ms, seq, start LIMIT %s"""
 _PAGE_ROWS = 64  # event rows per query while reading a log
 
-Found = list[tuple[EventId, Event, Any]]
+Found = list[tuple[EventId, list[Any]]]  # events as their stored lists (`event_items`)
 Key = tuple[int, int, int]
 Row = tuple[Any, ...]
 
@@ -242,9 +243,9 @@ async def read_events(
     key = (-1, -1, -1) if after is None else after.resume_key
     rows, count = await _rows_after(conn, (queue, job_set_id), key, limit)
     found = await off_loop(count, _decode, rows, key, limit)
-    wanted = [event.job_id for _, event, job in found if job == STORED_JOB]
+    wanted = stored_job_ids(found)
     specs = await _specs(conn, wanted) if wanted else {}
-    return await off_loop(len(wanted), _stored, found, specs, pod_specs, queue, job_set_id)
+    return await off_loop(len(wanted), stored_events, found, queue, job_set_id, specs, pod_specs)
 
 
 async def job_set_exists(conn: Connection, queue: str, job_set_id: str) -> bool:
@@ -291,25 +292,14 @@ def _decode(rows: list[Row], key: Key, limit: int) -> Found:
     """The first `limit` events of `rows` after `key`."""
     found: Found = []
     for ms, seq, start, count, final, data in rows:
-        for offset, (event, job) in enumerate(events_from_json(data)):
-            if (ms, seq, start + offset) > key:
-                last = final and offset == count - 1
-                found.append((EventId(ms, seq, start + offset, last), event, job))
-                if len(found) == limit:
-                    return found
+        found += events_after(ms, seq, start, count, final, event_items(data), key)
+        if len(found) >= limit:
+            del found[limit:]
+            break
     return found
 
 
 Specs = StoredSpecs
-
-
-def _stored(
-    found: Found, specs: Specs, pod_specs: PodSpecCodec, queue: str, job_set_id: str
-) -> list[StoredEvent]:
-    return [
-        StoredEvent(event_id, queue, job_set_id, with_job(event, job, specs, pod_specs))
-        for event_id, event, job in found
-    ]
 
 
 async def _specs(conn: Connection, job_ids: list[str]) -> Specs:

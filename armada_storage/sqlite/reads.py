@@ -12,7 +12,7 @@ from typing import Any
 
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
-from armada_core.events import Event, EventId, StoredEvent
+from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, LEASED_STATES, JobRecord, JobSetActivity, JobState
 from armada_core.ports import PodSpecCodec
@@ -29,16 +29,17 @@ from armada_storage._browse_sql import (
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
-    STORED_JOB,
     StoredSpecs,
-    events_from_json,
+    event_items,
+    events_after,
     executor_from_json,
     job_record,
     queue_from_json,
     requests_from_json,
     retry_policy_from_json,
     run_from_json,
-    with_job,
+    stored_events,
+    stored_job_ids,
 )
 from armada_storage._rows import CHUNK
 
@@ -209,28 +210,24 @@ def read_events(
         return []
     key = (-1, -1, -1) if after is None else after.resume_key
     found = _events_after(conn, row[0], key, limit)
-    wanted = [event.job_id for _, event, job in found if job == STORED_JOB]
+    wanted = stored_job_ids(found)
     specs = _specs(conn, wanted) if wanted else {}
-    return [
-        StoredEvent(event_id, queue, job_set_id, with_job(event, job, specs, pod_specs))
-        for event_id, event, job in found
-    ]
+    return stored_events(found, queue, job_set_id, specs, pod_specs)
 
 
 def _events_after(
     conn: sqlite3.Connection, set_id: int, key: tuple[int, int, int], limit: int
-) -> list[tuple[EventId, Event, Any]]:
-    """Up to `limit` events after `key`, decoding only the chunks it needs."""
+) -> list[tuple[EventId, list[Any]]]:
+    """Up to `limit` events after `key` as their stored lists, decoding only the chunks
+    it needs."""
     cursor = conn.execute(_EVENTS, (set_id, key[0], key[1], key[2] // CHUNK * CHUNK))
-    found: list[tuple[EventId, Event, Any]] = []
+    found: list[tuple[EventId, list[Any]]] = []
     try:
         for ms, seq, start, count, final, data in cursor:
-            for offset, (event, job) in enumerate(events_from_json(data)):
-                if (ms, seq, start + offset) > key:
-                    last = bool(final) and offset == count - 1
-                    found.append((EventId(ms, seq, start + offset, last), event, job))
-                    if len(found) == limit:
-                        return found
+            found += events_after(ms, seq, start, count, final, event_items(data), key)
+            if len(found) >= limit:
+                del found[limit:]
+                break
     finally:
         cursor.close()
     return found

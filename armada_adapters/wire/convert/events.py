@@ -12,11 +12,12 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from armada_adapters.wire.convert.common import JsonDict, flag, text, timestamp
-from armada_adapters.wire.convert.jobs import job_json, job_message
+from armada_adapters.wire.convert.jobs import job_bytes, job_json, job_message
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pages import Page
 from armada_adapters.wire.pool import message_class
+from armada_adapters.wire.protobytes import delimited, string, tag, timestamp_body
 from armada_core.commands import WatchJobSet
 from armada_core.events import Event, EventKind, StoredEvent
 
@@ -73,11 +74,14 @@ class _Layout:
     cls: type[Message]
     fields: tuple[tuple[str, str, int, int, int], ...]
     fast: bool
+    case_tag: bytes  # the key of the kind's `EventMessage` field
+    job_tag: bytes  # the key of its `job` field (b"" if it has none)
 
 
-# One encoder: `event_message` builds every event's `api.EventStreamMessage` (without
-# the job); gRPC sends its bytes with the job's encoded in (`event_stream_bytes`), REST
-# writes its Go-JSON with the job's dict (`event_stream_message`).
+# `event_message` builds an event's `api.EventStreamMessage` (without the job): REST
+# writes its Go-JSON with the job's dict (`event_stream_message`). gRPC sends bytes
+# (`event_stream_bytes`): a replay's plain events written by hand, the same fields
+# `event_message` sets (`_plain_bytes`), anything else from that message.
 
 
 def event_stream_message(stored: StoredEvent) -> JsonDict:
@@ -105,10 +109,19 @@ class EventPage(Page[StoredEvent]):
 def event_stream_bytes(stored: StoredEvent) -> bytes:
     """The protobuf bytes of the `api.EventStreamMessage` `event_stream_message` describes.
 
-    A `submitted` event's job is written from its fields, its pod spec parsed in from the
-    stored bytes (`job_message`; a pod spec without bytes comes from `job_json`); a job
-    that is refused takes the whole dict, which then fails exactly as it always did.
+    A plain event (nearly all: see `_plain_bytes`) is written by hand, a `submitted`
+    event's job from its fields with its stored pod spec bytes as they are
+    (`job_bytes`). Anything else takes `_built_bytes`.
     """
+    data = _plain_bytes(stored)
+    return _built_bytes(stored) if data is None else data
+
+
+def _built_bytes(stored: StoredEvent) -> bytes:
+    """The message built field by field: a `submitted` event's job is written from its
+    fields, its pod spec parsed in from the stored bytes (`job_message`; a pod spec
+    without bytes comes from `job_json`); a job that is refused takes the whole dict,
+    which then fails exactly as it always did."""
     message = event_message(stored)
     event = stored.event
     if event.kind is EventKind.SUBMITTED and event.job is not None:
@@ -120,6 +133,59 @@ def event_stream_bytes(stored: StoredEvent) -> bytes:
                 event_stream_message(stored), message_class("api.EventStreamMessage")
             )
     return bytes(message.SerializeToString())
+
+
+# `EventStreamMessage.id` and `.message`; `_COMMON`'s `job_id` and `created`.
+_ID, _MESSAGE, _JOB_ID, _CREATED = tag(1), tag(2), tag(1), tag(4)
+
+
+def _plain_bytes(stored: StoredEvent) -> bytes | None:
+    """The reply written by hand, as upb writes it: an event whose own fields are clean
+    scalars (`_plain_fields`) and, if `submitted`, whose job `job_bytes` writes; None
+    for any other event."""
+    event = stored.event
+    layout = _layout(event.kind)
+    if not layout.fast:
+        return None
+    queue, job_set_id = stored.queue, stored.job_set_id
+    own = _plain_fields(layout, queue, job_set_id, event)
+    if own is None:
+        return None
+    try:
+        created = timestamp_body(event.created_ns)
+        parts = [
+            string(_JOB_ID, event.job_id),
+            _job_set_bytes(job_set_id, queue),
+            delimited(_CREATED, created),
+        ]
+        if own:
+            parts.append(layout.cls(**{name: value for name, _, value in own}).SerializeToString())
+    except (ValueError, TypeError, OverflowError):
+        return None  # the schema decides
+    if event.job is not None and event.kind is EventKind.SUBMITTED:
+        job = job_bytes(event.job)
+        if job is None:
+            return None
+        parts.append(delimited(layout.job_tag, job))
+    body = delimited(layout.case_tag, b"".join(parts))
+    return string(_ID, str(stored.id)) + delimited(_MESSAGE, body)
+
+
+def _job_set_bytes(job_set_id: str, queue: str) -> bytes:
+    """`_COMMON`'s `job_set_id` and `queue` fields: the same for every event of a stream."""
+    key = (job_set_id, queue)
+    data = _JOB_SETS.get(key)
+    if data is None:
+        data = string(_JOB_SET_ID, job_set_id) + string(_QUEUE, queue)
+        if len(_JOB_SETS) >= _JOB_SETS_KEPT:
+            _JOB_SETS.clear()  # bounded; refilled by the streams being sent
+        _JOB_SETS[key] = data
+    return data
+
+
+_JOB_SET_ID, _QUEUE = tag(2), tag(3)
+_JOB_SETS: dict[tuple[str, str], bytes] = {}
+_JOB_SETS_KEPT = 1024
 
 
 def event_message(stored: StoredEvent) -> Message:
@@ -230,7 +296,16 @@ def _layout(kind: EventKind) -> _Layout:
     own = fields[len(_COMMON) :]
     scalars = tuple(s for s in map(_scalar, own) if s is not None)
     names = tuple(f.name for f in fields[: len(_COMMON)])
-    return _Layout(str(field.json_name), cls, scalars, fast=names == _COMMON)
+    numbers = tuple(f.number for f in fields[: len(_COMMON)])
+    job = cls.DESCRIPTOR.fields_by_name.get("job")
+    return _Layout(
+        str(field.json_name),
+        cls,
+        scalars,
+        fast=names == _COMMON and numbers == (1, 2, 3, 4),  # the keys `_plain_bytes` writes
+        case_tag=tag(field.number),
+        job_tag=b"" if job is None else tag(job.number),
+    )
 
 
 def _message_name(field: Any) -> str:

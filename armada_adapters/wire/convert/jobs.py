@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +15,7 @@ from armada_adapters.wire.convert.common import JsonDict, compact, flag, strings
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json
 from armada_adapters.wire.pool import message_class
+from armada_adapters.wire.protobytes import delimited, string, tag, timestamp_body
 from armada_core.jobs import Job, JobState, ResourceRequirements
 from armada_core.results import JobDetails
 from armada_core.runs import Run
@@ -116,6 +118,109 @@ def job_message(job: Job, target: Message) -> None:
     target.pod_spec.MergeFromString(data)  # type: ignore[attr-defined]
 
 
+def job_bytes(job: Job) -> bytes | None:
+    """The bytes of the `api.Job` `job_message` writes, for a job whose pod spec has its
+    stored bytes and whose other fields need no codec; None for any other job.
+
+    The stored pod spec bytes are written as they are (our own encoder made them at
+    submit), not parsed in and serialised again: the same message for its reader. The
+    other fields are written by hand (`_written_fields`) where they are plain text and
+    numbers, else set on a message (`_fields_into`).
+    """
+    data = job.spec.encoded()
+    if data is None:
+        return None
+    fields = _written_fields(job)
+    if fields is None:
+        target = message_class("api.Job")()
+        if not _fields_into(job, target):
+            return None
+        fields = bytes(target.SerializeToString())
+    return fields + delimited(_POD_SPEC, data)
+
+
+# `api.Job`'s fields by number (wire type 2 but `priority`, a double).
+_ID, _JOB_SET_ID, _QUEUE, _PRIORITY, _POD_SPEC, _CREATED = (
+    tag(1), tag(2), tag(3), tag(4, 1), tag(5), tag(6)
+)  # fmt: skip
+_NAMESPACE, _OWNER, _LABELS, _ANNOTATIONS, _CLIENT_ID, _GROUPS, _REQUIREMENTS = (
+    tag(7), tag(8), tag(9), tag(10), tag(13), tag(15), tag(21)
+)  # fmt: skip
+_KEY, _VALUE = tag(1), tag(2)  # a map entry's
+_DOUBLE = struct.Struct("<d")
+
+
+def _written_fields(job: Job) -> bytes | None:
+    """`_fields_into`'s fields as upb writes them, for a job with no Kubernetes objects
+    and text that encodes as it is; None for any other (the message decides)."""
+    if job.ingresses or job.services:
+        return None
+    try:
+        shared = _shared_fields(job)
+        if shared is None:
+            return None
+        priority = float(job.priority)
+        parts = [
+            string(_ID, job.id),
+            shared,
+            _PRIORITY + _DOUBLE.pack(priority) if priority else b"",
+            delimited(_CREATED, timestamp_body(job.created_ns)),
+            string(_CLIENT_ID, job.client_id),
+        ]
+        for key, value in job.annotations.items():
+            parts.append(delimited(_ANNOTATIONS, string(_KEY, key) + string(_VALUE, value)))
+    except (ValueError, TypeError, OverflowError, AttributeError):
+        return None  # not text (no `encode`), a lone surrogate, a number out of range
+    return b"".join(parts)
+
+
+def _shared_fields(job: Job) -> bytes | None:
+    """The fields a job set's jobs mostly share (all but id, time, client id and
+    annotations), written once per distinct set of them; None if the requirements
+    are not quantity texts. Raises what `_written_fields` catches.
+
+    Only text is written, and only what was written is kept: a key holding anything
+    else (`1`, which equals `True`) never finds another's bytes.
+    """
+    requirements = job.scheduling_resource_requirements
+    key = (
+        job.job_set_id,
+        job.queue,
+        job.namespace,
+        job.owner,
+        job.groups,
+        tuple(job.labels.items()),
+        tuple(requirements.requests.items()),
+        tuple(requirements.limits.items()),
+    )
+    data = _SHARED.get(key)
+    if data is None:
+        resources = _resources_of(requirements)
+        if resources is None:
+            return None
+        parts = [
+            string(_JOB_SET_ID, job.job_set_id),
+            string(_QUEUE, job.queue),
+            string(_NAMESPACE, job.namespace),
+            string(_OWNER, job.owner),
+            *(delimited(_GROUPS, group.encode()) for group in sorted(job.groups)),
+            *(
+                delimited(_LABELS, string(_KEY, name) + string(_VALUE, value))
+                for name, value in job.labels.items()
+            ),
+            delimited(_REQUIREMENTS, resources),
+        ]
+        data = b"".join(parts)
+        if len(_SHARED) >= _SHARED_KEPT:
+            _SHARED.clear()  # bounded; refilled by what replays use next
+        _SHARED[key] = data
+    return data
+
+
+_SHARED: dict[tuple[Any, ...], bytes] = {}
+_SHARED_KEPT = 1024
+
+
 def _fields_into(job: Job, target: Any) -> bool:
     """Set every field of the job but its pod spec; False if one needs the codec."""
     try:
@@ -124,8 +229,12 @@ def _fields_into(job: Job, target: Any) -> bool:
         target.job_set_id = job.job_set_id
         target.queue = job.queue
         target.namespace = job.namespace
-        target.labels.update(job.labels)
-        target.annotations.update(job.annotations)
+        # Item by item: `update` on a upb map is `MutableMapping.update`, slower in Python.
+        labels, annotations = target.labels, target.annotations
+        for key, value in job.labels.items():
+            labels[key] = value
+        for key, value in job.annotations.items():
+            annotations[key] = value
         target.owner = job.owner
         target.queue_ownership_user_groups.extend(sorted(job.groups))
         target.priority = float(job.priority)
@@ -144,27 +253,36 @@ def _fields_into(job: Job, target: Any) -> bool:
 
 def _resources_into(resources: ResourceRequirements, target: Any) -> bool:
     """Set the job's `scheduling_resource_requirements`; False unless every amount is a
-    quantity text (numbers and junk follow the codec's own rules, the dict way).
+    quantity text (numbers and junk follow the codec's own rules, the dict way)."""
+    data = _resources_of(resources)
+    if data is None:
+        return False
+    out = target.scheduling_resource_requirements
+    out.SetInParent()  # `job_json` always writes it, empty or not
+    out.MergeFromString(data)
+    return True
+
+
+def _resources_of(resources: ResourceRequirements) -> bytes | None:
+    """The bytes of the job's `scheduling_resource_requirements`; None unless every
+    amount is a quantity text.
 
     Jobs of a job set mostly share their requirements, so each distinct one is
-    encoded once (`_RESOURCES`) and parsed in from its bytes after that.
+    encoded once (`_RESOURCES`) and reused after that.
     """
     key = (tuple(resources.requests.items()), tuple(resources.limits.items()))
     try:
         data = _RESOURCES.get(key)
     except TypeError:  # an unhashable amount: not a quantity text
-        return False
+        return None
     if data is None:
         data = _resources_bytes(resources)
         if data is None:
-            return False
+            return None
         if len(_RESOURCES) >= _RESOURCES_KEPT:
             _RESOURCES.clear()  # bounded; refilled by what replays use next
         _RESOURCES[key] = data
-    out = target.scheduling_resource_requirements
-    out.SetInParent()  # `job_json` always writes it, empty or not
-    out.MergeFromString(data)
-    return True
+    return data
 
 
 _RESOURCES: dict[tuple[tuple[Any, ...], tuple[Any, ...]], bytes] = {}
