@@ -17,6 +17,7 @@ from armada_core.events import Event, EventKind
 from armada_core.jobs import Job, JobState, ResourceRequirements
 from armada_core.kube_pod import KubePodSpec
 from armada_core.ports import Append, Storage
+from armada_core.queues import Queue
 from armada_storage import MemoryStorage, _codec, _rows
 from armada_storage.registry import open_storage
 from armada_storage.sqlite import SqliteStorage
@@ -211,3 +212,16 @@ class PacedEncoding:
         assert len(self.calls) == jobs
         assert {thread for thread, _ in self.calls} == {threading.get_ident()}
         assert self.calls[-1][1] > self.calls[0][1], "the encoding never let the loop run"
+
+
+def count_queue_reads(storage: Any, monkeypatch: Any) -> list[str]:
+    """The names a SQL backend reads from its queues table (not its cache) from now on."""
+    names: list[str] = []
+    read = storage._read_queue
+
+    async def counting(name: str) -> Queue | None:
+        names.append(name)
+        return await read(name)
+
+    monkeypatch.setattr(storage, "_read_queue", counting)
+    return names

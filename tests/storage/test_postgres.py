@@ -19,6 +19,7 @@ import pytest
 from storage_helpers import (
     POSTGRES_DSN,
     PacedEncoding,
+    count_queue_reads,
     drop_schema,
     event,
     fresh_schema,
@@ -378,18 +379,6 @@ async def eventually_queue(storage: PostgresStorage, name: str, wanted: Queue | 
             await anyio.sleep(0.01)
 
 
-def counting_reads(storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    names: list[str] = []
-    read = storage._read_queue
-
-    async def counting(name: str) -> Queue | None:
-        names.append(name)
-        return await read(name)
-
-    monkeypatch.setattr(storage, "_read_queue", counting)
-    return names
-
-
 @pytest.mark.postgres
 @needs_server
 async def test_queues_are_cached_and_another_process_s_writes_are_seen(
@@ -398,7 +387,7 @@ async def test_queues_are_cached_and_another_process_s_writes_are_seen(
     a, b = pair
     await b.upsert_queue(Queue("q", 1.0))
     await eventually_queue(a, "q", Queue("q", 1.0))
-    reads = counting_reads(a, monkeypatch)
+    reads = count_queue_reads(a, monkeypatch)
     for _ in range(3):
         assert await a.get_queue("q") == Queue("q", 1.0)
     # b's commit notification may reach a's listener (which forgets "q") before or after

@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 import pytest
+from storage_helpers import count_queue_reads
 
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
@@ -58,23 +59,11 @@ async def storage(tmp_path: Path) -> Any:
     await storage.aclose()
 
 
-def count_reads(storage: SqliteStorage, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    names: list[str] = []
-    read = storage._read_queue
-
-    async def counting(name: str) -> Queue | None:
-        names.append(name)
-        return await read(name)
-
-    monkeypatch.setattr(storage, "_read_queue", counting)
-    return names
-
-
 async def test_a_known_queue_is_served_without_a_read(
     storage: SqliteStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await storage.upsert_queue(Queue("q", 1.0))
-    reads = count_reads(storage, monkeypatch)
+    reads = count_queue_reads(storage, monkeypatch)
     for _ in range(3):
         assert await storage.get_queue("q") == Queue("q", 1.0)
     assert reads == ["q"]
