@@ -68,7 +68,7 @@ async def through_core(path: Path, batches: int, synchronous: str, writers: int)
             request = SUBMIT.FromString(wire)
             # What the gRPC handler hands the operation (`handlers._request_data`).
             data = request if submit.takes_message else await to_json_paced(request)
-            reply = await submit.call_unary(service, USER, data, hints_for(request))
+            reply = await submit.call_unary(service, USER, data, hints_for())
             (await from_json_paced(reply, SUBMIT_REPLY)).SerializeToString()
 
     elapsed = await _timed(submit_all, requests, writers)

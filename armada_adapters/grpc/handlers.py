@@ -165,9 +165,7 @@ def _unary_handler(
                 request = await _receive(stream, limit)
                 data = await _request_data(operation, request)
                 try:
-                    reply = await operation.call_unary(
-                        service, principal(), data, hints_for(request)
-                    )
+                    reply = await operation.call_unary(service, principal(), data, hints_for())
                 finally:
                     await release_paced(data)
                 message = await from_json_paced(reply, reply_type)
@@ -197,7 +195,7 @@ def _stream_handler(
                 request = await _receive(stream, limit)
                 # Checks (missing job set, permissions, bad ids) run here, before any
                 # header goes out, so they end the call as a trailers-only error.
-                hints = hints_for(request, stream.metadata)
+                hints = hints_for(stream.metadata)
                 items = await operation.open_stream(
                     service, principal(), await _request_data(operation, request), hints
                 )

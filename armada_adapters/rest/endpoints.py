@@ -70,7 +70,7 @@ class _Endpoint:
         # SubmitJobs takes the message itself: its JSON was parsed into protobuf once,
         # here at the edge, and goes on as the same message a gRPC call would carry.
         data = message if self.operation.takes_message else await to_json_paced(message)
-        return data, hints_for(message)
+        return data, hints_for()
 
     def _failure(self, exc: Exception, scope: Scope) -> tuple[StatusCode, str]:
         request_id = request_id_of(scope)

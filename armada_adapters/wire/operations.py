@@ -68,8 +68,8 @@ class Hints:
     lease_wait_ns: int = 0
 
 
-def hints_for(request: Any, metadata: Mapping[str, Any] | None = None) -> Hints:
-    """The hints a decoded request message and its call's metadata give."""
+def hints_for(metadata: Mapping[str, Any] | None = None) -> Hints:
+    """The hints a call's metadata give."""
     return Hints(
         lease_wait_ns=executor.lease_wait_ns((metadata or {}).get(executor.LEASE_WAIT_HEADER))
     )

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from armada_core.jobs import KubeObject, ResourceRequirements
 from armada_core.submission.config import SubmissionConfig
 from armada_core.submission.memo import PodKey, PodPlan, pod_key
-from armada_core.submission.patch import ContainerTexts, PodPatch, apply_to_kube, holds_texts
+from armada_core.submission.patch import ContainerTexts, PodPatch, holds_texts
 from armada_core.submission.podspec import containers, init_containers
 from armada_core.submission.resources import (
     ContainerResources,
@@ -25,17 +25,6 @@ from armada_core.submission.resources import (
     ResourceList,
     canonical_texts,
 )
-
-
-def default_pod_spec(
-    spec: KubeObject, config: SubmissionConfig, key: PodKey | None = None
-) -> tuple[KubeObject, ResourceRequirements]:
-    """A new, defaulted pod spec and its scheduling resource requirements.
-
-    `key` is `spec`'s pod key if the caller has it already (None: work it out).
-    """
-    patch, requirements = defaults_patch(spec, config, key)
-    return apply_to_kube(spec, patch), requirements
 
 
 def defaults_patch(

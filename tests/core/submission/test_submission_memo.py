@@ -19,8 +19,9 @@ from submission_support import build, container, item, pod, rejection, submit
 from armada_core.errors import InvalidArgument
 from armada_core.quantity import Quantity
 from armada_core.submission import SubmissionConfig
-from armada_core.submission.defaults import default_pod_spec, defaults_patch, plan_of, pod_plan
+from armada_core.submission.defaults import defaults_patch, plan_of, pod_plan
 from armada_core.submission.memo import Memo, is_plain, pod_key
+from armada_core.submission.patch import apply_to_kube
 
 # Shared on purpose: their memos fill up across examples.
 CONFIGS = (
@@ -231,7 +232,7 @@ def test_containers_holding_their_texts_are_left_as_they_are() -> None:
     patch, _ = defaults_patch(spec, config)
     assert defaults_patch(spec, config)[0] is patch  # one patch per plan and class name
     assert defaults_patch({**spec, "priorityClassName": "other"}, config)[0] is not patch
-    defaulted, _ = default_pod_spec(spec, config)
+    defaulted = apply_to_kube(spec, patch)
     assert (
         defaulted["containers"][0] is full and defaulted["containers"][1] != spec["containers"][1]
     )
