@@ -8,7 +8,7 @@ entry and `last` is 1 for the entry's final event.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -120,11 +120,68 @@ def _uint(text: str) -> int:
     return value
 
 
-@dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """An event as read back from the log, with its id and job set."""
+    """An event as read back from the log, with its id and job set.
+
+    A backend that keeps events as wire bytes (`ports.EventCodec`) gives them as they
+    are: `encoded` is the event's `api.EventMessage` bytes and, for a `submitted`
+    event, `pod_spec` its job's stored pod spec bytes, which belong in the job the
+    bytes carry without one. `event` is then decoded the first time it is asked for:
+    a transport that sends the bytes never pays for it. Read-only once made.
+    """
+
+    __slots__ = ("id", "queue", "job_set_id", "encoded", "pod_spec", "_event", "_decode")
 
     id: EventId
     queue: str
     job_set_id: str
-    event: Event
+    encoded: bytes | None
+    pod_spec: bytes | None
+
+    def __init__(
+        self,
+        id: EventId,
+        queue: str,
+        job_set_id: str,
+        event: Event | None = None,
+        *,
+        encoded: bytes | None = None,
+        pod_spec: bytes | None = None,
+        decode: Callable[[], Event] | None = None,
+    ) -> None:
+        if event is None and decode is None:
+            raise TypeError("a stored event needs its event or a way to decode it")
+        self.id = id
+        self.queue = queue
+        self.job_set_id = job_set_id
+        self.encoded = encoded
+        self.pod_spec = pod_spec
+        self._event = event
+        self._decode = decode
+
+    @property
+    def event(self) -> Event:
+        """The event (decoded from `encoded` on first use, then kept)."""
+        event = self._event
+        if event is None:
+            assert self._decode is not None
+            event = self._event = self._decode()
+            self._decode = None
+        return event
+
+    def _key(self) -> tuple[EventId, str, str, Event]:
+        return (self.id, self.queue, self.job_set_id, self.event)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StoredEvent):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.queue, self.job_set_id))
+
+    def __repr__(self) -> str:
+        return (
+            f"StoredEvent(id={self.id!r}, queue={self.queue!r}, "
+            f"job_set_id={self.job_set_id!r}, event={self.event!r})"
+        )

@@ -65,6 +65,25 @@ class PodSpecCodec(Protocol):
         """A pod spec over stored bytes (decoded lazily)."""
 
 
+class EventCodec(Protocol):
+    """Events to and from the bytes the wire sends (Armada's `api.EventMessage`), for
+    storage (given by the wire layer): a replay then joins stored bytes.
+
+    `encode` answers None for an event whose bytes would not give it back exactly
+    (fields that are not plain scalars of the kind, or zero, text that is not ASCII);
+    storage keeps such an event its own way.
+    """
+
+    def encode(self, event: Event, queue: str, job_set_id: str) -> bytes | None:
+        """The event's `api.EventMessage` bytes; a `submitted` event's job is written
+        without its pod spec (storage keeps that once, with the job: a reader appends
+        it, `StoredEvent.pod_spec`). None if `decode` would not give `event` back."""
+
+    def decode(self, data: bytes, job: Job | None) -> Event:
+        """The event `encode` made `data` of, with `job` (a `submitted` event's, which
+        storage reads from its jobs)."""
+
+
 class Clock(Protocol):
     """Wall-clock time in nanoseconds since the epoch."""
 
