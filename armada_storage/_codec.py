@@ -2,8 +2,8 @@
 
 Compact stdlib JSON with the dataclass field names as keys, so a row stays readable
 with the `sqlite3` shell. Tuples come back as tuples where the dataclass says so;
-event `fields` hold JSON values already and round-trip as JSON does (lists, not tuples).
-A log entry's events are stored together as one JSON list (`events_to_json`). A
+event `fields` hold JSON values already and round-trip as JSON does (lists, not tuples);
+an `events` row keeps as JSON only what the event codec declines (`_event_rows`). A
 job's pod spec is not in its JSON: the SQL backends store it as protobuf bytes beside
 it (`PodSpecCodec`), except in an event that carries a job not stored with it.
 
@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
 
-from armada_core.events import Event, EventId, EventKind, StoredEvent
 from armada_core.executors import Executor, NodeSnapshot
 from armada_core.jobs import Job, JobRecord, JobState, ResourceRequirements
 from armada_core.kube_pod import KubePodSpec
@@ -68,7 +67,8 @@ def encode(value: Any) -> str:
     return data.decode()
 
 
-def _decode(text: str) -> Any:
+def load(text: str) -> Any:
+    """A value `encode` wrote."""
     if text.startswith(_EXACT):
         return json.loads(text)
     try:
@@ -98,7 +98,7 @@ def queue_to_json(queue: Queue) -> str:
 
 
 def queue_from_json(text: str) -> Queue:
-    data = _decode(text)
+    data = load(text)
     return Queue(
         name=data["name"],
         priority_factor=data["priority_factor"],
@@ -161,7 +161,7 @@ def retry_policy_to_json(policy: RetryPolicy) -> str:
 
 
 def retry_policy_from_json(text: str) -> RetryPolicy:
-    data = _decode(text)
+    data = load(text)
     return RetryPolicy(
         name=data["name"],
         retry_limit=data["retry_limit"],
@@ -208,7 +208,7 @@ def retry_to_json(mutations: RetryMutations | None) -> str | None:
 def retry_from_json(text: str) -> RetryMutations:
     if not text:
         return RetryMutations()
-    factor, static, nodes = _decode(text)
+    factor, static, nodes = load(text)
     return RetryMutations(MemoryRecord(float(factor), static), tuple(nodes))
 
 
@@ -222,7 +222,7 @@ def job_to_json(job: Job) -> str:
 
 def job_from_json(text: str, spec: PodSpec) -> Job:
     """The job of a `jobs.spec` and its pod spec (decoded from `jobs.pod_spec`)."""
-    return _job_from(_decode(text), spec)
+    return _job_from(load(text), spec)
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
@@ -265,7 +265,7 @@ REQUESTS_KEYS = ("requirements", "0")
 
 def requests_from_json(text: str | None) -> dict[str, str]:
     """The requests object SQL extracted from a stored job (None: none)."""
-    return {} if text is None else dict(_decode(text))
+    return {} if text is None else dict(load(text))
 
 
 def _job_from(data: Mapping[str, Any], spec: PodSpec) -> Job:
@@ -311,125 +311,12 @@ def upgraded_job_json(text: str, pod_specs: PodSpecCodec) -> tuple[str, bytes] |
     """A `jobs.spec` as releases before the pod spec bytes wrote it (the whole job, its
     pod spec as Kubernetes JSON), as `jobs.spec` and `jobs.pod_spec` now; None if it
     has no pod spec in it (upgraded already)."""
-    data = _decode(text)
+    data = load(text)
     pod = data.pop("pod_spec", None)
     if pod is None:
         return None
     data["priority_class"] = priority_class_name(pod)
     return encode(data), pod_specs.encode(KubePodSpec(pod))
-
-
-# --- events --------------------------------------------------------------------------
-#
-# An event is `[kind, job_id, created_ns]`, then `fields` if it has fields or a job,
-# then its job: `1` for "the job stored in the jobs table", else the job's dict.
-
-STORED_JOB = 1
-# A decoded event: the event without its job, and where its job is (None: no job).
-EventItem = tuple[Event, int | dict[str, Any] | None]
-
-
-def events_to_json(events: Sequence[Event], stored: Callable[[Job], bool]) -> str:
-    """Events as one JSON list; `stored(job)` says a job need not be repeated."""
-    return encode([_event_item(event, stored) for event in events])
-
-
-def _event_item(event: Event, stored: Callable[[Job], bool]) -> list[Any]:
-    item: list[Any] = [event.kind, event.job_id, event.created_ns]  # a str: encodes as its value
-    if event.job is not None:
-        item += [event.fields, STORED_JOB if stored(event.job) else job_to_dict(event.job)]
-    elif event.fields:
-        item.append(event.fields)
-    return item
-
-
-def events_from_json(text: str) -> list[EventItem]:
-    return [_event_from(item) for item in _decode(text)]
-
-
-_KINDS = {kind.value: kind for kind in EventKind}  # a dict lookup, not EnumType.__call__
-
-
-def _event_from(item: list[Any]) -> EventItem:
-    fields = item[3] if len(item) > 3 else {}
-    event = Event(_KINDS[item[0]], item[1], item[2], fields)
-    return event, item[4] if len(item) > 4 else None
-
-
-# A job's stored `spec` JSON and `pod_spec` bytes, by id: what a read of `submitted`
-# events fetches for the jobs their rows name by `STORED_JOB`.
-StoredSpecs = dict[str, tuple[str, bytes]]
-
-
-def event_items(text: str) -> list[list[Any]]:
-    """A log entry's stored events as their JSON lists (`stored_events` makes them events)."""
-    items: list[list[Any]] = _decode(text)
-    return items
-
-
-def events_after(
-    ms: int,
-    seq: int,
-    start: int,
-    count: int,
-    final: bool,
-    items: list[list[Any]],
-    key: tuple[int, int, int],
-) -> list[tuple[EventId, list[Any]]]:
-    """The `event_items` of one stored row (`ms`, `seq`, `start`, `count`, `final`) that
-    come after `key`, each with its id: the last event of a `final` row ends its entry."""
-    entry = (ms, seq)
-    if entry > key[:2]:
-        first = 0
-    elif entry == key[:2]:
-        first = max(0, key[2] - start + 1)
-    else:
-        return []
-    last = count - 1 if final else -1
-    return [
-        (EventId(ms, seq, start + offset, offset == last), items[offset])
-        for offset in range(first, len(items))
-    ]
-
-
-def stored_events(
-    found: Sequence[tuple[EventId, list[Any]]],
-    queue: str,
-    job_set_id: str,
-    specs: StoredSpecs,
-    pod_specs: PodSpecCodec,
-) -> list[StoredEvent]:
-    """The read events of `event_items`' lists, each made once with its job put back
-    (`with_job`'s rules), in one pass: a replay makes one per event it sends."""
-    kinds = _KINDS
-    out: list[StoredEvent] = []
-    append = out.append
-    for event_id, item in found:
-        size = len(item)
-        if size <= 3:
-            event = Event(kinds[item[0]], item[1], item[2], {})
-        elif size == 4 or item[4] is None:
-            event = Event(kinds[item[0]], item[1], item[2], item[3])
-        else:
-            job = _job_of(item[1], item[4], specs, pod_specs)
-            event = Event(kinds[item[0]], item[1], item[2], item[3], job)
-        append(StoredEvent(event_id, queue, job_set_id, event))
-    return out
-
-
-def stored_job_ids(found: Sequence[tuple[EventId, list[Any]]]) -> list[str]:
-    """The ids of the jobs these `event_items` lists name by `STORED_JOB`."""
-    return [item[1] for _, item in found if len(item) > 4 and item[4] == STORED_JOB]
-
-
-def _job_of(job_id: str, job: Any, specs: StoredSpecs, pod_specs: PodSpecCodec) -> Job | None:
-    if job == STORED_JOB:
-        found = specs.get(job_id)
-        if found is None:
-            return None
-        spec, pod_spec = found
-        return job_from_json(spec, pod_specs.decode(pod_spec))
-    return job_from_dict(job)
 
 
 # --- runs and executors ----------------------------------------------------------------
@@ -450,7 +337,7 @@ def run_columns(run: Run) -> tuple[str, str, str, bool, str]:
 
 
 def run_from_json(text: str, serial: int) -> Run:
-    data = _decode(text)
+    data = load(text)
     data["state"] = RunState(data["state"])
     return Run(serial=serial, **data)
 
@@ -468,7 +355,7 @@ def executor_to_json(executor: Executor) -> str:
 
 
 def executor_from_json(text: str) -> Executor:
-    data = _decode(text)
+    data = load(text)
     return Executor(
         id=data["id"],
         pool=data["pool"],

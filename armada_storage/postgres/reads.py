@@ -16,7 +16,7 @@ from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, LEASED_STATES, JobRecord, JobSetActivity, JobState
-from armada_core.ports import PodSpecCodec
+from armada_core.ports import EventCodec, PodSpecCodec
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
@@ -30,15 +30,18 @@ from armada_storage._browse_sql import (
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
-    StoredSpecs,
-    event_items,
-    events_after,
     executor_from_json,
     job_record,
     queue_from_json,
     requests_from_json,
     retry_policy_from_json,
     run_from_json,
+)
+from armada_storage._event_rows import (
+    Item,
+    StoredSpecs,
+    events_after,
+    row_items,
     stored_events,
     stored_job_ids,
 )
@@ -57,7 +60,7 @@ _EVENTS = """SELECT ms, seq, start, count, final, data FROM events
     ORDER BY ms, seq, start LIMIT %s"""
 _PAGE_ROWS = 64  # event rows per query while reading a log
 
-Found = list[tuple[EventId, list[Any]]]  # events as their stored lists (`event_items`)
+Found = list[tuple[EventId, Item]]  # events as their rows hold them (`row_items`)
 Key = tuple[int, int, int]
 Row = tuple[Any, ...]
 
@@ -233,6 +236,7 @@ async def group_jobs(conn: Connection, filter: JobFilter, field: GroupField) -> 
 async def read_events(
     conn: Connection,
     pod_specs: PodSpecCodec,
+    events: EventCodec,
     queue: str,
     job_set_id: str,
     after: EventId | None,
@@ -245,7 +249,9 @@ async def read_events(
     found = await off_loop(count, _decode, rows, key, limit)
     wanted = stored_job_ids(found)
     specs = await _specs(conn, wanted) if wanted else {}
-    return await off_loop(len(wanted), stored_events, found, queue, job_set_id, specs, pod_specs)
+    return await off_loop(
+        len(wanted), stored_events, found, queue, job_set_id, specs, pod_specs, events
+    )
 
 
 async def job_set_exists(conn: Connection, queue: str, job_set_id: str) -> bool:
@@ -292,21 +298,19 @@ def _decode(rows: list[Row], key: Key, limit: int) -> Found:
     """The first `limit` events of `rows` after `key`."""
     found: Found = []
     for ms, seq, start, count, final, data in rows:
-        found += events_after(ms, seq, start, count, final, event_items(data), key)
+        found += events_after(ms, seq, start, count, final, row_items(data), key)
         if len(found) >= limit:
             del found[limit:]
             break
     return found
 
 
-Specs = StoredSpecs
-
-
-async def _specs(conn: Connection, job_ids: list[str]) -> Specs:
+async def _specs(conn: Connection, job_ids: list[str]) -> StoredSpecs:
     cursor = await conn.execute(
         "SELECT id, spec, pod_spec FROM jobs WHERE id = ANY(%s)", (job_ids,)
     )
-    return {job_id: (spec, pod_spec) for job_id, spec, pod_spec in await cursor.fetchall()}
+    rows = await cursor.fetchall()
+    return {job_id: (spec, bytes(pod_spec)) for job_id, spec, pod_spec in rows}
 
 
 async def _records(rows: list[Row], pod_specs: PodSpecCodec) -> list[JobRecord]:

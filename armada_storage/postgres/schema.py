@@ -10,8 +10,8 @@ The layout follows the SQLite backend (see `armada_storage.sqlite.schema`):
   is the job's JSON without its pod spec, which is `jobs.pod_spec` (protobuf bytes).
 - `job_sets` gives each job set a small integer id and the id `(last_ms, last_seq)` of
   its last entry; a write updates that row under its row lock to number its entries.
-- `events` holds each entry as rows of at most `CHUNK` events (JSON lists, see
-  `codec.events_to_json`); a submitted event's job is not repeated when the same write
+- `events` holds each entry as rows of at most `CHUNK` events, as bytes (see
+  `_event_rows`); a submitted event's job is not repeated when the same write
   inserted it. JSON columns are TEXT: the codec's text is stored as it is, unparsed
   (cast with `::jsonb` to query it).
 - `runs.serial` (an identity) is the order runs were made in; `active` is true until
@@ -39,8 +39,8 @@ from armada_storage._migrations import (
     upgraded_jobs,
 )
 from armada_storage._repairs import SELECT_QUEUES, repaired_queue
+from armada_storage.codecs import pod_spec_codec
 from armada_storage.config import StorageConfigError
-from armada_storage.pod_specs import pod_spec_codec
 from armada_storage.postgres.pool import Connection
 
 logger = logging.getLogger(__name__)
@@ -171,6 +171,8 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
         "ALTER TABLE jobs ADD COLUMN pod_spec BYTEA NOT NULL DEFAULT ''",
         PodSpecStep(_move_pod_specs),
     ),
+    # 10: events as bytes (`_event_rows`): a row before it is its JSON list's UTF-8.
+    ("ALTER TABLE events ALTER COLUMN data TYPE BYTEA USING convert_to(data, 'UTF8')",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,13 +23,13 @@ from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
-from armada_core.ports import Append, ChangeFeed, DeleteOutcome, PodSpecCodec, Storage
+from armada_core.ports import Append, ChangeFeed, DeleteOutcome, EventCodec, PodSpecCodec, Storage
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 from armada_storage._rows import encode_write
+from armada_storage.codecs import event_codec, pod_spec_codec
 from armada_storage.config import StorageConfigError
-from armada_storage.pod_specs import pod_spec_codec
 from armada_storage.postgres import reads, writes
 from armada_storage.postgres.leader import Leadership
 from armada_storage.postgres.listener import Listener, SharedChangeFeed
@@ -45,11 +45,16 @@ class PostgresStorage:
     """Queues, jobs and event logs in a PostgreSQL database shared by server processes."""
 
     def __init__(
-        self, settings: PostgresSettings, feed: SharedChangeFeed, pod_specs: PodSpecCodec
+        self,
+        settings: PostgresSettings,
+        feed: SharedChangeFeed,
+        pod_specs: PodSpecCodec,
+        events: EventCodec,
     ) -> None:
         """Use `await PostgresStorage.open(dsn)`; this wires an already migrated schema."""
         self.settings = settings
         self._pod_specs = pod_specs
+        self._events = events
         self._feed = feed
         self.changes: ChangeFeed = feed
         self._pool = Pool(settings)
@@ -67,18 +72,19 @@ class PostgresStorage:
         schema: str | None = None,
         pool_size: int = DEFAULT_POOL_SIZE,
         pod_specs: PodSpecCodec | None = None,
+        events: EventCodec | None = None,
     ) -> PostgresStorage:
         """Connect, migrate the schema (creating it if named and missing) and start listening.
 
-        `pod_specs` stores job pod specs as bytes (None: the registered codec,
-        `armada_storage.pod_specs`). `StorageConfigError` if the database cannot be
+        `pod_specs` and `events` store job pod specs and events as bytes (None: the
+        registered codecs, `armada_storage.codecs`). `StorageConfigError` if the database cannot be
         reached or is too new.
         """
         settings = PostgresSettings(dsn, schema, pool_size)
         codec = pod_spec_codec(pod_specs)
         try:
             await _migrate(settings, codec)
-            storage = cls(settings, SharedChangeFeed(), codec)
+            storage = cls(settings, SharedChangeFeed(), codec, event_codec(events))
             await storage._listener.start()
         except psycopg.Error as exc:
             raise StorageConfigError(f"storage.postgres: {_one_line(exc)}") from None
@@ -149,7 +155,14 @@ class PostgresStorage:
     ) -> list[EventId]:
         """Apply one unit of work in one transaction; followers everywhere wake on commit."""
         unit = await encode_write(
-            at_ms, jobs, changes, appends, require_queue, runs, pod_specs=self._pod_specs
+            at_ms,
+            jobs,
+            changes,
+            appends,
+            require_queue,
+            runs,
+            pod_specs=self._pod_specs,
+            events=self._events,
         )
         started = time.perf_counter()
         ids = await self._pool.run(writes.write, unit)
@@ -255,7 +268,7 @@ class PostgresStorage:
     ) -> list[StoredEvent]:
         """Up to `limit` events strictly after `after` (None: from the start), in order."""
         return await self._pool.run(
-            reads.read_events, self._pod_specs, queue, job_set_id, after, limit
+            reads.read_events, self._pod_specs, self._events, queue, job_set_id, after, limit
         )
 
     async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
@@ -286,7 +299,10 @@ def _one_line(exc: psycopg.Error) -> str:
 
 
 async def from_config(
-    section: Mapping[str, Any], *, pod_specs: PodSpecCodec | None = None
+    section: Mapping[str, Any],
+    *,
+    pod_specs: PodSpecCodec | None = None,
+    events: EventCodec | None = None,
 ) -> Storage:
     """Registry factory for the `postgres` backend: `{dsn, schema, pool_size}`."""
     settings = PostgresSettings.from_mapping(section)
@@ -295,4 +311,5 @@ async def from_config(
         schema=settings.schema,
         pool_size=settings.pool_size,
         pod_specs=pod_specs,
+        events=events,
     )

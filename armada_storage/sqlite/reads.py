@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any
 
 from armada_core.browse import GroupField, JobFilter, JobGroup, JobPage, JobQuery, build_groups
 from armada_core.census import JobCount, QueuedJobs, group_queued
 from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import ACTIVE_STATES, LEASED_STATES, JobRecord, JobSetActivity, JobState
-from armada_core.ports import PodSpecCodec
+from armada_core.ports import EventCodec, PodSpecCodec
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
@@ -29,15 +28,18 @@ from armada_storage._browse_sql import (
 from armada_storage._codec import (
     PRIORITY_CLASS_KEYS,
     REQUESTS_KEYS,
-    StoredSpecs,
-    event_items,
-    events_after,
     executor_from_json,
     job_record,
     queue_from_json,
     requests_from_json,
     retry_policy_from_json,
     run_from_json,
+)
+from armada_storage._event_rows import (
+    Item,
+    StoredSpecs,
+    events_after,
+    row_items,
     stored_events,
     stored_job_ids,
 )
@@ -198,6 +200,7 @@ def group_jobs(conn: sqlite3.Connection, filter: JobFilter, field: GroupField) -
 def read_events(
     conn: sqlite3.Connection,
     pod_specs: PodSpecCodec,
+    events: EventCodec,
     queue: str,
     job_set_id: str,
     after: EventId | None,
@@ -212,19 +215,19 @@ def read_events(
     found = _events_after(conn, row[0], key, limit)
     wanted = stored_job_ids(found)
     specs = _specs(conn, wanted) if wanted else {}
-    return stored_events(found, queue, job_set_id, specs, pod_specs)
+    return stored_events(found, queue, job_set_id, specs, pod_specs, events)
 
 
 def _events_after(
     conn: sqlite3.Connection, set_id: int, key: tuple[int, int, int], limit: int
-) -> list[tuple[EventId, list[Any]]]:
+) -> list[tuple[EventId, Item]]:
     """Up to `limit` events after `key` as their stored lists, decoding only the chunks
     it needs."""
     cursor = conn.execute(_EVENTS, (set_id, key[0], key[1], key[2] // CHUNK * CHUNK))
-    found: list[tuple[EventId, list[Any]]] = []
+    found: list[tuple[EventId, Item]] = []
     try:
         for ms, seq, start, count, final, data in cursor:
-            found += events_after(ms, seq, start, count, final, event_items(data), key)
+            found += events_after(ms, seq, start, count, final, row_items(data), key)
             if len(found) >= limit:
                 del found[limit:]
                 break

@@ -18,8 +18,9 @@ Tables:
   by `(set_id, ms, seq, start)` where `start` is the index of the row's first event;
   `final` marks the row that ends its entry. A row per event would cost the write
   path several times more (measured); chunks keep reads of huge entries cheap.
-  `data` is a JSON list of events (see `codec.events_to_json`); a submitted event's
-  job is not repeated when the same write inserted it: readers take it from `jobs.spec`.
+  `data` holds the events as bytes (`_event_rows`, since migration 10): each as its
+  wire message where the event codec writes it, else as JSON; a submitted event's job
+  is not repeated when the same write inserted it: readers take it from the jobs table.
 - `runs.serial` is the order runs were made in (lease order); `active` is 1 until the
   run ends. `data` is the run's JSON; `executors.data` the executor's latest snapshot.
 - `executor_settings` holds what operators set on an executor (cordon, reason, who,
@@ -41,8 +42,8 @@ from armada_storage._migrations import (
     upgraded_jobs,
 )
 from armada_storage._repairs import SELECT_QUEUES, repaired_queue
+from armada_storage.codecs import pod_spec_codec
 from armada_storage.config import StorageConfigError
-from armada_storage.pod_specs import pod_spec_codec
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,23 @@ MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     (
         "ALTER TABLE jobs ADD COLUMN pod_spec BLOB NOT NULL DEFAULT x''",
         PodSpecStep(_move_pod_specs),
+    ),
+    # 10: events as bytes (`_event_rows`): a row before it is its JSON list's UTF-8.
+    (
+        """CREATE TABLE events_as_bytes (
+            set_id INTEGER NOT NULL,
+            ms INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            final INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (set_id, ms, seq, start)
+        ) WITHOUT ROWID""",
+        """INSERT INTO events_as_bytes
+            SELECT set_id, ms, seq, start, count, final, CAST(data AS BLOB) FROM events""",
+        "DROP TABLE events",
+        "ALTER TABLE events_as_bytes RENAME TO events",
     ),
 )
 

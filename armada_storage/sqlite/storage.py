@@ -26,14 +26,14 @@ from armada_core.events import EventId, StoredEvent
 from armada_core.executors import Executor, ExecutorSettings
 from armada_core.jobs import Job, JobChange, JobRecord, JobSetActivity, JobState
 from armada_core.observers import CommitObserver
-from armada_core.ports import Append, ChangeFeed, DeleteOutcome, PodSpecCodec, Storage
+from armada_core.ports import Append, ChangeFeed, DeleteOutcome, EventCodec, PodSpecCodec, Storage
 from armada_core.queues import Queue
 from armada_core.retry.policy import RetryPolicy
 from armada_core.runs import Run
 from armada_storage._rows import encode_write
+from armada_storage.codecs import event_codec, pod_spec_codec
 from armada_storage.config import SqliteSettings
 from armada_storage.feed import LocalChangeFeed
-from armada_storage.pod_specs import pod_spec_codec
 from armada_storage.queue_cache import QueueCache
 from armada_storage.sqlite import reads, writes
 from armada_storage.sqlite.checkpointer import Checkpointer
@@ -102,10 +102,12 @@ class SqliteStorage:
         writer: sqlite3.Connection,
         changes: LocalChangeFeed,
         pod_specs: PodSpecCodec,
+        events: EventCodec,
     ) -> None:
         """Use `await SqliteStorage.open(path)`; this wires an already migrated file."""
         self.settings = settings
         self._pod_specs = pod_specs
+        self._events = events
         self._feed = changes
         self.changes: ChangeFeed = changes
         self._writer = writer
@@ -123,15 +125,16 @@ class SqliteStorage:
         synchronous: str = "FULL",
         changes: LocalChangeFeed | None = None,
         pod_specs: PodSpecCodec | None = None,
+        events: EventCodec | None = None,
     ) -> SqliteStorage:
         """Open (creating folders and file) and migrate the database at `path`.
 
-        `pod_specs` stores job pod specs as bytes (None: the registered codec,
-        `armada_storage.pod_specs`)."""
+        `pod_specs` and `events` store job pod specs and events as bytes (None: the
+        registered codecs, `armada_storage.codecs`)."""
         settings = SqliteSettings(Path(path), synchronous.upper())
         codec = pod_spec_codec(pod_specs)
         writer = await anyio.to_thread.run_sync(_open_writer, settings, codec)
-        return cls(settings, writer, changes or LocalChangeFeed(), codec)
+        return cls(settings, writer, changes or LocalChangeFeed(), codec, event_codec(events))
 
     # --- queues ----------------------------------------------------------------------
 
@@ -203,7 +206,14 @@ class SqliteStorage:
     ) -> list[EventId]:
         """Apply one unit of work atomically and durably, then wake followers."""
         unit = await encode_write(
-            at_ms, jobs, changes, appends, require_queue, runs, pod_specs=self._pod_specs
+            at_ms,
+            jobs,
+            changes,
+            appends,
+            require_queue,
+            runs,
+            pod_specs=self._pod_specs,
+            events=self._events,
         )
         work = functools.partial(writes.write, unit=unit)
         ids = await self._committer.run(work, unit.weight)
@@ -312,7 +322,7 @@ class SqliteStorage:
     ) -> list[StoredEvent]:
         """Up to `limit` events strictly after `after` (None: from the start), in order."""
         return await self._readers.run(
-            reads.read_events, self._pod_specs, queue, job_set_id, after, limit
+            reads.read_events, self._pod_specs, self._events, queue, job_set_id, after, limit
         )
 
     async def job_set_exists(self, queue: str, job_set_id: str) -> bool:
@@ -342,10 +352,13 @@ def _open_writer(settings: SqliteSettings, pod_specs: PodSpecCodec) -> sqlite3.C
 
 
 async def from_config(
-    section: Mapping[str, Any], *, pod_specs: PodSpecCodec | None = None
+    section: Mapping[str, Any],
+    *,
+    pod_specs: PodSpecCodec | None = None,
+    events: EventCodec | None = None,
 ) -> Storage:
     """Registry factory for the `sqlite` backend: `{path, synchronous}`."""
     settings = SqliteSettings.from_mapping(section)
     return await SqliteStorage.open(
-        settings.path, synchronous=settings.synchronous, pod_specs=pod_specs
+        settings.path, synchronous=settings.synchronous, pod_specs=pod_specs, events=events
     )

@@ -14,7 +14,7 @@ from storage_helpers import make_job, submit_append
 from armada_adapters.wire.pod_spec import ProtobufPodSpecs
 from armada_core.kube_pod import KubePodSpec
 from armada_core.ports import PodSpec
-from armada_storage import pod_specs
+from armada_storage import codecs as pod_specs
 from armada_storage.config import StorageConfigError
 from armada_storage.sqlite import SqliteStorage, from_config
 
@@ -29,13 +29,15 @@ def anyio_backend() -> str:
 @pytest.fixture(autouse=True)
 def fresh_lookup() -> Iterator[None]:
     pod_specs.registered_pod_spec_codec.cache_clear()
+    pod_specs.registered_event_codec.cache_clear()
     yield
     pod_specs.registered_pod_spec_codec.cache_clear()
+    pod_specs.registered_event_codec.cache_clear()
 
 
 def _installed(monkeypatch: pytest.MonkeyPatch, *values: str) -> None:
     entry_points = [
-        importlib.metadata.EntryPoint(f"codec{k}", value, pod_specs.ENTRY_POINT_GROUP)
+        importlib.metadata.EntryPoint(f"codec{k}", value, pod_specs.POD_SPEC_GROUP)
         for k, value in enumerate(values)
     ]
     monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: entry_points)
