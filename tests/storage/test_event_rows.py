@@ -106,7 +106,9 @@ def test_an_event_kept_as_bytes_is_decoded_only_when_asked_for() -> None:
             calls.append(data)
             return super().decode(data, job)
 
-    data = _event_rows.events_row([Event(EventKind.QUEUED, "j", 1)], lambda _: True, CODEC, "q", "s")
+    data = _event_rows.events_row(
+        [Event(EventKind.QUEUED, "j", 1)], lambda _: True, CODEC, "q", "s"
+    )
     found = _event_rows.events_after(5, 0, 0, 1, True, _event_rows.row_items(data), (-1, -1, -1))
     [read] = _event_rows.stored_events(found, "q", "s", {}, POD_SPECS, Counting())
     assert read.encoded is not None and calls == []

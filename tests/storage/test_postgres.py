@@ -32,13 +32,13 @@ from armada_core.events import EventId
 from armada_core.jobs import JobChange, JobState
 from armada_core.ports import Append, Storage
 from armada_core.queues import Queue
-from armada_storage import StorageConfigError, _codec, open_storage
+from armada_storage import StorageConfigError, open_storage
 
 pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
 
 import psycopg
 
-from armada_storage.postgres import PostgresSettings, PostgresStorage
+from armada_storage.postgres import PostgresSettings, PostgresStorage, reads
 from armada_storage.postgres.listener import MAX_PAYLOAD
 from armada_storage.postgres.schema import SCHEMA_VERSION
 
@@ -304,16 +304,16 @@ async def test_a_big_write_and_read_leave_the_event_loop_free(
     pair: tuple[PostgresStorage, PostgresStorage], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A big write is encoded paced on the loop before it takes a connection; reading
-    thousands of jobs decodes their JSON on worker threads, never on the loop's."""
+    thousands of events splits their rows on worker threads, never on the loop's."""
     storage, _ = pair
     jobs = [make_job() for _ in range(4000)]
     encoding = PacedEncoding(monkeypatch)
     await encoding.run(lambda: storage.write(at_ms=1, jobs=jobs, appends=[submit_append(jobs)]))
     encoding.check(len(jobs))
     threads: set[int] = set()
-    monkeypatch.setattr(_codec, "job_from_json", _recording(_codec.job_from_json, threads))
+    monkeypatch.setattr(reads, "row_items", _recording(reads.row_items, threads))
     assert len(await storage.read_events("q", "js", None, 10_000)) == 8000
-    assert threads, "the codec was not called"
+    assert threads, "no row was read"
     assert threading.get_ident() not in threads
 
 

@@ -1,5 +1,6 @@
-"""Which pod spec codec the SQL backends store pod specs with: the one they are given,
-else the one registered under the entry-point group `armada.pod_spec_codec`."""
+"""Which codecs the SQL backends store pod specs and events with: the ones they are
+given, else those registered under the entry-point groups `armada.pod_spec_codec` and
+`armada.event_codec`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from storage_helpers import make_job, submit_append
 
+from armada_adapters.wire.event_codec import ProtobufEvents
 from armada_adapters.wire.pod_spec import ProtobufPodSpecs
 from armada_core.kube_pod import KubePodSpec
 from armada_core.ports import PodSpec
@@ -53,8 +55,18 @@ class JsonPodSpecs:
         return KubePodSpec(eval(data.decode()))  # our own repr of a dict
 
 
-def test_the_wire_package_registers_the_protobuf_codec() -> None:
+def test_the_wire_package_registers_the_protobuf_codecs() -> None:
     assert isinstance(pod_specs.registered_pod_spec_codec(), ProtobufPodSpecs)
+    assert isinstance(pod_specs.registered_event_codec(), ProtobufEvents)
+
+
+async def test_without_a_registered_event_codec_opening_says_what_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _installed(monkeypatch)
+    section: dict[str, Any] = {"path": str(tmp_path / "a.db")}
+    with pytest.raises(StorageConfigError, match=r"no event codec .*armada\.event_codec"):
+        await from_config(section, pod_specs=JsonPodSpecs())
 
 
 async def test_without_a_registered_codec_opening_says_what_is_missing(
@@ -84,9 +96,9 @@ def test_a_codec_that_cannot_load_is_a_configuration_error(
 async def test_a_given_codec_is_used_and_none_is_looked_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _installed(monkeypatch)  # nothing registered: the given codec is enough
+    _installed(monkeypatch)  # nothing registered: the given codecs are enough
     section: dict[str, Any] = {"path": str(tmp_path / "a.db")}
-    storage = await from_config(section, pod_specs=JsonPodSpecs())
+    storage = await from_config(section, pod_specs=JsonPodSpecs(), events=ProtobufEvents())
     try:
         job = make_job()
         await storage.write(at_ms=1, jobs=[job], appends=[submit_append([job])])
