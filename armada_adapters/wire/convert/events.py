@@ -79,8 +79,8 @@ class _Layout:
 
 # `event_message` builds an event's `api.EventStreamMessage` (without the job): REST
 # writes its Go-JSON with the job's dict (`event_stream_message`). gRPC sends bytes
-# (`event_stream_bytes`): an event stored as its `EventMessage` bytes (`exact_event_bytes`)
-# as they are, anything else from that message.
+# (`event_stream_bytes`): an event stored as its `EventMessage` bytes
+# (`exact_event_bytes`) as they are, anything else from that message.
 
 
 def event_stream_message(stored: StoredEvent) -> JsonDict:
@@ -162,36 +162,36 @@ _ID, _MESSAGE = _tags("api.EventStreamMessage", "id", "message")
 
 
 def event_message(stored: StoredEvent) -> Message:
-    """The event's `api.EventStreamMessage`, without a `submitted` event's job."""
-    # Built in place, top down: a constructor given a sub-message copies it.
-    message = message_class("api.EventStreamMessage")(id=str(stored.id))
-    event_body_into(message.message, stored.event, stored.queue, stored.job_set_id)  # type: ignore[attr-defined]
-    return message
+    """The event's `api.EventStreamMessage`, without a `submitted` event's job.
 
-
-def event_body_into(target: Any, event: Event, queue: str, job_set_id: str) -> None:
-    """Write `event` into `target`, an empty `api.EventMessage`, without a `submitted`
-    event's job.
-
-    Plain scalar fields (nearly all events) are set directly; anything else goes
-    through the schema (`_checked_body`), which raises ValueError if it does not fit.
+    Plain scalar fields (nearly all events) are set directly (`_plain_into`); anything
+    else goes through the schema (`_checked_body`), which raises ValueError if it does
+    not fit.
     """
+    event = stored.event
     layout = _layout(event.kind)
+    queue, job_set_id = stored.queue, stored.job_set_id
     own = _plain_fields(layout, queue, job_set_id, event) if layout.fast else None
+    stream = message_class("api.EventStreamMessage")
     if own is not None:
         try:
-            _plain_into(target, event, queue, job_set_id, own)
-            return
+            # Built in place, top down: a constructor given a sub-message copies it.
+            message = stream(id=str(stored.id))
+            _plain_into(message.message, event, queue, job_set_id, own)  # type: ignore[attr-defined]
+            return message
         except (ValueError, TypeError, OverflowError):
-            target.Clear()  # the schema decides, below
-    body = getattr(target, event.kind.value)
+            pass  # the schema decides, below
+    message = stream(id=str(stored.id))
+    body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
     body.CopyFrom(_checked_body(layout, queue, job_set_id, event))
+    return message
 
 
 def _plain_into(
     target: Any, event: Event, queue: str, job_set_id: str, own: list[tuple[str, str, Any]]
 ) -> Any:
-    """Set the event's case of `target` from `_plain_fields`' `own`; the case's body."""
+    """Set the event's case of `target`, an `api.EventMessage`, with `_plain_fields`'
+    `own` (the one builder of a plain event's body); the case's body."""
     body = getattr(target, event.kind.value)
     body.SetInParent()  # an event with all fields zero is still this case
     body.job_id = event.job_id
@@ -205,7 +205,7 @@ def _plain_into(
 
 def exact_event_bytes(event: Event, queue: str, job_set_id: str) -> bytes | None:
     """The `api.EventMessage` bytes `event_of` gives `event` back from: as
-    `event_body_into` writes it, a `submitted` event's job without its pod spec
+    `event_message` writes it (`_plain_into`), a `submitted` event's job without its pod spec
     (`job_fields_bytes`, appended: `_in_submitted_job`).
 
     None unless that holds by construction: every field a clean scalar of the kind

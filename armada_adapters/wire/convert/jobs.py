@@ -112,14 +112,14 @@ def job_message(job: Job, target: Message) -> None:
     if data is None:
         target.CopyFrom(from_json(job_json(job), message_class("api.Job")))
         return
-    if not job_fields_into(job, target):
+    if not _fields_into(job, target):
         target.CopyFrom(from_json(_job_json(job, None), message_class("api.Job")))
     target.pod_spec.SetInParent()  # type: ignore[attr-defined]  # set even when empty
     target.pod_spec.MergeFromString(data)  # type: ignore[attr-defined]
 
 
 def job_fields_bytes(job: Job) -> bytes | None:
-    """The bytes of the `api.Job` `job_fields_into` writes (the job without its pod
+    """The bytes of the `api.Job` `_fields_into` writes (the job without its pod
     spec); None if it does not write it.
 
     Written by hand (`_written_fields`) where the fields are plain text and numbers,
@@ -128,7 +128,7 @@ def job_fields_bytes(job: Job) -> bytes | None:
     fields = _written_fields(job)
     if fields is None:
         target = message_class("api.Job")()
-        if not job_fields_into(job, target):
+        if not _fields_into(job, target):
             return None
         fields = bytes(target.SerializeToString())
     return fields
@@ -146,7 +146,7 @@ _DOUBLE = struct.Struct("<d")
 
 
 def _written_fields(job: Job) -> bytes | None:
-    """`job_fields_into`'s fields as upb writes them, for a job with no Kubernetes objects
+    """`_fields_into`'s fields as upb writes them, for a job with no Kubernetes objects
     and text that encodes as it is; None for any other (the message decides)."""
     if job.ingresses or job.services:
         return None
@@ -216,7 +216,7 @@ _SHARED: dict[tuple[Any, ...], bytes] = {}
 _SHARED_KEPT = 1024
 
 
-def job_fields_into(job: Job, target: Any) -> bool:
+def _fields_into(job: Job, target: Any) -> bool:
     """Set every field of the job but its pod spec; False if one needs the codec."""
     try:
         target.id = job.id
