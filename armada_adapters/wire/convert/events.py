@@ -12,14 +12,15 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from armada_adapters.wire.convert.common import JsonDict, flag, text, timestamp
-from armada_adapters.wire.convert.jobs import job_bytes, job_json, job_message
+from armada_adapters.wire.convert.jobs import job_fields_bytes, job_json, job_message
 from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pages import Page
 from armada_adapters.wire.pool import message_class
-from armada_adapters.wire.protobytes import delimited, string, tag, timestamp_body
+from armada_adapters.wire.protobytes import delimited, string, tag
 from armada_core.commands import WatchJobSet
 from armada_core.events import Event, EventKind, StoredEvent
+from armada_core.jobs import Job
 
 # ---- requests -----------------------------------------------------------------------
 
@@ -74,14 +75,12 @@ class _Layout:
     cls: type[Message]
     fields: tuple[tuple[str, str, int, int, int], ...]
     fast: bool
-    case_tag: bytes  # the key of the kind's `EventMessage` field
-    job_tag: bytes  # the key of its `job` field (b"" if it has none)
 
 
 # `event_message` builds an event's `api.EventStreamMessage` (without the job): REST
 # writes its Go-JSON with the job's dict (`event_stream_message`). gRPC sends bytes
-# (`event_stream_bytes`): a replay's plain events written by hand, the same fields
-# `event_message` sets (`_plain_bytes`), anything else from that message.
+# (`event_stream_bytes`): an event stored as its `EventMessage` bytes
+# (`exact_event_bytes`) as they are, anything else from that message.
 
 
 def event_stream_message(stored: StoredEvent) -> JsonDict:
@@ -109,12 +108,28 @@ class EventPage(Page[StoredEvent]):
 def event_stream_bytes(stored: StoredEvent) -> bytes:
     """The protobuf bytes of the `api.EventStreamMessage` `event_stream_message` describes.
 
-    A plain event (nearly all: see `_plain_bytes`) is written by hand, a `submitted`
-    event's job from its fields with its stored pod spec bytes as they are
-    (`job_bytes`). Anything else takes `_built_bytes`.
+    An event stored as bytes (`stored.encoded`) is sent as it is, its job's stored pod
+    spec appended (`_pod_spec_bytes`); any other takes `_built_bytes`.
     """
-    data = _plain_bytes(stored)
-    return _built_bytes(stored) if data is None else data
+    body = stored.encoded
+    if body is None:
+        return _built_bytes(stored)
+    if stored.pod_spec is not None:
+        body += _pod_spec_bytes(stored.pod_spec)
+    return string(_ID, str(stored.id)) + delimited(_MESSAGE, body)
+
+
+def _pod_spec_bytes(pod_spec: bytes) -> bytes:
+    """An `EventMessage` holding only `submitted.job.pod_spec`, to append to a stored
+    `submitted` event (whose job has no pod spec)."""
+    return _in_submitted_job(delimited(_POD_SPEC, pod_spec))
+
+
+def _in_submitted_job(job: bytes) -> bytes:
+    """An `EventMessage` holding only `submitted.job`, with `job`'s fields: appended to
+    an `EventMessage` of a `submitted` event, protobuf's merge semantics (a message
+    field given again is merged into the first) make them that event's job's."""
+    return delimited(_SUBMITTED, delimited(_JOB, job))
 
 
 def _built_bytes(stored: StoredEvent) -> bytes:
@@ -135,64 +150,23 @@ def _built_bytes(stored: StoredEvent) -> bytes:
     return bytes(message.SerializeToString())
 
 
-# `EventStreamMessage.id` and `.message`; `_COMMON`'s `job_id` and `created`.
-_ID, _MESSAGE, _JOB_ID, _CREATED = tag(1), tag(2), tag(1), tag(4)
+def _tags(message: str, *names: str) -> tuple[bytes, ...]:
+    fields = message_class(message).DESCRIPTOR.fields_by_name
+    return tuple(tag(fields[name].number) for name in names)
 
 
-def _plain_bytes(stored: StoredEvent) -> bytes | None:
-    """The reply written by hand, as upb writes it: an event whose own fields are clean
-    scalars (`_plain_fields`) and, if `submitted`, whose job `job_bytes` writes; None
-    for any other event."""
-    event = stored.event
-    layout = _layout(event.kind)
-    if not layout.fast:
-        return None
-    queue, job_set_id = stored.queue, stored.job_set_id
-    own = _plain_fields(layout, queue, job_set_id, event)
-    if own is None:
-        return None
-    try:
-        created = timestamp_body(event.created_ns)
-        parts = [
-            string(_JOB_ID, event.job_id),
-            _job_set_bytes(job_set_id, queue),
-            delimited(_CREATED, created),
-        ]
-        if own:
-            parts.append(layout.cls(**{name: value for name, _, value in own}).SerializeToString())
-    except (ValueError, TypeError, OverflowError):
-        return None  # the schema decides
-    if event.job is not None and event.kind is EventKind.SUBMITTED:
-        job = job_bytes(event.job)
-        if job is None:
-            return None
-        parts.append(delimited(layout.job_tag, job))
-    body = delimited(layout.case_tag, b"".join(parts))
-    return string(_ID, str(stored.id)) + delimited(_MESSAGE, body)
-
-
-def _job_set_bytes(job_set_id: str, queue: str) -> bytes:
-    """`_COMMON`'s `job_set_id` and `queue` fields: the same for every event of a stream."""
-    key = (job_set_id, queue)
-    data = _JOB_SETS.get(key)
-    if data is None:
-        data = string(_JOB_SET_ID, job_set_id) + string(_QUEUE, queue)
-        if len(_JOB_SETS) >= _JOB_SETS_KEPT:
-            _JOB_SETS.clear()  # bounded; refilled by the streams being sent
-        _JOB_SETS[key] = data
-    return data
-
-
-_JOB_SET_ID, _QUEUE = tag(2), tag(3)
-_JOB_SETS: dict[tuple[str, str], bytes] = {}
-_JOB_SETS_KEPT = 1024
+_ID, _MESSAGE = _tags("api.EventStreamMessage", "id", "message")
+(_SUBMITTED,) = _tags("api.EventMessage", EventKind.SUBMITTED.value)
+(_JOB,) = _tags("api.JobSubmittedEvent", "job")
+(_POD_SPEC,) = _tags("api.Job", "pod_spec")
 
 
 def event_message(stored: StoredEvent) -> Message:
     """The event's `api.EventStreamMessage`, without a `submitted` event's job.
 
-    Plain scalar fields (nearly all events) are set directly; anything else goes
-    through the schema (`_checked_body`), which raises ValueError if it does not fit.
+    Plain scalar fields (nearly all events) are set directly (`_plain_into`); anything
+    else goes through the schema (`_checked_body`), which raises ValueError if it does
+    not fit.
     """
     event = stored.event
     layout = _layout(event.kind)
@@ -203,14 +177,7 @@ def event_message(stored: StoredEvent) -> Message:
         try:
             # Built in place, top down: a constructor given a sub-message copies it.
             message = stream(id=str(stored.id))
-            body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
-            body.SetInParent()  # an event with all fields zero is still this case
-            body.job_id = event.job_id
-            body.job_set_id = job_set_id
-            body.queue = queue
-            body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
-            for name, _, value in own:
-                setattr(body, name, value)
+            _plain_into(message.message, event, queue, job_set_id, own)  # type: ignore[attr-defined]
             return message
         except (ValueError, TypeError, OverflowError):
             pass  # the schema decides, below
@@ -218,6 +185,68 @@ def event_message(stored: StoredEvent) -> Message:
     body = getattr(message.message, event.kind.value)  # type: ignore[attr-defined]
     body.CopyFrom(_checked_body(layout, queue, job_set_id, event))
     return message
+
+
+def _plain_into(
+    target: Any, event: Event, queue: str, job_set_id: str, own: list[tuple[str, str, Any]]
+) -> Any:
+    """Set the event's case of `target`, an `api.EventMessage`, with `_plain_fields`'
+    `own` (the one builder of a plain event's body); the case's body."""
+    body = getattr(target, event.kind.value)
+    body.SetInParent()  # an event with all fields zero is still this case
+    body.job_id = event.job_id
+    body.job_set_id = job_set_id
+    body.queue = queue
+    body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
+    for name, _, value in own:
+        setattr(body, name, value)
+    return body
+
+
+def exact_event_bytes(event: Event, queue: str, job_set_id: str) -> bytes | None:
+    """The `api.EventMessage` bytes `event_of` gives `event` back from: as
+    `event_message` writes it (`_plain_into`), a `submitted` event's job without its pod spec
+    (`job_fields_bytes`, appended: `_in_submitted_job`).
+
+    None unless that holds by construction: every field a clean scalar of the kind
+    (`_plain_fields`) as it is and non-zero (a zero is not written), a time that is an
+    int within a Timestamp, no job but a `submitted` event's, one written as it is.
+    """
+    layout = _layout(event.kind)
+    job = event.job
+    if not layout.fast or type(event.created_ns) is not int:
+        return None
+    if job is not None and event.kind is not EventKind.SUBMITTED:
+        return None
+    message = message_class("api.EventMessage")()
+    try:
+        own = _plain_fields(layout, queue, job_set_id, event)
+        if own is None or len(own) != len(event.fields):
+            return None  # a field the kind lacks, or a zero one
+        if any(event.fields[name] is not value for name, _, value in own):
+            return None  # an int made a double
+        _plain_into(message, event, queue, job_set_id, own)
+    except (ValueError, TypeError, OverflowError):
+        return None  # text that is not text, a time beyond a Timestamp
+    data = bytes(message.SerializeToString())
+    if job is None:
+        return data
+    fields = job_fields_bytes(job)
+    return None if fields is None else data + _in_submitted_job(fields)
+
+
+def event_of(message: Any, job: Job | None) -> Event:
+    """The event `exact_event_bytes` wrote `message` of, with `job` (a `submitted` event's)."""
+    case = message.WhichOneof("events")
+    kind = EventKind(case)
+    body = getattr(message, case)
+    fields = {}
+    for name, _, _, _, _ in _layout(kind).fields:
+        value = getattr(body, name)
+        if value:
+            fields[name] = value
+    created = body.created.seconds * 1_000_000_000 + body.created.nanos
+    return Event(kind, body.job_id, created, fields, job=job)
 
 
 def case_key(kind: EventKind) -> str:
@@ -296,15 +325,11 @@ def _layout(kind: EventKind) -> _Layout:
     own = fields[len(_COMMON) :]
     scalars = tuple(s for s in map(_scalar, own) if s is not None)
     names = tuple(f.name for f in fields[: len(_COMMON)])
-    numbers = tuple(f.number for f in fields[: len(_COMMON)])
-    job = cls.DESCRIPTOR.fields_by_name.get("job")
     return _Layout(
         str(field.json_name),
         cls,
         scalars,
-        fast=names == _COMMON and numbers == (1, 2, 3, 4),  # the keys `_plain_bytes` writes
-        case_tag=tag(field.number),
-        job_tag=b"" if job is None else tag(job.number),
+        fast=names == _COMMON,
     )
 
 

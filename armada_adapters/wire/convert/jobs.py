@@ -118,30 +118,25 @@ def job_message(job: Job, target: Message) -> None:
     target.pod_spec.MergeFromString(data)  # type: ignore[attr-defined]
 
 
-def job_bytes(job: Job) -> bytes | None:
-    """The bytes of the `api.Job` `job_message` writes, for a job whose pod spec has its
-    stored bytes and whose other fields need no codec; None for any other job.
+def job_fields_bytes(job: Job) -> bytes | None:
+    """The bytes of the `api.Job` `_fields_into` writes (the job without its pod
+    spec); None if it does not write it.
 
-    The stored pod spec bytes are written as they are (our own encoder made them at
-    submit), not parsed in and serialised again: the same message for its reader. The
-    other fields are written by hand (`_written_fields`) where they are plain text and
-    numbers, else set on a message (`_fields_into`).
+    Written by hand (`_written_fields`) where the fields are plain text and numbers,
+    else set on a message.
     """
-    data = job.spec.encoded()
-    if data is None:
-        return None
     fields = _written_fields(job)
     if fields is None:
         target = message_class("api.Job")()
         if not _fields_into(job, target):
             return None
         fields = bytes(target.SerializeToString())
-    return fields + delimited(_POD_SPEC, data)
+    return fields
 
 
 # `api.Job`'s fields by number (wire type 2 but `priority`, a double).
-_ID, _JOB_SET_ID, _QUEUE, _PRIORITY, _POD_SPEC, _CREATED = (
-    tag(1), tag(2), tag(3), tag(4, 1), tag(5), tag(6)
+_ID, _JOB_SET_ID, _QUEUE, _PRIORITY, _CREATED = (
+    tag(1), tag(2), tag(3), tag(4, 1), tag(6)
 )  # fmt: skip
 _NAMESPACE, _OWNER, _LABELS, _ANNOTATIONS, _CLIENT_ID, _GROUPS, _REQUIREMENTS = (
     tag(7), tag(8), tag(9), tag(10), tag(13), tag(15), tag(21)

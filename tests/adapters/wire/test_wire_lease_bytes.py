@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from event_strategies import TEXT, client_pods, schema_pods
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_wire_event_bytes import TEXT, _client_pod, _schema_pod
 
 from armada_adapters.wire.convert import executor
 from armada_adapters.wire.errors import WireDecodeError
@@ -135,7 +135,7 @@ def _bytes(action: Any) -> Any:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(
-    pod=_client_pod() | _schema_pod(),
+    pod=client_pods() | schema_pods(),
     node=st.sampled_from(["", "node-1"]) | TEXT,
     override=st.sampled_from(["", "armada-preemptible"]),
     avoid=st.sampled_from([(), ("node-0",), ("a", "b")]),
@@ -211,7 +211,7 @@ def _pod_outcome(action: Any) -> Any:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    pod=_client_pod() | _schema_pod(),
+    pod=client_pods() | schema_pods(),
     avoid=st.sampled_from([(), ("node-0",), ("a", "b")]),
     memory=MEMORY,
 )
