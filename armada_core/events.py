@@ -130,7 +130,7 @@ class StoredEvent:
     a transport that sends the bytes never pays for it. Read-only once made.
     """
 
-    __slots__ = ("id", "queue", "job_set_id", "encoded", "pod_spec", "_event", "_decode")
+    __slots__ = ("_decode", "_event", "encoded", "id", "job_set_id", "pod_spec", "queue")
 
     id: EventId
     queue: str

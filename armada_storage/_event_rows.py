@@ -149,7 +149,7 @@ def stored_job_ids(found: Sequence[tuple[EventId, Item]]) -> list[str]:
     """The ids of the jobs in the jobs table these events need (`submitted` ones)."""
     wanted: list[str] = []
     for _, item in found:
-        if type(item) is tuple:
+        if isinstance(item, tuple):
             if item[0] is not None:
                 wanted.append(item[0])
         elif len(item) > 4 and item[4] == STORED_JOB:
@@ -175,7 +175,7 @@ def stored_events(
     append = out.append
     partial = functools.partial
     for event_id, item in found:
-        if type(item) is tuple:
+        if isinstance(item, tuple):
             job_id, data = item
             spec = None if job_id is None else specs.get(job_id)
             append(
