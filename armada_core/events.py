@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from armada_core.echo import shown
 from armada_core.errors import InvalidArgument
@@ -63,9 +63,9 @@ _INT64_MAX = 2**63 - 1
 _INT64_DIGITS = len(str(_INT64_MAX))
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class EventId:
-    """The position of one event in its job set's log."""
+class EventId(NamedTuple):
+    """The position of one event in its job set's log (ordered as one: a tuple, which a
+    replay makes one of per event in half the time a frozen dataclass takes)."""
 
     ms: int
     seq: int

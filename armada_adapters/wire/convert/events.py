@@ -17,7 +17,7 @@ from armada_adapters.wire.errors import WireDecodeError
 from armada_adapters.wire.jsoncodec import from_json, to_json
 from armada_adapters.wire.pages import Page
 from armada_adapters.wire.pool import message_class
-from armada_adapters.wire.protobytes import delimited, string, tag
+from armada_adapters.wire.protobytes import delimited, tag, varint
 from armada_core.commands import WatchJobSet
 from armada_core.events import Event, EventKind, StoredEvent
 from armada_core.jobs import Job
@@ -108,21 +108,29 @@ class EventPage(Page[StoredEvent]):
 def event_stream_bytes(stored: StoredEvent) -> bytes:
     """The protobuf bytes of the `api.EventStreamMessage` `event_stream_message` describes.
 
-    An event stored as bytes (`stored.encoded`) is sent as it is, its job's stored pod
-    spec appended (`_pod_spec_bytes`); any other takes `_built_bytes`.
+    An event stored as bytes (`stored.encoded`) is sent as it is, a `submitted` one's
+    job's stored pod spec appended into its job (`_in_submitted_job`'s nesting); any
+    other takes `_built_bytes`. One join per reply: a replay makes one per event.
     """
     body = stored.encoded
     if body is None:
         return _built_bytes(stored)
-    if stored.pod_spec is not None:
-        body += _pod_spec_bytes(stored.pod_spec)
-    return string(_ID, str(stored.id)) + delimited(_MESSAGE, body)
-
-
-def _pod_spec_bytes(pod_spec: bytes) -> bytes:
-    """An `EventMessage` holding only `submitted.job.pod_spec`, to append to a stored
-    `submitted` event (whose job has no pod spec)."""
-    return _in_submitted_job(delimited(_POD_SPEC, pod_spec))
+    event_id = str(stored.id).encode()
+    pod_spec = stored.pod_spec
+    if pod_spec is None:
+        return b"".join((_ID, varint(len(event_id)), event_id, _MESSAGE, varint(len(body)), body))
+    # `submitted { job { pod_spec } }`, each level's length the size of the one inside.
+    spec_length = varint(len(pod_spec))
+    job_size = len(_POD_SPEC) + len(spec_length) + len(pod_spec)
+    job_length = varint(job_size)
+    case_size = len(_JOB) + len(job_length) + job_size
+    case_length = varint(case_size)
+    size = len(body) + len(_SUBMITTED) + len(case_length) + case_size
+    parts = (
+        _ID, varint(len(event_id)), event_id, _MESSAGE, varint(size), body,
+        _SUBMITTED, case_length, _JOB, job_length, _POD_SPEC, spec_length, pod_spec,
+    )  # fmt: skip
+    return b"".join(parts)
 
 
 def _in_submitted_job(job: bytes) -> bytes:
