@@ -216,3 +216,33 @@ def test_an_empty_stored_pod_spec_is_still_set() -> None:
 
 def test_from_config_gives_the_codec() -> None:
     assert isinstance(from_config({}), ProtobufEvents)
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([k for k in EventKind if events._layout(k).fast]),
+            st.sampled_from(["j", "", "01jabcdefghijklmnopqrstuvw"]),
+            st.sampled_from([0, 1, 999_999_999, 1_764_000_000_123_456_789]),
+            st.sampled_from([("q", "s"), ("q", "t"), ("r", "s")]),
+        ),
+        max_size=12,
+    )
+)
+def test_events_without_fields_are_written_as_a_new_message_would_be(sequence) -> None:
+    """The message kept per kind for field-less events (`_kept_message`) gives, in any
+    order of kinds, job sets, ids and times, the bytes a new message gives."""
+    for kind, job_id, created_ns, (queue, job_set_id) in sequence:
+        event = Event(kind, job_id, created_ns)
+        fresh = message_class("api.EventMessage")()
+        events._plain_into(fresh, event, queue, job_set_id, [])
+        assert CODEC.encode(event, queue, job_set_id) == fresh.SerializeToString()
+
+
+def test_a_refused_time_leaves_the_kept_message_as_good_as_new() -> None:
+    CODEC.encode(Event(EventKind.QUEUED, "a", 5), "q", "s")
+    assert CODEC.encode(Event(EventKind.QUEUED, "b", 2**100), "q", "s") is None
+    fresh = message_class("api.EventMessage")()
+    events._plain_into(fresh, Event(EventKind.QUEUED, "c", 7), "q", "s", [])
+    assert CODEC.encode(Event(EventKind.QUEUED, "c", 7), "q", "s") == fresh.SerializeToString()
