@@ -92,6 +92,30 @@ async def insert_old_postgres_rows(schema: str, statement: str, rows: Sequence[A
             await conn.execute(statement, row)
 
 
+async def copy_fixture_rows(fixture: Path, schema: str, job_columns: str) -> None:
+    """The jobs (`job_columns` of them), job sets, events and client ids of a SQLite
+    fixture of an earlier release, inserted into a PostgreSQL schema at its version."""
+    import sqlite3
+
+    conn = sqlite3.connect(fixture)
+    try:
+        jobs = conn.execute(f"SELECT {job_columns} FROM jobs ORDER BY n").fetchall()
+        job_sets = conn.execute("SELECT * FROM job_sets ORDER BY id").fetchall()
+        events = [(*r[:5], bool(r[5]), r[6]) for r in conn.execute("SELECT * FROM events")]
+        client_ids = conn.execute("SELECT * FROM client_ids").fetchall()
+    finally:
+        conn.close()
+    marks = ", ".join(["%s"] * len(jobs[0]))
+    statements = (
+        (f"INSERT INTO jobs ({job_columns}) VALUES ({marks})", jobs),
+        ("INSERT INTO job_sets OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, %s, %s)", job_sets),
+        ("INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s)", events),
+        ("INSERT INTO client_ids VALUES (%s, %s, %s)", client_ids),
+    )
+    for statement, rows in statements:
+        await insert_old_postgres_rows(schema, statement, rows)
+
+
 def submitted(job: Job) -> tuple[Event, Event]:
     return (
         Event(EventKind.SUBMITTED, job.id, job.created_ns, job=job),

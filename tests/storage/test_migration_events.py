@@ -23,13 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from storage_helpers import (
-    POSTGRES_DSN,
-    drop_schema,
-    insert_old_postgres_rows,
-    make_job,
-    submit_append,
-)
+from storage_helpers import POSTGRES_DSN, copy_fixture_rows, drop_schema, make_job, submit_append
 from storage_helpers import old_postgres_schema as postgres_schema_at
 
 from armada_adapters.wire.convert.events import event_stream_bytes, event_stream_message
@@ -120,25 +114,10 @@ async def old_postgres_schema() -> AsyncIterator[str]:
     pytest.importorskip("psycopg")
     name = await postgres_schema_at(9, _read(FIXTURE, "SELECT name, data FROM queues"))
     try:
-        await _copy_rows(name)
+        await copy_fixture_rows(FIXTURE, name, JOB_COLUMNS)
         yield name
     finally:
         await drop_schema(name)
-
-
-async def _copy_rows(schema: str) -> None:
-    jobs = _read(FIXTURE, f"SELECT {JOB_COLUMNS} FROM jobs ORDER BY n")
-    marks = ", ".join(["%s"] * len(jobs[0]))
-    await insert_old_postgres_rows(
-        schema, f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({marks})", jobs
-    )
-    job_sets = _read(FIXTURE, "SELECT * FROM job_sets ORDER BY id")
-    await insert_old_postgres_rows(
-        schema, "INSERT INTO job_sets OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, %s, %s)", job_sets
-    )
-    events = [(*row[:5], bool(row[5]), row[6]) for row in _read(FIXTURE, "SELECT * FROM events")]
-    statement = "INSERT INTO events VALUES (%s, %s, %s, %s, %s, %s, %s)"
-    await insert_old_postgres_rows(schema, statement, events)
 
 
 @pytest.mark.postgres
