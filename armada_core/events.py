@@ -69,7 +69,7 @@ class EventId(NamedTuple):
 
     ms: int
     seq: int
-    index: int
+    index: int  # type: ignore[assignment]  # the field hides `tuple.index`, unused here
     last: bool
 
     def __str__(self) -> str:

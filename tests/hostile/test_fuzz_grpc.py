@@ -11,7 +11,6 @@ still answer /health after each method's run.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -27,6 +26,7 @@ from fuzz_support import (
     examples,
     fuzzed_server,
     health_seconds,
+    within_answer_time,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -157,9 +157,7 @@ def _mangle(data: bytes, rnd: Any) -> bytes:
 
 
 def _check(channel: grpc.Channel, path: str, body: bytes) -> None:
-    started = time.perf_counter()
-    status = _call(channel, path, body)
-    elapsed = time.perf_counter() - started
+    status, elapsed = within_answer_time(lambda: _call(channel, path, body))
     TALLY["sent"] += 1
     TALLY[status.name] += 1
     assert status not in FAILURES, (path, status, body[:300])
