@@ -233,11 +233,7 @@ def exact_event_bytes(event: Event, queue: str, job_set_id: str) -> bytes | None
             return None  # a field the kind lacks, or a zero one
         if any(event.fields[name] is not value for name, _, value in own):
             return None  # an int made a double
-        if own:
-            message = message_class("api.EventMessage")()
-            _plain_into(message, event, queue, job_set_id, own)
-        else:
-            message = _kept_message(event, queue, job_set_id)
+        message = _kept_message(event, queue, job_set_id, own)
         data = bytes(message.SerializeToString())
     except (ValueError, TypeError, OverflowError):
         return None  # text that is not text, a time beyond a Timestamp
@@ -251,23 +247,30 @@ def exact_event_bytes(event: Event, queue: str, job_set_id: str) -> bytes | None
 _KEPT = threading.local()
 
 
-def _kept_message(event: Event, queue: str, job_set_id: str) -> Any:
-    """The `api.EventMessage` `_plain_into` makes of an event without fields of its own
-    (a submit's two events per job), set on a message kept for the kind: a job set's
-    events change only its job id and time (a third of the time of a new message)."""
-    kept: dict[EventKind, tuple[tuple[str, str], Any, Any]] | None
+def _kept_message(
+    event: Event, queue: str, job_set_id: str, own: list[tuple[str, str, Any]]
+) -> Any:
+    """The `api.EventMessage` `_plain_into` makes of `event` and its `own` fields, set on
+    a message kept for the kind: the next event of that kind, job set and field names
+    (a submit's two per job, a cancel's per job) sets only its job id, time and fields,
+    all of which it overwrites (a third of the time of a new message)."""
+    kept: dict[EventKind, tuple[tuple[Any, ...], Any, Any]] | None
     kept = getattr(_KEPT, "messages", None)
     if kept is None:
         kept = _KEPT.messages = {}
+    key = (queue, job_set_id, *(name for name, _, _ in own))
     found = kept.get(event.kind)
-    if found is None or found[0] != (queue, job_set_id):
+    if found is None or found[0] != key:
+        kept.pop(event.kind, None)  # a failure below leaves no half-set message kept
         message = message_class("api.EventMessage")()
-        body = _plain_into(message, event, queue, job_set_id, [])
-        kept[event.kind] = ((queue, job_set_id), message, body)
+        body = _plain_into(message, event, queue, job_set_id, own)
+        kept[event.kind] = (key, message, body)
         return message
     _, message, body = found
     body.job_id = event.job_id
     body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
+    for name, _, value in own:
+        setattr(body, name, value)
     return message
 
 
