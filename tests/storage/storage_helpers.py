@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -92,19 +93,22 @@ async def insert_old_postgres_rows(schema: str, statement: str, rows: Sequence[A
             await conn.execute(statement, row)
 
 
+def sqlite_rows(path: Path, query: str) -> list[tuple[Any, ...]]:
+    """What `query` reads from the SQLite file at `path` (opened for it, then closed)."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
 async def copy_fixture_rows(fixture: Path, schema: str, job_columns: str) -> None:
     """The jobs (`job_columns` of them), job sets, events and client ids of a SQLite
     fixture of an earlier release, inserted into a PostgreSQL schema at its version."""
-    import sqlite3
-
-    conn = sqlite3.connect(fixture)
-    try:
-        jobs = conn.execute(f"SELECT {job_columns} FROM jobs ORDER BY n").fetchall()
-        job_sets = conn.execute("SELECT * FROM job_sets ORDER BY id").fetchall()
-        events = [(*r[:5], bool(r[5]), r[6]) for r in conn.execute("SELECT * FROM events")]
-        client_ids = conn.execute("SELECT * FROM client_ids").fetchall()
-    finally:
-        conn.close()
+    jobs = sqlite_rows(fixture, f"SELECT {job_columns} FROM jobs ORDER BY n")
+    job_sets = sqlite_rows(fixture, "SELECT * FROM job_sets ORDER BY id")
+    events = [(*r[:5], bool(r[5]), r[6]) for r in sqlite_rows(fixture, "SELECT * FROM events")]
+    client_ids = sqlite_rows(fixture, "SELECT * FROM client_ids")
     marks = ", ".join(["%s"] * len(jobs[0]))
     statements = (
         (f"INSERT INTO jobs ({job_columns}) VALUES ({marks})", jobs),

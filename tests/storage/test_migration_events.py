@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from storage_helpers import POSTGRES_DSN, copy_fixture_rows, drop_schema, make_job, submit_append
+from storage_helpers import (
+    POSTGRES_DSN,
+    copy_fixture_rows,
+    drop_schema,
+    make_job,
+    sqlite_rows,
+    submit_append,
+)
 from storage_helpers import old_postgres_schema as postgres_schema_at
 
 from armada_adapters.wire.convert.events import event_stream_bytes, event_stream_message
@@ -49,14 +54,6 @@ JOB_COLUMNS = (
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def _read(path: Path, query: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(query).fetchall()
-    finally:
-        conn.close()
 
 
 async def _assert_sent_as_before(storage: Storage) -> None:
@@ -90,19 +87,19 @@ async def _assert_new_events_follow(storage: Storage) -> None:
 async def test_sqlite_file_of_the_previous_release_keeps_its_events(tmp_path: Path) -> None:
     path = tmp_path / "armada.db"
     shutil.copyfile(FIXTURE, path)
-    assert _read(path, "PRAGMA user_version") == [(9,)]
-    rows = _read(path, "SELECT data FROM events ORDER BY set_id, ms, seq, start")
+    assert sqlite_rows(path, "PRAGMA user_version") == [(9,)]
+    rows = sqlite_rows(path, "SELECT data FROM events ORDER BY set_id, ms, seq, start")
     storage = await SqliteStorage.open(path)
     try:
         await _assert_sent_as_before(storage)
         # The old rows are their JSON's bytes now, in a column of bytes.
-        after = _read(path, "SELECT data FROM events ORDER BY set_id, ms, seq, start")
+        after = sqlite_rows(path, "SELECT data FROM events ORDER BY set_id, ms, seq, start")
         assert after == [(text.encode(),) for (text,) in rows]
         await _assert_new_events_follow(storage)
     finally:
         await storage.aclose()
-    assert _read(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
-    [(table,)] = _read(path, "SELECT sql FROM sqlite_master WHERE name = 'events'")
+    assert sqlite_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    [(table,)] = sqlite_rows(path, "SELECT sql FROM sqlite_master WHERE name = 'events'")
     assert "data BLOB NOT NULL" in table and "WITHOUT ROWID" in table
 
 
@@ -112,7 +109,7 @@ async def old_postgres_schema() -> AsyncIterator[str]:
     if not POSTGRES_DSN:
         pytest.skip("set ARMADA_TEST_POSTGRES_DSN to a PostgreSQL DSN to run")
     pytest.importorskip("psycopg")
-    name = await postgres_schema_at(9, _read(FIXTURE, "SELECT name, data FROM queues"))
+    name = await postgres_schema_at(9, sqlite_rows(FIXTURE, "SELECT name, data FROM queues"))
     try:
         await copy_fixture_rows(FIXTURE, name, JOB_COLUMNS)
         yield name

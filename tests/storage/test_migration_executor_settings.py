@@ -9,12 +9,11 @@ schema at version 6 (its first six migrations) with the same queue row.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from storage_helpers import POSTGRES_DSN, drop_schema
+from storage_helpers import POSTGRES_DSN, drop_schema, sqlite_rows
 from storage_helpers import old_postgres_schema as postgres_schema_at
 
 from armada_core.executors import ExecutorSettings
@@ -34,14 +33,6 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _read(path: Path, query: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(query).fetchall()
-    finally:
-        conn.close()
-
-
 async def _settings_work(storage: Storage) -> None:
     assert await storage.list_executor_settings() == []
     await storage.upsert_executor_settings(CORDON)
@@ -55,7 +46,7 @@ async def test_sqlite_file_of_the_previous_release_gains_executor_settings(
 ) -> None:
     path = tmp_path / "armada.db"
     shutil.copyfile(FIXTURE, path)
-    assert _read(path, "PRAGMA user_version") == [(6,)]
+    assert sqlite_rows(path, "PRAGMA user_version") == [(6,)]
     storage = await SqliteStorage.open(path)
     try:
         await _settings_work(storage)
@@ -69,7 +60,7 @@ async def test_sqlite_file_of_the_previous_release_gains_executor_settings(
         assert [r.id for r in await storage.active_runs("ex-1")] == [run.id]
     finally:
         await storage.aclose()
-    assert _read(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert sqlite_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
 
 
 @pytest.fixture
@@ -78,7 +69,7 @@ async def old_postgres_schema() -> AsyncIterator[str]:
     if not POSTGRES_DSN:
         pytest.skip("set ARMADA_TEST_POSTGRES_DSN to a PostgreSQL DSN to run")
     pytest.importorskip("psycopg")
-    rows = [(str(n), str(d)) for n, d in _read(FIXTURE, "SELECT name, data FROM queues")]
+    rows = [(str(n), str(d)) for n, d in sqlite_rows(FIXTURE, "SELECT name, data FROM queues")]
     name = await postgres_schema_at(6, rows)
     try:
         yield name

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from storage_helpers import POSTGRES_DSN, copy_fixture_rows, drop_schema
+from storage_helpers import POSTGRES_DSN, copy_fixture_rows, drop_schema, sqlite_rows
 from storage_helpers import old_postgres_schema as postgres_schema_at
 
 from armada_adapters.wire.jsoncodec import UNKNOWN_KEY
@@ -52,21 +52,13 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def _read(path: Path, query: str) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(query).fetchall()
-    finally:
-        conn.close()
-
-
 def _old_pod_specs() -> dict[str, dict[str, Any]]:
     """Each job's pod spec as the old release stored it, by job id."""
     return {job_id: json.loads(spec)["pod_spec"] for job_id, spec in _stored_specs(FIXTURE)}
 
 
 def _stored_specs(path: Path) -> list[tuple[str, str]]:
-    return [(str(i), str(s)) for i, s in _read(path, "SELECT id, spec FROM jobs ORDER BY n")]
+    return [(str(i), str(s)) for i, s in sqlite_rows(path, "SELECT id, spec FROM jobs ORDER BY n")]
 
 
 def _expected_jobs() -> dict[str, Job]:
@@ -139,14 +131,14 @@ async def test_sqlite_file_of_the_previous_release_stores_pod_specs_as_bytes(
 ) -> None:
     path = tmp_path / "armada.db"
     shutil.copyfile(FIXTURE, path)
-    assert _read(path, "PRAGMA user_version") == [(8,)]
+    assert sqlite_rows(path, "PRAGMA user_version") == [(8,)]
     storage = await SqliteStorage.open(path)
     try:
-        rows = _read(path, "SELECT spec, pod_spec FROM jobs ORDER BY n")
+        rows = sqlite_rows(path, "SELECT spec, pod_spec FROM jobs ORDER BY n")
         await _assert_upgraded(storage, rows)
     finally:
         await storage.aclose()
-    assert _read(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert sqlite_rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert batches == [7, 7, 7, 7, 5]
 
 
@@ -158,7 +150,7 @@ async def test_the_sqlite_upgrade_skips_rows_upgraded_already(
     path = tmp_path / "armada.db"
     shutil.copyfile(FIXTURE, path)
     await (await SqliteStorage.open(path)).aclose()
-    upgraded = _read(path, "SELECT spec, pod_spec FROM jobs ORDER BY n")
+    upgraded = sqlite_rows(path, "SELECT spec, pod_spec FROM jobs ORDER BY n")
     step = MIGRATIONS[8][1]
     conn = sqlite3.connect(path)
     try:
@@ -166,7 +158,7 @@ async def test_the_sqlite_upgrade_skips_rows_upgraded_already(
         conn.commit()
     finally:
         conn.close()
-    assert _read(path, "SELECT spec, pod_spec FROM jobs ORDER BY n") == upgraded
+    assert sqlite_rows(path, "SELECT spec, pod_spec FROM jobs ORDER BY n") == upgraded
 
 
 @pytest.fixture
@@ -175,7 +167,7 @@ async def old_postgres_schema() -> AsyncIterator[str]:
     if not POSTGRES_DSN:
         pytest.skip("set ARMADA_TEST_POSTGRES_DSN to a PostgreSQL DSN to run")
     pytest.importorskip("psycopg")
-    name = await postgres_schema_at(8, _read(FIXTURE, "SELECT name, data FROM queues"))
+    name = await postgres_schema_at(8, sqlite_rows(FIXTURE, "SELECT name, data FROM queues"))
     try:
         await copy_fixture_rows(FIXTURE, name, JOB_COLUMNS)
         yield name

@@ -28,18 +28,11 @@ CODEC = ProtobufEvents()
 ESM = message_class("api.EventStreamMessage")
 POD_SPEC = message_class("k8s.io.api.core.v1.PodSpec")
 ASCII = st.text(st.characters(max_codepoint=127), min_size=1, max_size=6)
-INT_RANGES = {
-    FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
-    FieldDescriptor.TYPE_ENUM: (-(2**31), 2**31 - 1),
-    FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
-    FieldDescriptor.TYPE_UINT32: (1, 2**32 - 1),
-    FieldDescriptor.TYPE_UINT64: (1, 2**64 - 1),
-}
 NOT_ZERO = {
     FieldDescriptor.TYPE_STRING: ASCII,
     FieldDescriptor.TYPE_BOOL: st.just(True),
     FieldDescriptor.TYPE_DOUBLE: st.floats(allow_nan=False, allow_infinity=False).filter(bool),
-    **{t: st.integers(low, high).filter(bool) for t, (low, high) in INT_RANGES.items()},
+    **{t: st.integers(low, high).filter(bool) for t, (low, high) in events._INT_RANGES.items()},
 }
 SETTINGS = settings(
     max_examples=300,
