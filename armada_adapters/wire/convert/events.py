@@ -203,13 +203,18 @@ def _plain_into(
     `own` (the one builder of a plain event's body); the case's body."""
     body = getattr(target, event.kind.value)
     body.SetInParent()  # an event with all fields zero is still this case
-    body.job_id = event.job_id
     body.job_set_id = job_set_id
     body.queue = queue
+    _own_into(body, event, own)
+    return body
+
+
+def _own_into(body: Any, event: Event, own: list[tuple[str, str, Any]]) -> None:
+    """The fields of a plain event's body that are its own, not its job set's."""
+    body.job_id = event.job_id
     body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
     for name, _, value in own:
         setattr(body, name, value)
-    return body
 
 
 def exact_event_bytes(event: Event, queue: str, job_set_id: str) -> bytes | None:
@@ -267,10 +272,7 @@ def _kept_message(
         kept[event.kind] = (key, message, body)
         return message
     _, message, body = found
-    body.job_id = event.job_id
-    body.created.seconds, body.created.nanos = divmod(event.created_ns, 1_000_000_000)
-    for name, _, value in own:
-        setattr(body, name, value)
+    _own_into(body, event, own)
     return message
 
 
